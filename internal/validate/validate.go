@@ -1,0 +1,413 @@
+// Package validate matches HTTP requests to the operations of an OpenAPI
+// document and checks requests and responses against it, with kin-openapi and
+// its gorilla/mux router. The document is the one routing table: callers get
+// an operationId back and dispatch on it.
+//
+// Validation failures come back as *apierror.Error in Helthjem's error shape,
+// one errorMap entry per problem, naming the field and the reason and never
+// the submitted value. This package does not authenticate (callers do, before
+// validating the body) and holds no per-request state.
+package validate
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
+)
+
+// MaxBodyBytes is the largest request body accepted (413 above it).
+const MaxBodyBytes = 1 << 20
+
+// Extension names read from the spec.
+const (
+	// ExtErrorKey on a schema names the errorKey for a value that fails it,
+	// e.g. invalid.format.desiredDeliveryDate.
+	ExtErrorKey = "x-error-key"
+	// ExtReason on a schema is the reason reported for a value that fails
+	// it, instead of kin-openapi's generic one.
+	ExtReason = "x-reason"
+)
+
+// Validator validates against one OpenAPI document.
+type Validator struct {
+	doc     *openapi3.T
+	router  routers.Router
+	reqOpts *openapi3filter.Options
+	resOpts *openapi3filter.Options
+	ops     map[string]*openapi3.Operation
+}
+
+// Route is a request matched to an operation.
+type Route struct {
+	OperationID string
+	PathParams  map[string]string
+	// Secured reports whether the operation requires a security scheme.
+	Secured bool
+	route   *routers.Route
+}
+
+// New loads, validates and indexes an OpenAPI 3.0 document.
+func New(specYAML []byte) (*Validator, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(specYAML)
+	if err != nil {
+		return nil, fmt.Errorf("load spec: %w", err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		return nil, fmt.Errorf("invalid spec: %w", err)
+	}
+	if doc.IsOpenAPI31OrLater() {
+		return nil, errors.New("spec must be OpenAPI 3.0.x: kin-openapi recompiles 3.1 schemas per request")
+	}
+	// The servers list names the carrier's hosts; without clearing it no
+	// request to localhost or a test server would match.
+	doc.Servers = nil
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("build router: %w", err)
+	}
+	v := &Validator{
+		doc:    doc,
+		router: router,
+		ops:    map[string]*openapi3.Operation{},
+		reqOpts: &openapi3filter.Options{
+			MultiError: true,
+			// Authentication happens before validation, in the caller, so
+			// that an unauthenticated request gets 401 whatever its body.
+			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+		},
+		resOpts: &openapi3filter.Options{
+			MultiError:            true,
+			IncludeResponseStatus: true,
+		},
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.OperationID == "" {
+				return nil, fmt.Errorf("%s %s has no operationId", method, path)
+			}
+			if _, dup := v.ops[op.OperationID]; dup {
+				return nil, fmt.Errorf("operationId %q is used twice", op.OperationID)
+			}
+			v.ops[op.OperationID] = op
+		}
+	}
+	return v, nil
+}
+
+// OperationIDs lists every operationId in the document.
+func (v *Validator) OperationIDs() []string {
+	ids := make([]string, 0, len(v.ops))
+	for id := range v.ops {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// Doc returns the loaded document. Callers must not modify it.
+func (v *Validator) Doc() *openapi3.T { return v.doc }
+
+// Find matches r to an operation. A trailing slash is ignored (real clients
+// send one; the guide writes nearby/ with it). It returns a 404 or 405
+// *apierror.Error when nothing matches.
+func (v *Validator) Find(r *http.Request) (*Route, *apierror.Error) {
+	req := r
+	if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+		u := *r.URL
+		u.Path = strings.TrimRight(p, "/")
+		if u.Path == "" {
+			u.Path = "/"
+		}
+		u.RawPath = ""
+		req = r.Clone(r.Context())
+		req.URL = &u
+	}
+	route, params, err := v.router.FindRoute(req)
+	switch {
+	case err == nil:
+	case errors.Is(err, routers.ErrMethodNotAllowed):
+		return nil, apierror.Newf(http.StatusMethodNotAllowed, apierror.KeyMethodNotAllowed,
+			"method %s is not allowed on this path", r.Method)
+	default:
+		return nil, apierror.New(http.StatusNotFound, apierror.KeyNotFound, "no such path")
+	}
+	sec := route.Operation.Security
+	if sec == nil {
+		sec = &v.doc.Security
+	}
+	return &Route{
+		OperationID: route.Operation.OperationID,
+		PathParams:  params,
+		Secured:     len(*sec) > 0,
+		route:       route,
+	}, nil
+}
+
+// Query returns the parsed query of the request the route was found for.
+func (rt *Route) Query(r *http.Request) url.Values { return r.URL.Query() }
+
+// HasBody reports whether the operation takes a request body.
+func (rt *Route) HasBody() bool { return rt.route.Operation.RequestBody != nil }
+
+// ReadBody reads at most MaxBodyBytes of r's body and checks its media
+// type, giving 413 or 415 errors in the carrier's shape. A missing
+// Content-Type is taken as JSON (curl users forget it; the body is still
+// parsed as JSON and rejected if it is not).
+func ReadBody(r *http.Request) ([]byte, *apierror.Error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	if r.ContentLength > MaxBodyBytes {
+		return nil, tooLarge()
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	if err != nil {
+		return nil, apierror.New(http.StatusBadRequest, apierror.KeyParse, "the request body could not be read")
+	}
+	if len(body) > MaxBodyBytes {
+		return nil, tooLarge()
+	}
+	if len(body) > 0 && !IsJSON(r.Header.Get("Content-Type")) {
+		return nil, apierror.New(http.StatusUnsupportedMediaType, apierror.KeyUnsupportedMediaType,
+			"Content-Type must be application/json").WithField("Content-Type", "must be application/json")
+	}
+	return body, nil
+}
+
+func tooLarge() *apierror.Error {
+	return apierror.Newf(http.StatusRequestEntityTooLarge, apierror.KeyTooLarge,
+		"the request body is larger than %d bytes", MaxBodyBytes)
+}
+
+// IsJSON reports whether a Content-Type header names JSON (or is absent).
+func IsJSON(ct string) bool {
+	if ct == "" {
+		return true
+	}
+	mt, _, _ := strings.Cut(ct, ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
+
+// Request validates the request's parameters and body (already read by
+// ReadBody) against the route's operation.
+func (v *Validator) Request(ctx context.Context, r *http.Request, rt *Route, body []byte) *apierror.Error {
+	req := r
+	if rt.HasBody() {
+		// kin-openapi reads the body itself; give it a fresh reader, and a
+		// JSON content type where the client sent none.
+		req = r.Clone(ctx)
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		req.ContentLength = int64(len(body))
+		if ct := r.Header.Get("Content-Type"); ct == "" || !strings.HasPrefix(strings.ToLower(ct), "application/json") {
+			req.Header = r.Header.Clone()
+			req.Header.Set("Content-Type", "application/json")
+		}
+	}
+	in := &openapi3filter.RequestValidationInput{
+		Request:    req,
+		PathParams: rt.PathParams,
+		Route:      rt.route,
+		Options:    v.reqOpts,
+	}
+	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+		return requestProblem(err)
+	}
+	return nil
+}
+
+// Response validates a response the simulator is about to send, status
+// included (an undocumented status fails). It returns a plain error, since
+// a broken response is the mock's bug, not the client's.
+func (v *Validator) Response(ctx context.Context, r *http.Request, rt *Route, status int, header http.Header, body []byte) error {
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request:    r,
+			PathParams: rt.PathParams,
+			Route:      rt.route,
+			Options:    v.resOpts,
+		},
+		Status:  status,
+		Header:  header,
+		Body:    io.NopCloser(bytes.NewReader(body)),
+		Options: v.resOpts,
+	}
+	if err := openapi3filter.ValidateResponse(ctx, in); err != nil {
+		return fmt.Errorf("response to %s does not match the spec: %w", rt.OperationID, err)
+	}
+	return nil
+}
+
+// ResponseFor validates a response to an arbitrary request, for clients
+// (contracttest) that know the request but did not route it themselves.
+func (v *Validator) ResponseFor(ctx context.Context, r *http.Request, status int, header http.Header, body []byte) (*Route, error) {
+	rt, aerr := v.Find(r)
+	if aerr != nil {
+		return nil, fmt.Errorf("request %s %s matches no operation: %s", r.Method, r.URL.Path, aerr.Message)
+	}
+	return rt, v.Response(ctx, r, rt, status, header, body)
+}
+
+// requestProblem turns kin-openapi's errors into one 400 with an errorMap
+// entry per problem.
+func requestProblem(err error) *apierror.Error {
+	p := &problem{fields: map[string]string{}}
+	p.collect(err, "")
+	key := apierror.KeyInvalidRequest
+	msg := "the request does not match the API specification"
+	switch {
+	case p.parse:
+		key, msg = apierror.KeyParse, "the request body is not valid JSON"
+	case p.key != "":
+		key = p.key
+	}
+	if len(p.fields) == 0 {
+		p.fields["body"] = "is invalid"
+	}
+	e := apierror.New(http.StatusBadRequest, key, msg)
+	e.Fields = p.fields
+	return e
+}
+
+type problem struct {
+	fields map[string]string
+	parse  bool
+	key    string // from x-error-key, first one wins
+}
+
+func (p *problem) collect(err error, prefix string) {
+	switch e := err.(type) {
+	case openapi3.MultiError:
+		for _, inner := range e {
+			p.collect(inner, prefix)
+		}
+	case *openapi3filter.RequestError:
+		p.request(e)
+	case *openapi3.SchemaError:
+		p.schema(e, prefix)
+	default:
+		if inner := errors.Unwrap(err); inner != nil {
+			p.collect(inner, prefix)
+			return
+		}
+		p.add(prefix, "is invalid")
+	}
+}
+
+func (p *problem) request(re *openapi3filter.RequestError) {
+	switch {
+	case re.Parameter != nil:
+		name := re.Parameter.Name
+		switch inner := re.Err.(type) {
+		case *openapi3.SchemaError, openapi3.MultiError:
+			p.collect(inner, name)
+			return
+		}
+		if errors.Is(re.Err, openapi3filter.ErrInvalidRequired) {
+			p.add(name, "is required")
+			return
+		}
+		p.add(name, "must be a "+paramType(re.Parameter))
+	case re.RequestBody != nil:
+		if re.Err == nil {
+			p.add("body", "is invalid")
+			return
+		}
+		if errors.Is(re.Err, openapi3filter.ErrInvalidRequired) || errors.Is(re.Err, openapi3filter.ErrInvalidEmptyValue) {
+			p.add("body", "is required")
+			return
+		}
+		if re.Reason == "failed to decode request body" {
+			p.parse = true
+			p.add("body", "is not valid JSON")
+			return
+		}
+		p.collect(re.Err, "")
+	default:
+		p.add("request", "is invalid")
+	}
+}
+
+// schema records one schema violation. For oneOf failures the inner errors
+// are not listed: the schema's x-reason says what the value may be.
+func (p *problem) schema(se *openapi3.SchemaError, prefix string) {
+	field := fieldPath(prefix, se.JSONPointer())
+	reason := se.Reason
+	if se.SchemaField == "required" {
+		// The pointer already ends with the missing property's name.
+		reason = "is required"
+	}
+	if se.Schema != nil {
+		if r, ok := se.Schema.Extensions[ExtReason].(string); ok && se.SchemaField != "required" {
+			reason = r
+		}
+		if k, ok := se.Schema.Extensions[ExtErrorKey].(string); ok && p.key == "" && se.SchemaField != "required" {
+			p.key = k
+		}
+	}
+	if se.SchemaField == "nullable" || (se.Value == nil && se.SchemaField == "type") {
+		reason = "must not be null"
+	}
+	p.add(field, reason)
+}
+
+func (p *problem) add(field, reason string) {
+	if field == "" {
+		field = "body"
+	}
+	if _, dup := p.fields[field]; dup {
+		return
+	}
+	p.fields[field] = reason
+}
+
+// fieldPath renders a JSON pointer as parties[0].name.
+func fieldPath(prefix string, ptr []string) string {
+	var b strings.Builder
+	b.WriteString(prefix)
+	for _, part := range ptr {
+		if isIndex(part) {
+			b.WriteString("[" + part + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(part)
+	}
+	return b.String()
+}
+
+func isIndex(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func paramType(p *openapi3.Parameter) string {
+	if p.Schema != nil && p.Schema.Value != nil && p.Schema.Value.Type != nil {
+		if ts := p.Schema.Value.Type.Slice(); len(ts) > 0 {
+			return ts[0]
+		}
+	}
+	return "valid value"
+}
