@@ -1,0 +1,134 @@
+package sim
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
+	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
+)
+
+// TokenLifetime is how long a token lives (the guide: 24 hours).
+const TokenLifetime = 24 * time.Hour
+
+// claims are the JWT's payload. The real claims are undocumented; these
+// follow the legacy DI token (sub, iat, exp) plus the shops it grants.
+type claims struct {
+	Iss      string  `json:"iss"`
+	Sub      string  `json:"sub"`
+	ClientID string  `json:"client_id"`
+	Shops    []int64 `json:"shops"`
+	Iat      int64   `json:"iat"`
+	Exp      int64   `json:"exp"`
+}
+
+var jwtHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
+
+func (s *Server) sign(signingInput string) string {
+	m := hmac.New(sha256.New, s.jwtKey)
+	m.Write([]byte(signingInput))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// issueToken returns a signed JWT for the client at now.
+func (s *Server) issueToken(cl fixture.Client, now time.Time) string {
+	payload, _ := json.Marshal(claims{
+		Iss: "mockhelthjem", Sub: cl.ID, ClientID: cl.ID, Shops: cl.Shops,
+		Iat: now.Unix(), Exp: now.Add(TokenLifetime).Unix(),
+	})
+	in := jwtHeader + "." + base64.RawURLEncoding.EncodeToString(payload)
+	return in + "." + s.sign(in)
+}
+
+// authenticate checks the bearer token and returns its client.
+func (s *Server) authenticate(r *http.Request, now time.Time) (fixture.Client, *apierror.Error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return fixture.Client{}, apierror.New(http.StatusUnauthorized, apierror.KeyAuthMissing,
+			"send Authorization: Bearer <token> from /auth/oauth2/v1/token")
+	}
+	scheme, tok, _ := strings.Cut(h, " ")
+	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
+		return fixture.Client{}, apierror.New(http.StatusUnauthorized, apierror.KeyAuthInvalid,
+			"the Authorization header must use the Bearer scheme")
+	}
+	tok = strings.TrimSpace(tok)
+	invalid := apierror.New(http.StatusUnauthorized, apierror.KeyAuthInvalid, "the token is malformed or its signature is wrong")
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 || parts[0] != jwtHeader {
+		return fixture.Client{}, invalid
+	}
+	want := s.sign(parts[0] + "." + parts[1])
+	if subtle.ConstantTimeCompare([]byte(want), []byte(parts[2])) != 1 {
+		return fixture.Client{}, invalid
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return fixture.Client{}, invalid
+	}
+	var c claims
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return fixture.Client{}, invalid
+	}
+	if now.Unix() >= c.Exp {
+		return fixture.Client{}, apierror.New(http.StatusUnauthorized, apierror.KeyAuthExpired,
+			"the token has expired; request a new one")
+	}
+	cl, ok := s.fx.Client(c.ClientID)
+	if !ok {
+		return fixture.Client{}, invalid
+	}
+	cl.Shops = c.Shops
+	return cl, nil
+}
+
+// checkShop answers 403 no.access.shop.id unless the token grants shop.
+func checkShop(cl fixture.Client, shop int64) *apierror.Error {
+	if cl.HasShop(shop) {
+		return nil
+	}
+	return apierror.Newf(http.StatusForbidden, apierror.KeyNoAccessShop,
+		"the token does not grant access to shop %d", shop).WithField("shopId", "not granted by the token")
+}
+
+// getToken is POST /auth/oauth2/v1/token.
+func getToken(s *Server, c *call) (result, *apierror.Error) {
+	var req tokenReq
+	if aerr := decode(c.body, &req); aerr != nil {
+		return result{}, aerr
+	}
+	if req.GrantType != "client_credentials" {
+		return result{}, apierror.New(http.StatusBadRequest, apierror.KeyUnsupportedGrant,
+			"grant_type must be client_credentials").WithField("grant_type", "must be client_credentials")
+	}
+	cl, found := s.fx.Client(req.ClientID)
+	if !found || subtle.ConstantTimeCompare([]byte(cl.Secret), []byte(req.ClientSecret)) != 1 {
+		return result{}, apierror.New(http.StatusUnauthorized, apierror.KeyBadCredentials,
+			"unknown client_id or wrong client_secret")
+	}
+	c.client = cl
+	return ok(tokenResp{Token: s.issueToken(cl, c.now), ExpiresIn: int(TokenLifetime / time.Second), TokenType: "Bearer"}), nil
+}
+
+// isControl reports whether a path is on the /__sim/ control plane.
+func isControl(path string) bool { return strings.HasPrefix(path, "/__sim/") }
+
+// checkAdmin requires the admin token as a bearer token.
+func checkAdmin(r *http.Request, token string) *apierror.Error {
+	h := r.Header.Get("Authorization")
+	scheme, got, _ := strings.Cut(h, " ")
+	if h == "" {
+		return apierror.New(http.StatusUnauthorized, apierror.KeyAuthMissing,
+			"the control plane needs Authorization: Bearer <admin token>")
+	}
+	if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) != 1 {
+		return apierror.New(http.StatusUnauthorized, apierror.KeyAuthInvalid, "wrong admin token")
+	}
+	return nil
+}

@@ -1,0 +1,489 @@
+package sim
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"net/http"
+	"strings"
+
+	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
+	"github.com/mockhelthjem/mockhelthjem/internal/calendar"
+	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
+	"github.com/mockhelthjem/mockhelthjem/internal/ids"
+)
+
+// Booking errorKeys beyond the carrier's documented ones. They are public
+// interface: users' tests match on them.
+const (
+	KeyDateNotOffered     = "desiredDeliveryDate.not.available"
+	KeyDateNotInFuture    = "distributionDate.must.be.in.future"
+	KeyUnknownServicePt   = "unknown.servicePoint"
+	KeyDuplicateShipment  = "duplicate.shipmentId"
+	KeyDuplicateTracking  = "duplicate.trackingReference"
+	KeyBadTrackingRef     = "invalid.format.trackingReference"
+	KeyUnsupportedTS      = "unsupported.transportSolutionId"
+	KeyOrderLimitReached  = "order.limit.reached"
+	linkedReturnFromPUDO  = "RETURN_FROM_SERVICE_POINT"
+	servicePointPartyType = "servicePoint"
+)
+
+// bookable lists the transport solutions bookings accept and the parties
+// whose postal code decides coverage.
+var bookable = map[int64]bool{
+	tsC2CPickup: true, tsC2CSmall: true, tsC2CLarge: true,
+	tsHomeOrPoint: true, tsHomeOnly: true, tsHentepakke: true, tsPointsOnly: true,
+}
+
+// plan is a validated booking, ready to be stored: every check has passed
+// and nothing has been generated yet.
+type plan struct {
+	req        bookingReq
+	ts, fp     int
+	date       *calendar.Date
+	point      *fixture.ServicePoint
+	consignee  int // index in req.Parties
+	consignor  int
+	pointParty int      // -1 when the request has none
+	supplied   []string // per item: client-supplied SSCC or ""
+	hash       [32]byte
+	returnCode bool
+}
+
+// createBooking is POST /parcels/v1/bookings.
+func createBooking(s *Server, c *call) (result, *apierror.Error) {
+	p, aerr := s.planBooking(c)
+	if aerr != nil {
+		return result{}, aerr
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	resp, aerr := s.bookLocked(c, p)
+	if aerr != nil {
+		return result{}, aerr
+	}
+	return ok(resp), nil
+}
+
+// planBooking checks everything that does not depend on stored state.
+func (s *Server) planBooking(c *call) (*plan, *apierror.Error) {
+	p := &plan{pointParty: -1, consignee: -1, consignor: -1}
+	if aerr := decode(c.body, &p.req); aerr != nil {
+		return nil, aerr
+	}
+	req := &p.req
+	if aerr := checkShop(c.client, req.ShopID.V); aerr != nil {
+		return nil, aerr
+	}
+	if !bookable[req.TransportSolutionID.V] {
+		return nil, apierror.Newf(http.StatusBadRequest, KeyUnsupportedTS,
+			"transport solution %d cannot be booked here (use 23, 113, 115, 1, 2, 62 or 86)", req.TransportSolutionID.V).
+			WithField("transportSolutionId", "not bookable")
+	}
+	p.ts = int(req.TransportSolutionID.V)
+	if aerr := p.checkParties(); aerr != nil {
+		return nil, aerr
+	}
+	if aerr := p.checkItems(); aerr != nil {
+		return nil, aerr
+	}
+	if raw := bytes.TrimSpace(req.DesiredDeliveryDate); len(raw) > 0 && string(raw) != "null" {
+		d, err := calendar.ParseDesiredDate(raw)
+		if err != nil {
+			return nil, apierror.New(http.StatusBadRequest, apierror.KeyInvalidDate,
+				`desiredDeliveryDate must be 20260617, "20260617" or "2026-06-17"`).
+				WithField("desiredDeliveryDate", `must be a date as 20260617, "20260617" or "2026-06-17"`)
+		}
+		p.date = &d
+	}
+	if aerr := s.route(p, c); aerr != nil {
+		return nil, aerr
+	}
+	p.hash = requestHash(req)
+	return p, nil
+}
+
+func (p *plan) party(i int) partyIn { return p.req.Parties[i] }
+
+// checkParties needs one consignee and one consignor with an address each,
+// and at most one service point.
+func (p *plan) checkParties() *apierror.Error {
+	e := apierror.New(http.StatusBadRequest, apierror.KeyInvalidRequest, "the parties are incomplete")
+	for i, pt := range p.req.Parties {
+		slot := map[string]*int{"consignee": &p.consignee, "consignor": &p.consignor, servicePointPartyType: &p.pointParty}[pt.Type]
+		if slot == nil {
+			continue // returnAddress and pickupAddress are echoed only
+		}
+		if *slot >= 0 && *slot != i {
+			e.WithField(fmt.Sprintf("parties[%d].type", i), "only one "+pt.Type+" is allowed")
+			continue
+		}
+		*slot = i
+		if pt.Type == servicePointPartyType {
+			continue
+		}
+		for _, f := range []struct {
+			name string
+			v    *string
+		}{{"name", pt.Name}, {"address", pt.Address}, {"zipCode", pt.ZipCode}, {"postalName", pt.PostalName}, {"countryCode", pt.CountryCode}} {
+			if strings.TrimSpace(str(f.v)) == "" {
+				e.WithField(fmt.Sprintf("parties[%d].%s", i, f.name), "is required for a "+pt.Type)
+			}
+		}
+	}
+	if p.consignee < 0 {
+		e.WithField("parties", "must contain a consignee")
+	}
+	if p.consignor < 0 {
+		e.WithField("parties", "must contain a consignor")
+	}
+	if len(e.Fields) > 0 {
+		return e
+	}
+	return nil
+}
+
+// checkItems checks item numbers and client-supplied tracking references.
+func (p *plan) checkItems() *apierror.Error {
+	seen := map[string]bool{}
+	p.supplied = make([]string, len(p.req.Items))
+	for i, it := range p.req.Items {
+		ref := strings.TrimSpace(str(it.TrackingReference))
+		if ref == "" {
+			continue
+		}
+		k, v := ids.Parse(ref)
+		if k != ids.KindSSCC || !ids.ValidGS1(v) {
+			return apierror.New(http.StatusBadRequest, KeyBadTrackingRef,
+				`trackingReference must be "" (assigned) or an 18-digit SSCC with a valid check digit, with or without "(00)"`).
+				WithField(fmt.Sprintf("items[%d].trackingReference", i), "must be empty or a valid SSCC")
+		}
+		if seen[v] {
+			return apierror.New(http.StatusConflict, KeyDuplicateTracking, "the same trackingReference is used twice").
+				WithField(fmt.Sprintf("items[%d].trackingReference", i), "used twice")
+		}
+		seen[v] = true
+		p.supplied[i] = v
+	}
+	return nil
+}
+
+// route picks the freight product and, for service-point solutions, the
+// point; it checks coverage and the date.
+func (s *Server) route(p *plan, c *call) *apierror.Error {
+	consignor, consignee := p.party(p.consignor), p.party(p.consignee)
+	switch p.ts {
+	case tsC2CPickup:
+		p.fp = fpC2CPickup
+		pc, aerr := s.postalCode(str(consignor.CountryCode), str(consignor.ZipCode), fmt.Sprintf("parties[%d].zipCode", p.consignor))
+		if aerr != nil {
+			return aerr
+		}
+		if !pc.Pickup {
+			return noCarrierSupport("no doorstep pickup at the consignor's postal code %s", pc.Code)
+		}
+		if p.date != nil {
+			if aerr := checkPickupDate(*p.date, calendar.DateOf(c.now.In(s.oslo))); aerr != nil {
+				return aerr
+			}
+		}
+		p.returnCode = p.date != nil // the guide: no date, no returnCode
+		return nil
+	case tsC2CSmall, tsC2CLarge:
+		p.fp = fpC2CSmall
+		if p.ts == tsC2CLarge {
+			p.fp = fpC2CLarge
+		}
+		p.returnCode = true
+		return s.pickPoint(p, consignor, "consignor")
+	case tsHomeOnly, tsHomeOrPoint:
+		pc, aerr := s.postalCode(str(consignee.CountryCode), str(consignee.ZipCode), fmt.Sprintf("parties[%d].zipCode", p.consignee))
+		if aerr != nil {
+			return aerr
+		}
+		if pc.Home {
+			p.fp = fpHome
+			return nil
+		}
+		if p.ts == tsHomeOnly {
+			return noCarrierSupport("no home delivery at the consignee's postal code %s", pc.Code)
+		}
+		p.fp = fpHentepakke
+		return s.pickPoint(p, consignee, "consignee")
+	default: // tsHentepakke, tsPointsOnly
+		p.fp = fpHentepakke
+		return s.pickPoint(p, consignee, "consignee")
+	}
+}
+
+// checkPickupDate accepts only a date the dates operation offers today.
+func checkPickupDate(d, today calendar.Date) *apierror.Error {
+	if !d.After(today) {
+		return apierror.New(http.StatusBadRequest, KeyDateNotInFuture,
+			"the pickup date must be after today; fetch dates from /parcels/v1/addresses/find/single/dates").
+			WithField("desiredDeliveryDate", "must be in the future")
+	}
+	offered, _ := calendar.PickupDates(today, calendar.MaxPickupLimit)
+	for _, o := range offered {
+		if o == d {
+			return nil
+		}
+	}
+	return apierror.New(http.StatusBadRequest, KeyDateNotOffered,
+		"no pickup on that date (Sundays, public holidays and dates over 30 days ahead are not offered); fetch dates from /parcels/v1/addresses/find/single/dates").
+		WithField("desiredDeliveryDate", "is not an offered pickup date")
+}
+
+// pickPoint uses the request's servicePoint party when it names a known
+// point, else the point nearest the party whose address decides.
+func (s *Server) pickPoint(p *plan, near partyIn, role string) *apierror.Error {
+	carrier := products[p.fp].carrier
+	if p.pointParty >= 0 {
+		field := fmt.Sprintf("parties[%d].id", p.pointParty)
+		id := rawID(p.party(p.pointParty).ID)
+		if id == "" {
+			return apierror.New(http.StatusBadRequest, apierror.KeyInvalidRequest, "a servicePoint party needs an id").
+				WithField(field, "is required for a servicePoint")
+		}
+		sp, found := s.fx.ServicePoint(id)
+		if !found || sp.Carrier != carrier {
+			return apierror.New(http.StatusBadRequest, KeyUnknownServicePt,
+				"no such service point for this freight product; list them with /parcels/v1/service-points/nearby").
+				WithField(field, "unknown service point")
+		}
+		p.point = &sp
+		return nil
+	}
+	idx := p.consignor
+	if role == "consignee" {
+		idx = p.consignee
+	}
+	pc, aerr := s.postalCode(str(near.CountryCode), str(near.ZipCode), fmt.Sprintf("parties[%d].zipCode", idx))
+	if aerr != nil {
+		return aerr
+	}
+	pts := s.pointsNear(pc, carrier)
+	if len(pts) == 0 {
+		return noCarrierSupport("no service point within %.0f km of the %s's postal code %s", reachKM, role, pc.Code)
+	}
+	sp := pts[0].ServicePoint
+	p.point = &sp
+	return nil
+}
+
+// rawID renders a JSON id (number, string or null) as a string.
+func rawID(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return strings.TrimSpace(s)
+	}
+	return string(raw)
+}
+
+// requestHash is a canonical digest of a booking request, so "16" and 16,
+// or reordered keys, count as the same body on a retry.
+func requestHash(req *bookingReq) [32]byte {
+	norm := *req
+	var date bytes.Buffer
+	if len(req.DesiredDeliveryDate) > 0 && json.Compact(&date, req.DesiredDeliveryDate) == nil {
+		norm.DesiredDeliveryDate = date.Bytes()
+	}
+	b, _ := json.Marshal(norm)
+	return sha256.Sum256(b)
+}
+
+// bookLocked stores the order, or answers a retry of a stored one.
+func (s *Server) bookLocked(c *call, p *plan) (bookingResp, *apierror.Error) {
+	supplied := strings.TrimSpace(str(p.req.ShipmentID))
+	if supplied != "" {
+		if prev := s.st.byShipment[shipKey{c.client.ID, shipmentKey(supplied)}]; prev != nil {
+			if prev.Hash == p.hash {
+				return prev.Resp, nil // a safe retry
+			}
+			return bookingResp{}, apierror.New(http.StatusConflict, KeyDuplicateShipment,
+				"this shipmentId is already booked with a different request").WithField("shipmentId", "already used")
+		}
+	}
+	for i, v := range p.supplied {
+		if v != "" && s.st.byCode[v] != nil {
+			return bookingResp{}, apierror.New(http.StatusConflict, KeyDuplicateTracking, "this trackingReference is already booked").
+				WithField(fmt.Sprintf("items[%d].trackingReference", i), "already used")
+		}
+	}
+	o := &order{
+		ClientID: c.client.ID, ShopID: p.req.ShopID.V, TS: p.ts, FP: p.fp,
+		PickupDate: p.date, BookedAt: c.now, Hash: p.hash,
+	}
+	if p.ts != tsC2CPickup {
+		o.PickupDate = nil
+	}
+	if p.point != nil {
+		o.ServicePointID = p.point.ID
+	}
+	if supplied != "" {
+		o.ShipmentID = supplied
+	} else {
+		o.ShipmentID = ids.ShipmentPrefix + s.shipmentNumberLocked()
+	}
+	o.OrderID = s.orderIDLocked()
+	for _, v := range p.supplied {
+		it := orderItem{SSCC: v}
+		if it.SSCC == "" {
+			it.SSCC = s.ssccLocked()
+		}
+		if p.returnCode {
+			it.ReturnCode = s.returnCodeLocked()
+		}
+		o.Items = append(o.Items, it)
+	}
+	o.Events = []event{{At: c.now, Kind: evBooked}}
+	if o.TS == tsC2CPickup && o.PickupDate != nil {
+		o.Events = append(o.Events, pickupEvents(*o.PickupDate, s.oslo)...)
+	}
+	o.Resp = s.bookingResponse(o, p, c.client)
+	s.st.add(o)
+	return o.Resp, nil
+}
+
+// shipmentNumberLocked, ssccLocked, orderIDLocked and returnCodeLocked
+// draw the next generated values. Shipments and items share one serial
+// counter, as the carrier's own examples suggest.
+func (s *Server) shipmentNumberLocked() string {
+	n, err := ids.ShipmentNumber(s.serial)
+	if err != nil {
+		panic(fmt.Sprintf("serial space exhausted: %v", err)) // 600M ids after the seeded start
+	}
+	s.serial++
+	return n
+}
+
+func (s *Server) ssccLocked() string {
+	n, err := ids.SSCC(s.serial)
+	if err != nil {
+		panic(fmt.Sprintf("serial space exhausted: %v", err))
+	}
+	s.serial++
+	return n
+}
+
+func (s *Server) orderIDLocked() int64 {
+	id := s.nextID
+	s.nextID += 1 + int64(s.rng.IntN(97))
+	return id
+}
+
+// returnCodeLocked draws a returnCode no stored parcel uses.
+func (s *Server) returnCodeLocked() string {
+	for {
+		rc := ids.NewReturnCode(s.rng.IntN)
+		if s.st.byCode[rc] == nil {
+			return rc
+		}
+	}
+}
+
+// bookingResponse renders the answer to a booking, shaped as the guide's.
+func (s *Server) bookingResponse(o *order, p *plan, cl fixture.Client) bookingResp {
+	resp := bookingResp{
+		ShipmentID: o.ShipmentID, FreightProductID: o.FP, OrderID: o.OrderID,
+		AdditionalServices: []any{},
+	}
+	for _, pt := range p.req.Parties {
+		if pt.Type == servicePointPartyType {
+			continue // replaced by the resolved point below
+		}
+		resp.Parties = append(resp.Parties, partyOutOf(pt))
+	}
+	if p.point != nil {
+		resp.Parties = append(resp.Parties, pointParty(*p.point))
+	}
+	for i, in := range p.req.Items {
+		it := o.Items[i]
+		out := itemOut{
+			ItemNumber: in.ItemNumber.V, TrackingReference: ids.TrackingPrefix + it.SSCC,
+			Weight: in.Weight, Volume: in.Volume, Length: in.Length, Height: in.Height, Width: in.Width,
+			Contents: in.Contents, Articles: []any{},
+			Properties: itemProperties{ShortItemIdentifier: ids.ShortItemIdentifier(it.SSCC)},
+		}
+		if it.ReturnCode != "" {
+			out.ReturnCode = ptr(it.ReturnCode)
+		}
+		resp.Items = append(resp.Items, out)
+	}
+	resp.Properties = s.properties(o, p.date, p.point, cl)
+	return resp
+}
+
+func partyOutOf(pt partyIn) partyOut {
+	id := json.RawMessage("null")
+	if raw := bytes.TrimSpace(pt.ID); len(raw) > 0 {
+		id = raw
+	}
+	return partyOut{
+		Type: pt.Type, ID: id, Name: pt.Name, CountryCode: pt.CountryCode, PostalName: pt.PostalName,
+		ZipCode: pt.ZipCode, Address: pt.Address, Phone1: pt.Phone1, Phone2: pt.Phone2, Email: pt.Email,
+		Reference: pt.Reference, Contact: pt.Contact, Coaddress: pt.Coaddress,
+	}
+}
+
+func pointParty(sp fixture.ServicePoint) partyOut {
+	id, _ := json.Marshal(sp.ID)
+	return partyOut{
+		Type: servicePointPartyType, ID: id, Name: ptr(sp.Name), CountryCode: ptr("NO"),
+		PostalName: ptr(sp.PostalName), ZipCode: ptr(sp.PostalCode), Address: ptr(sp.StreetName + " " + sp.StreetNumber),
+	}
+}
+
+// properties is the booking's routing block. Routing numbers are derived
+// from the service point's id, so a point always routes the same way.
+func (s *Server) properties(o *order, date *calendar.Date, sp *fixture.ServicePoint, cl fixture.Client) map[string]*string {
+	// distributionDate echoes desiredDeliveryDate (notes §3.4); without
+	// one, a service-point parcel's is its booking day.
+	var dist *string
+	switch {
+	case date != nil:
+		dist = ptr(date.Compact())
+	case o.TS != tsC2CPickup:
+		dist = ptr(calendar.DateOf(o.BookedAt.In(s.oslo)).Compact())
+	}
+	props := map[string]*string{
+		"areaId":             nil,
+		"distributionDate":   dist,
+		"freightProductName": ptr(products[o.FP].name),
+		"productName":        ptr(products[o.FP].title),
+		"regionId":           nil,
+		"routeDescription":   nil,
+		"routeName":          nil,
+		"routeZipAndCity":    nil,
+		"shopName":           ptr(cl.Name),
+	}
+	if o.TS == tsC2CPickup {
+		props["productName"] = ptr("HELTHJEM_MEGTILDEG")
+		return props
+	}
+	if sp == nil {
+		return props
+	}
+	h := fnv.New32a()
+	h.Write([]byte(sp.ID))
+	v := h.Sum32()
+	car := fmt.Sprintf("%d", 100+v%400)
+	props["deliveryPointCarId"] = ptr(fmt.Sprintf("%d", 1000+v%9000))
+	props["mainCarNumber"] = ptr(car)
+	props["pickupZipString"] = ptr("")
+	props["retailerId"] = ptr(sp.ID)
+	props["routeAddress"] = ptr(sp.StreetName + " " + sp.StreetNumber)
+	props["routeSeq"] = ptr("")
+	props["routing"] = ptr(fmt.Sprintf("%s-%d", car, 1+v%40))
+	props["routingDescription"] = ptr(" ")
+	props["routingDetailed"] = ptr(car)
+	props["servicePointType"] = ptr(sp.Type)
+	props["transportNetId"] = ptr(fmt.Sprintf("%d", 200+v%50))
+	return props
+}

@@ -1,0 +1,63 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+)
+
+// clock is the simulated time: a start, an offset moved by /__sim/clock,
+// and either frozen at start+offset or running with the wall clock.
+// It is guarded by Server.mu.
+type clock struct {
+	start  time.Time // simulated time at construction
+	frozen bool
+	wall   func() time.Time
+	wall0  time.Time // wall time at construction (running clocks)
+	offset time.Duration
+}
+
+func newClock(start time.Time, wall func() time.Time) clock {
+	c := clock{wall: wall, wall0: wall()}
+	if start.IsZero() {
+		c.start = c.wall0
+	} else {
+		c.start, c.frozen = start, true
+	}
+	return c
+}
+
+func (c *clock) now() time.Time {
+	if c.frozen {
+		return c.start.Add(c.offset)
+	}
+	return c.start.Add(c.wall().Sub(c.wall0) + c.offset)
+}
+
+// advance moves the clock forward by d (d > 0).
+func (c *clock) advance(d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("advance %s: %w", d, errBackwards)
+	}
+	c.offset += d
+	return nil
+}
+
+// set moves the clock to t, which must not be before now.
+func (c *clock) set(t time.Time) error {
+	now := c.now()
+	if t.Before(now) {
+		return fmt.Errorf("set %s: %w", t.Format(time.RFC3339), errBackwards)
+	}
+	c.offset += t.Sub(now)
+	return nil
+}
+
+// reset returns the clock to its start.
+func (c *clock) reset() {
+	c.offset = 0
+	if !c.frozen {
+		c.start, c.wall0 = c.wall(), c.wall()
+	}
+}
+
+var errBackwards = fmt.Errorf("the simulated clock never goes backwards")

@@ -1,0 +1,240 @@
+package sim
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
+	"github.com/mockhelthjem/mockhelthjem/internal/calendar"
+	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
+)
+
+// Transport solutions (TS) and freight products (FP) the simulator knows.
+const (
+	tsHomeOrPoint = 1   // home → service point → PostNord
+	tsHomeOnly    = 2   // home only
+	tsHentepakke  = 62  // Hentepakke → PostNord
+	tsPointsOnly  = 86  // Helthjem points only
+	tsC2CPickup   = 23  // C2C doorstep pickup
+	tsC2CSmall    = 113 // C2C service point, small
+	tsC2CLarge    = 115 // C2C service point, medium/large
+
+	fpHome       = 1
+	fpPostNord   = 3
+	fpC2CPickup  = 26
+	fpHentepakke = 55
+	fpC2CSmall   = 92
+	fpC2CLarge   = 93 // inferred: TS 115's FP is not published
+)
+
+const (
+	// nearbyKM: with no service point this close, nearby returns only the
+	// closest one (the notes: "3 closest, or only the closest if none is
+	// within 5 km").
+	nearbyKM = 5.0
+	// reachKM: a service point farther than this does not cover an address
+	// (inferred; keeps Svalbard uncovered).
+	reachKM = 50.0
+)
+
+type product struct {
+	name, title, description string
+	carrier                  string // fixture carrier of its service points
+	transporter              string
+}
+
+var products = map[int]product{
+	fpHome:       {name: "Helthjem hjemlevering", title: "Levert hjem", description: "Pakken leveres på døren", carrier: "helthjem", transporter: "Helthjem AS"},
+	fpPostNord:   {name: "PostNord MyPack Collect", title: "Hent på utleveringssted", description: "Pakken sendes med PostNord til nærmeste utleveringssted", carrier: "postnord", transporter: "PostNord AS"},
+	fpC2CPickup:  {name: "Helthjem C2C henting", title: "Henting hjemme", description: "Helthjem henter pakken hjemme hos avsender på valgt dato", carrier: "helthjem", transporter: "Helthjem AS"},
+	fpHentepakke: {name: "Helthjem Hentepakke", title: "Hent i butikk", description: "Pakken leveres til valgt Helthjem utleveringssted", carrier: "helthjem", transporter: "Helthjem AS"},
+	fpC2CSmall:   {name: "Helthjem C2C via butikk - small", title: "Retur fra hentested", description: "C2C pakker leveres inn med returkode ved et Helthjem utleveringssted, og leveres hjem eller til butikk", carrier: "helthjem", transporter: "Helthjem AS"},
+	fpC2CLarge:   {name: "Helthjem C2C via butikk - medium/large", title: "Retur fra hentested", description: "C2C pakker leveres inn med returkode ved et Helthjem utleveringssted, og leveres hjem eller til butikk", carrier: "helthjem", transporter: "Helthjem AS"},
+}
+
+// nearbyProducts: which freight products nearby answers per TS, in order.
+var nearbyProducts = map[int64][]int{
+	tsHomeOrPoint: {fpHentepakke, fpPostNord},
+	tsHentepakke:  {fpHentepakke, fpPostNord},
+	tsPointsOnly:  {fpHentepakke},
+	tsC2CSmall:    {fpC2CSmall},
+	tsC2CLarge:    {fpC2CLarge},
+}
+
+func noCarrierSupport(format string, args ...any) *apierror.Error {
+	return apierror.Newf(http.StatusBadRequest, apierror.KeyNoCarrierSupport, format, args...)
+}
+
+// postalCode looks up a Norwegian postal code: an unknown code is 400
+// invalid.zipCode, a foreign country no.carrier.support.
+func (s *Server) postalCode(country, zip, field string) (fixture.PostalCode, *apierror.Error) {
+	if !strings.EqualFold(strings.TrimSpace(country), "NO") {
+		return fixture.PostalCode{}, noCarrierSupport("Helthjem delivers in Norway only (countryCode NO)")
+	}
+	pc, ok := s.fx.PostalCode(strings.TrimSpace(zip))
+	if !ok {
+		return fixture.PostalCode{}, apierror.New(http.StatusBadRequest, KeyInvalidZipCode,
+			"unknown Norwegian postal code").WithField(field, "unknown Norwegian postal code")
+	}
+	return pc, nil
+}
+
+// KeyInvalidZipCode is the errorKey for a postal code that does not exist
+// (as opposed to one that exists and is not covered: no.carrier.support).
+const KeyInvalidZipCode = "invalid.zipCode"
+
+// pointsNear returns the service points nearby answers for one freight
+// product: the 3 nearest if one is within nearbyKM, else only the nearest,
+// and none beyond reachKM.
+func (s *Server) pointsNear(pc fixture.PostalCode, carrier string) []fixture.Ranked {
+	near := s.fx.Nearest(pc.Lat, pc.Lon, carrier, 3)
+	if len(near) == 0 || near[0].DistanceKM > reachKM {
+		return nil
+	}
+	if near[0].DistanceKM > nearbyKM {
+		return near[:1]
+	}
+	return near
+}
+
+// findSingleAddress is POST /parcels/v1/addresses/find/single.
+func findSingleAddress(s *Server, c *call) (result, *apierror.Error) {
+	var req addressReq
+	if aerr := decode(c.body, &req); aerr != nil {
+		return result{}, aerr
+	}
+	if aerr := checkShop(c.client, req.ShopID.V); aerr != nil {
+		return result{}, aerr
+	}
+	ts := req.TransportSolutionID.V
+	pc, aerr := s.postalCode(req.CountryCode, req.ZipCode, "zipCode")
+	if aerr != nil {
+		return result{}, aerr
+	}
+	product := ""
+	switch ts {
+	case tsC2CPickup:
+		if pc.Pickup {
+			product = "HELTHJEM_MEGTILDEG"
+		}
+	case tsHomeOnly:
+		if pc.Home {
+			product = "HELTHJEM"
+		}
+	case tsHomeOrPoint, tsHentepakke, tsPointsOnly:
+		switch {
+		case ts == tsHomeOrPoint && pc.Home:
+			product = "HELTHJEM"
+		case len(s.pointsNear(pc, "helthjem")) > 0:
+			product = "HELTHJEM_SHOP"
+		case ts != tsPointsOnly && len(s.pointsNear(pc, "postnord")) > 0:
+			product = "POSTNORD_MYPACK"
+		}
+	default:
+		return result{}, noCarrierSupport("transport solution %d is not simulated by find/single (use 1, 2, 23, 62 or 86)", ts).
+			WithField("transportSolutionId", "not simulated here")
+	}
+	if product == "" {
+		return result{}, noCarrierSupport("transport solution %d is not offered at postal code %s", ts, pc.Code)
+	}
+	return ok(addressCheckResp{ProductName: product, HandoverCity: strings.ToUpper(pc.Name)}), nil
+}
+
+// findNearbyServicePoints is POST /parcels/v1/service-points/nearby.
+func findNearbyServicePoints(s *Server, c *call) (result, *apierror.Error) {
+	var req addressReq
+	if aerr := decode(c.body, &req); aerr != nil {
+		return result{}, aerr
+	}
+	if aerr := checkShop(c.client, req.ShopID.V); aerr != nil {
+		return result{}, aerr
+	}
+	ts := req.TransportSolutionID.V
+	fps, known := nearbyProducts[ts]
+	if !known {
+		return result{}, noCarrierSupport("transport solution %d has no service points (use 1, 62, 86, 113 or 115)", ts).
+			WithField("transportSolutionId", "has no service points")
+	}
+	pc, aerr := s.postalCode(req.CountryCode, req.ZipCode, "zipCode")
+	if aerr != nil {
+		return result{}, aerr
+	}
+	resp := nearbyResp{FreightProducts: []freightProduct{}}
+	for _, fp := range fps {
+		p := products[fp]
+		near := s.pointsNear(pc, p.carrier)
+		if len(near) == 0 {
+			continue
+		}
+		out := freightProduct{
+			TransporterID: int(ts), TransporterName: p.transporter, FreightProductID: fp,
+			FreightName: p.name, FreightTitle: p.title, FreightDescription: p.description,
+			ServicePoints: make([]servicePoint, 0, len(near)),
+		}
+		for _, r := range near {
+			out.ServicePoints = append(out.ServicePoints, servicePointOut(r.ServicePoint))
+		}
+		resp.FreightProducts = append(resp.FreightProducts, out)
+	}
+	if len(resp.FreightProducts) == 0 {
+		return result{}, noCarrierSupport("no service point within %.0f km of postal code %s", reachKM, pc.Code)
+	}
+	return ok(resp), nil
+}
+
+func servicePointOut(sp fixture.ServicePoint) servicePoint {
+	addr := postalAddress{PostalCode: sp.PostalCode, CountryCode: "NO", StreetNumber: sp.StreetNumber, StreetName: sp.StreetName, PostalName: sp.PostalName}
+	hours := make([]openingHours, 0, len(sp.OpeningHours))
+	for _, h := range sp.OpeningHours {
+		hours = append(hours, openingHours{Day: h.Day, From1: h.From1, To1: h.To1})
+	}
+	return servicePoint{
+		ExternalID: sp.ID, Name: sp.Name, OpeningHours: hours,
+		VisitingAddress: addr, DeliveryAddress: addr, EligibleParcelOutlet: true,
+		Coordinates: []coordinates{{Northing: sp.Lat, Easting: sp.Lon}},
+	}
+}
+
+// findPickupDates is POST /parcels/v1/addresses/find/single/dates.
+func findPickupDates(s *Server, c *call) (result, *apierror.Error) {
+	var req addressReq
+	if aerr := decode(c.body, &req); aerr != nil {
+		return result{}, aerr
+	}
+	if aerr := checkShop(c.client, req.ShopID.V); aerr != nil {
+		return result{}, aerr
+	}
+	if req.FreightProductID.V != fpC2CPickup {
+		return result{}, apierror.Newf(http.StatusBadRequest, KeyInvalidFreightProduct,
+			"pickup dates exist for freight product %d (C2C doorstep pickup) only", fpC2CPickup).
+			WithField("freightProductId", "must be 26")
+	}
+	pc, aerr := s.postalCode(req.CountryCode, req.ZipCode, "zipCode")
+	if aerr != nil {
+		return result{}, aerr
+	}
+	if !pc.Pickup {
+		return result{}, noCarrierSupport("no doorstep pickup at postal code %s", pc.Code)
+	}
+	limit := defaultDatesLimit
+	if q := c.r.URL.Query().Get("limit"); q != "" {
+		limit, _ = strconv.Atoi(q) // the spec has checked 1..30
+	}
+	dates, err := calendar.PickupDates(calendar.DateOf(c.now.In(s.oslo)), limit)
+	if err != nil {
+		return result{}, apierror.New(http.StatusBadRequest, apierror.KeyInvalidRequest, "limit must be 1-30").
+			WithField("limit", "must be between 1 and 30")
+	}
+	resp := datesResp{Dates: make([]string, len(dates))}
+	for i, d := range dates {
+		resp.Dates[i] = d.String()
+	}
+	return ok(resp), nil
+}
+
+// defaultDatesLimit is the dates operation's default look-ahead in days.
+const defaultDatesLimit = 14
+
+// KeyInvalidFreightProduct: dates asked for a freight product other than 26.
+const KeyInvalidFreightProduct = "invalid.freightProductId"

@@ -1,0 +1,293 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// flexInt is an id sent as a JSON integer or a string of digits. The spec has
+// already checked the form; decoding only has to accept both.
+type flexInt struct {
+	V   int64
+	Set bool
+}
+
+func (f *flexInt) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		*f = flexInt{}
+		return nil
+	}
+	s := string(b)
+	if len(s) >= 2 && s[0] == '"' {
+		var err error
+		if s, err = strconv.Unquote(s); err != nil {
+			return err
+		}
+	}
+	v, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil {
+		// 16.0 is an integer to JSON Schema.
+		fv, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil || fv != float64(int64(fv)) {
+			return errors.New("not an integer")
+		}
+		v = int64(fv)
+	}
+	*f = flexInt{V: v, Set: true}
+	return nil
+}
+
+func (f flexInt) MarshalJSON() ([]byte, error) {
+	if !f.Set {
+		return []byte("null"), nil
+	}
+	return strconv.AppendInt(nil, f.V, 10), nil
+}
+
+// flexNum is a measure sent as a JSON number, a string of digits or null.
+type flexNum struct {
+	V   float64
+	Set bool
+}
+
+func (f *flexNum) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		*f = flexNum{}
+		return nil
+	}
+	s := string(b)
+	if len(s) >= 2 && s[0] == '"' {
+		var err error
+		if s, err = strconv.Unquote(s); err != nil {
+			return err
+		}
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil {
+		return errors.New("not a number")
+	}
+	*f = flexNum{V: v, Set: true}
+	return nil
+}
+
+func (f flexNum) MarshalJSON() ([]byte, error) {
+	if !f.Set {
+		return []byte("null"), nil
+	}
+	return strconv.AppendFloat(nil, f.V, 'f', -1, 64), nil
+}
+
+// str returns *p or "".
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// addressReq is the body of find/single, nearby and dates.
+type addressReq struct {
+	ShopID              flexInt `json:"shopId"`
+	TransportSolutionID flexInt `json:"transportSolutionId"`
+	FreightProductID    flexInt `json:"freightProductId"`
+	ZipCode             string  `json:"zipCode"`
+	CountryCode         string  `json:"countryCode"`
+}
+
+type addressCheckResp struct {
+	ProductName  string `json:"productName"`
+	HandoverCity string `json:"handoverCity"`
+}
+
+type nearbyResp struct {
+	FreightProducts []freightProduct `json:"freightProducts"`
+}
+
+type freightProduct struct {
+	TransporterID      int            `json:"transporterId"`
+	TransporterName    string         `json:"transporterName"`
+	FreightProductID   int            `json:"freightProductId"`
+	FreightName        string         `json:"freightName"`
+	FreightTitle       string         `json:"freightTitle"`
+	FreightDescription string         `json:"freightDescription"`
+	ServicePoints      []servicePoint `json:"servicePoints"`
+	Properties         struct{}       `json:"properties"`
+}
+
+type servicePoint struct {
+	ExternalID           string         `json:"servicePointExternalId"`
+	Name                 string         `json:"servicePointName"`
+	OpeningHours         []openingHours `json:"openingHours"`
+	VisitingAddress      postalAddress  `json:"visitingAddress"`
+	DeliveryAddress      postalAddress  `json:"deliveryAddress"`
+	RoutingCode          *string        `json:"routingCode"`
+	EligibleParcelOutlet bool           `json:"eligibleParcelOutlet"`
+	Coordinates          []coordinates  `json:"servicePointCoordinates"`
+}
+
+type openingHours struct {
+	Day   string `json:"day"`
+	From1 string `json:"from1"`
+	To1   string `json:"to1"`
+}
+
+type postalAddress struct {
+	PostalCode   string `json:"postalCode"`
+	CountryCode  string `json:"countryCode"`
+	StreetNumber string `json:"streetNumber"`
+	StreetName   string `json:"streetName"`
+	PostalName   string `json:"postalName"`
+}
+
+type coordinates struct {
+	Northing float64 `json:"northing"`
+	Easting  float64 `json:"easting"`
+}
+
+type datesResp struct {
+	Dates []string `json:"dates"`
+}
+
+type tokenReq struct {
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret"`
+	GrantType    string `json:"grant_type"`
+}
+
+type tokenResp struct {
+	Token     string `json:"token"`
+	ExpiresIn int    `json:"expires_in"`
+	TokenType string `json:"token_type"`
+}
+
+// bookingReq is the body of POST /parcels/v1/bookings.
+type bookingReq struct {
+	ShopID              flexInt         `json:"shopId"`
+	TransportSolutionID flexInt         `json:"transportSolutionId"`
+	ShipmentID          *string         `json:"shipmentId"`
+	DesiredDeliveryDate json.RawMessage `json:"desiredDeliveryDate"`
+	MessageToCarrier    *string         `json:"messageToCarrier"`
+	MessageToConsignee  *string         `json:"messageToConsignee"`
+	Parties             []partyIn       `json:"parties"`
+	Items               []itemIn        `json:"items"`
+}
+
+type partyIn struct {
+	Type        string          `json:"type"`
+	ID          json.RawMessage `json:"id"`
+	Name        *string         `json:"name"`
+	CountryCode *string         `json:"countryCode"`
+	PostalName  *string         `json:"postalName"`
+	ZipCode     *string         `json:"zipCode"`
+	Address     *string         `json:"address"`
+	Coaddress   *string         `json:"coaddress"`
+	Phone1      *string         `json:"phone1"`
+	Phone2      *string         `json:"phone2"`
+	Email       *string         `json:"email"`
+	Reference   *string         `json:"reference"`
+	Contact     *string         `json:"contact"`
+}
+
+type itemIn struct {
+	ItemNumber        flexInt `json:"itemNumber"`
+	TrackingReference *string `json:"trackingReference"`
+	Weight            flexNum `json:"weight"`
+	Width             flexNum `json:"width"`
+	Height            flexNum `json:"height"`
+	Length            flexNum `json:"length"`
+	Volume            flexNum `json:"volume"`
+	Contents          *string `json:"contents"`
+}
+
+// bookingResp is the booking as answered, stored so a retry answers the same.
+type bookingResp struct {
+	ShipmentID         string             `json:"shipmentId"`
+	FreightProductID   int                `json:"freightProductId"`
+	Parties            []partyOut         `json:"parties"`
+	Items              []itemOut          `json:"items"`
+	Properties         map[string]*string `json:"properties"`
+	AdditionalServices []any              `json:"additionalServices"`
+	OrderID            int64              `json:"orderId"`
+}
+
+type partyOut struct {
+	Type            string          `json:"type"`
+	ID              json.RawMessage `json:"id"`
+	Name            *string         `json:"name"`
+	CountryCode     *string         `json:"countryCode"`
+	PostalName      *string         `json:"postalName"`
+	ZipCode         *string         `json:"zipCode"`
+	Address         *string         `json:"address"`
+	DetailedAddress *string         `json:"detailedAddress"`
+	Phone1          *string         `json:"phone1"`
+	Phone2          *string         `json:"phone2"`
+	Email           *string         `json:"email"`
+	Reference       *string         `json:"reference"`
+	Contact         *string         `json:"contact"`
+	Coaddress       *string         `json:"coaddress"`
+}
+
+type itemOut struct {
+	ItemID                  *string        `json:"itemId"`
+	ItemNumber              int64          `json:"itemNumber"`
+	TrackingReference       string         `json:"trackingReference"`
+	ReturnCode              *string        `json:"returnCode"`
+	LinkedParcelType        *string        `json:"linkedParcelType"`
+	LinkedTrackingReference *string        `json:"linkedTrackingReference"`
+	Weight                  flexNum        `json:"weight"`
+	Volume                  flexNum        `json:"volume"`
+	Length                  flexNum        `json:"length"`
+	Height                  flexNum        `json:"height"`
+	Width                   flexNum        `json:"width"`
+	ContentValue            *string        `json:"contentValue"`
+	ExternalSupplierID      *string        `json:"externalSupplierId"`
+	Contents                *string        `json:"contents"`
+	Properties              itemProperties `json:"properties"`
+	Articles                []any          `json:"articles"`
+	ExternalOrderID         *string        `json:"externalOrderId"`
+}
+
+type itemProperties struct {
+	ShortItemIdentifier string `json:"shortItemIdentifier"`
+}
+
+type trackedShipment struct {
+	ShipmentNumber   string        `json:"shipmentNumber"`
+	ShopID           int64         `json:"shopId"`
+	OrderID          int64         `json:"orderId"`
+	FreightProductID int           `json:"freightProductId"`
+	Items            []trackedItem `json:"items"`
+}
+
+type trackedItem struct {
+	TrackingNumber      string         `json:"trackingNumber"`
+	ReturnCode          *string        `json:"returnCode"`
+	FreightProductID    int            `json:"freightProductId"`
+	ParcelStatus        string         `json:"parcelStatus"`
+	LinkedParcelNumbers []string       `json:"linkedParcelNumbers"`
+	Events              []trackedEvent `json:"events"`
+}
+
+type trackedEvent struct {
+	EventTime      string     `json:"eventTime"`
+	EventType      eventType  `json:"eventType"`
+	EventGroup     eventGroup `json:"eventGroup"`
+	ServicePointID *string    `json:"servicePointId"`
+}
+
+type eventType struct {
+	APIKey      string `json:"apiKey"`
+	Description string `json:"description"`
+}
+
+type eventGroup struct {
+	ID          int    `json:"id"`
+	Description string `json:"description"`
+}
+
+func ptr[T any](v T) *T { return &v }
