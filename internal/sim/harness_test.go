@@ -228,3 +228,19 @@ func assertDiff(t testing.TB, what string, want, got any) {
 		t.Errorf("%s mismatch (-want +got):\n%s", what, diff)
 	}
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// sameInstant compares two RFC 3339 times as instants.
+func sameInstant(t testing.TB, a, b string) bool {
+	t.Helper()
+	ta, err := time.Parse(time.RFC3339, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb, err := time.Parse(time.RFC3339, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ta.Equal(tb)
+}

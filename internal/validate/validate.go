@@ -358,7 +358,7 @@ func (p *problem) schema(se *openapi3.SchemaError, prefix string) {
 			p.key = k
 		}
 	}
-	if se.SchemaField == "nullable" || (se.Value == nil && se.SchemaField == "type") {
+	if se.Value == nil && se.SchemaField != "required" {
 		reason = "must not be null"
 	}
 	p.add(field, reason)

@@ -1,0 +1,186 @@
+package validate_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mockhelthjem/mockhelthjem/internal/validate"
+	"github.com/mockhelthjem/mockhelthjem/spec"
+)
+
+func newValidator(t testing.TB) *validate.Validator {
+	t.Helper()
+	v, err := validate.New(spec.Helthjem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestGuideResponsesMatchSpec: the spec accepts every response the C2C
+// guide shows (see testdata/guide/README.md for the repairs of its JSON).
+func TestGuideResponsesMatchSpec(t *testing.T) {
+	v := newValidator(t)
+	tests := []struct {
+		file, path string
+		status     int
+	}{
+		{"token", "/auth/oauth2/v1/token", 200},
+		{"find-single", "/parcels/v1/addresses/find/single", 200},
+		{"find-single-400", "/parcels/v1/addresses/find/single", 400},
+		{"nearby", "/parcels/v1/service-points/nearby/", 200},
+		{"dates", "/parcels/v1/addresses/find/single/dates", 200},
+		{"booking-23", "/parcels/v1/bookings", 200},
+		{"booking-113", "/parcels/v1/bookings", 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join("testdata", "guide", tt.file+".response.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := httptest.NewRequest("POST", tt.path, strings.NewReader("{}"))
+			h := http.Header{"Content-Type": {"application/json"}}
+			if _, err := v.ResponseFor(context.Background(), req, tt.status, h, body); err != nil {
+				t.Errorf("the guide's response does not match the spec: %v", err)
+			}
+		})
+	}
+}
+
+// TestResponseChecks: what the spec must refuse in a response.
+func TestResponseChecks(t *testing.T) {
+	v := newValidator(t)
+	h := http.Header{"Content-Type": {"application/json"}}
+	for _, tt := range []struct {
+		name, path, body string
+		status           int
+		wantErr          bool
+	}{
+		{"undocumented status", "/parcels/v1/bookings", `{}`, 201, true},
+		{"error without errorKey", "/parcels/v1/bookings", `{"message":"x"}`, 400, true},
+		{"dates not an array", "/parcels/v1/addresses/find/single/dates", `{"dates":"2026-06-17"}`, 200, true},
+		{"servicePointCoordinates not an array", "/parcels/v1/service-points/nearby", `{"freightProducts":[{"freightProductId":92,"servicePoints":[{"servicePointExternalId":"1","servicePointName":"x","servicePointCoordinates":{"northing":1,"easting":2}}]}]}`, 200, true},
+		{"bad returnCode", "/parcels/v1/bookings", `{"shipmentId":"x","freightProductId":92,"parties":[],"items":[{"returnCode":"NXXW9"}],"orderId":1}`, 200, true},
+		{"error shape", "/parcels/v1/bookings", `{"errorKey":"no.carrier.support","statusCode":400,"errorMap":{}}`, 400, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", tt.path, strings.NewReader("{}"))
+			_, err := v.ResponseFor(context.Background(), req, tt.status, h, []byte(tt.body))
+			if (err != nil) != tt.wantErr {
+				t.Errorf("err = %v, want error %v", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestFind covers routing: operationIds, trailing slashes, 404 and 405.
+func TestFind(t *testing.T) {
+	v := newValidator(t)
+	for _, tt := range []struct {
+		method, path string
+		op           string
+		status       int
+		params       map[string]string
+	}{
+		{"POST", "/auth/oauth2/v1/token", "getToken", 0, nil},
+		{"POST", "/parcels/v1/service-points/nearby", "findNearbyServicePoints", 0, nil},
+		{"POST", "/parcels/v1/service-points/nearby/", "findNearbyServicePoints", 0, nil},
+		{"POST", "/parcels/v1/addresses/find/single/dates?limit=3", "findPickupDates", 0, nil},
+		{"GET", "/parcels/v1/tracking/fetch/(401)70724763469418064/NO/false", "fetchTracking", 0,
+			map[string]string{"identifier": "(401)70724763469418064", "locale": "NO", "onlyLastEvent": "false"}},
+		{"GET", "/parcels/v1/bookings", "", 405, nil},
+		{"POST", "/parcels/v1/nothing", "", 404, nil},
+		{"POST", "/", "", 404, nil},
+	} {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			rt, aerr := v.Find(httptest.NewRequest(tt.method, tt.path, nil))
+			if tt.status != 0 {
+				if aerr == nil || aerr.Status != tt.status {
+					t.Fatalf("= %v, %v; want status %d", rt, aerr, tt.status)
+				}
+				return
+			}
+			if aerr != nil {
+				t.Fatal(aerr)
+			}
+			if rt.OperationID != tt.op {
+				t.Errorf("operation = %s, want %s", rt.OperationID, tt.op)
+			}
+			if tt.params != nil {
+				if diff := cmp.Diff(tt.params, rt.PathParams); diff != "" {
+					t.Errorf("params (-want +got):\n%s", diff)
+				}
+			}
+			if wantSecured := tt.op != "getToken"; rt.Secured != wantSecured {
+				t.Errorf("secured = %v", rt.Secured)
+			}
+		})
+	}
+}
+
+// TestRequestProblems: field paths and reasons, never the value.
+func TestRequestProblems(t *testing.T) {
+	v := newValidator(t)
+	const leak = "LEAKED-VALUE-42"
+	for _, tt := range []struct {
+		name, body string
+		key        string
+		want       map[string]string
+	}{
+		{"nested paths", `{"shopId":16,"transportSolutionId":23,"parties":[{"type":"consignee"},{"type":"` + leak + `"}],"items":[{"itemNumber":"x` + leak + `","trackingReference":""}]}`,
+			"invalid.request", map[string]string{
+				"parties[1].type":     `value is not one of the allowed values ["consignee","consignor","servicePoint","returnAddress","pickupAddress"]`,
+				"items[0].itemNumber": "must be an integer or a string of digits",
+			}},
+		{"date form gets its own key", `{"shopId":16,"transportSolutionId":23,"desiredDeliveryDate":"` + leak + `","parties":[{"type":"consignee"},{"type":"consignor"}],"items":[{"itemNumber":1,"trackingReference":""}]}`,
+			"invalid.format.desiredDeliveryDate", map[string]string{"desiredDeliveryDate": `must be a date as 20260617, "20260617" or "2026-06-17"`}},
+		{"missing", `{"shopId":16}`, "invalid.request", map[string]string{
+			"transportSolutionId": "is required", "parties": "is required", "items": "is required",
+		}},
+		{"null required", `{"shopId":null,"transportSolutionId":23,"parties":[{"type":"consignee"},{"type":"consignor"}],"items":[{"itemNumber":1,"trackingReference":""}]}`,
+			"invalid.request", map[string]string{"shopId": "must not be null"}},
+		{"parse", `{"shopId":`, "failed.to.parse.request", map[string]string{"body": "is not valid JSON"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", "/parcels/v1/bookings", strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
+			rt, aerr := v.Find(req)
+			if aerr != nil {
+				t.Fatal(aerr)
+			}
+			got := v.Request(context.Background(), req, rt, []byte(tt.body))
+			if got == nil {
+				t.Fatal("no error")
+			}
+			if got.Key != tt.key || got.Status != 400 {
+				t.Errorf("= %d %s, want 400 %s", got.Status, got.Key, tt.key)
+			}
+			if diff := cmp.Diff(tt.want, got.Fields); diff != "" {
+				t.Errorf("errorMap (-want +got):\n%s", diff)
+			}
+			if strings.Contains(string(got.JSON()), leak) {
+				t.Errorf("the error echoes the value: %s", got.JSON())
+			}
+		})
+	}
+}
+
+func TestIsJSON(t *testing.T) {
+	for ct, want := range map[string]bool{
+		"": true, "application/json": true, "Application/JSON; charset=utf-8": true,
+		"application/problem+json": true, "text/plain": false, "application/x-www-form-urlencoded": false,
+		"multipart/form-data; boundary=x": false, "application/jsonx": false,
+	} {
+		if got := validate.IsJSON(ct); got != want {
+			t.Errorf("IsJSON(%q) = %v, want %v", ct, got, want)
+		}
+	}
+}
