@@ -52,6 +52,9 @@ type Config struct {
 	AdminToken        string
 	JWTSecret         string
 	StrictResponses   bool
+	StateFile         string
+	MaxOrders         int
+	JournalSize       int
 	ShutdownTimeout   time.Duration
 	ReadHeaderTimeout time.Duration
 	IdleTimeout       time.Duration
@@ -66,7 +69,7 @@ func flagSet(cfg *Config, stderr io.Writer) (*flag.FlagSet, *envErrors) {
 		fs.StringVar(p, name, envOr(env, def), usage+" (env "+env+")")
 	}
 	str(&cfg.Addr, "addr", "MOCKHELTHJEM_ADDR", ":8080", "listen address")
-	var seed, clock, level, strict, shutdown, readHeader, idle string
+	var seed, clock, level, strict, shutdown, readHeader, idle, maxOrders, journalSize string
 	str(&seed, "seed", "MOCKHELTHJEM_SEED", "0", "seed for generated ids and codes; 0 picks a random one and logs it")
 	str(&clock, "clock", "MOCKHELTHJEM_CLOCK", "", "simulated start time, RFC 3339; set: frozen (moves via /__sim/clock), empty: follows the wall clock")
 	str(&cfg.FixturesDir, "fixtures", "MOCKHELTHJEM_FIXTURES", "", "directory whose clients.json, postalcodes.csv, servicepoints.json, contract-addresses.json replace the embedded ones")
@@ -75,6 +78,9 @@ func flagSet(cfg *Config, stderr io.Writer) (*flag.FlagSet, *envErrors) {
 	str(&cfg.AdminToken, "admin-token", "MOCKHELTHJEM_ADMIN_TOKEN", "", "when set, /__sim/ requires Authorization: Bearer <admin-token>")
 	str(&cfg.JWTSecret, "jwt-secret", "MOCKHELTHJEM_JWT_SECRET", "", "HMAC key for tokens; empty generates one per run")
 	str(&strict, "strict-responses", "MOCKHELTHJEM_STRICT_RESPONSES", "false", "answer 500 mock.response.invalid when a response breaks the spec (else log a warning)")
+	str(&cfg.StateFile, "state-file", "MOCKHELTHJEM_STATE_FILE", "", "file that keeps orders, their events and the clock across restarts (fsynced per change); empty: memory only")
+	str(&maxOrders, "max-orders", "MOCKHELTHJEM_MAX_ORDERS", strconv.Itoa(sim.DefaultMaxOrders), "most orders stored; more bookings get 507 order.limit.reached")
+	str(&journalSize, "journal-size", "MOCKHELTHJEM_JOURNAL_SIZE", strconv.Itoa(sim.DefaultJournalSize), "requests kept for GET /__sim/requests")
 	str(&shutdown, "shutdown-timeout", "MOCKHELTHJEM_SHUTDOWN_TIMEOUT", "10s", "how long in-flight requests may finish after SIGTERM")
 	str(&readHeader, "read-header-timeout", "MOCKHELTHJEM_READ_HEADER_TIMEOUT", "10s", "time allowed to read request headers")
 	str(&idle, "idle-timeout", "MOCKHELTHJEM_IDLE_TIMEOUT", "120s", "keep-alive idle timeout")
@@ -93,6 +99,12 @@ func flagSet(cfg *Config, stderr io.Writer) (*flag.FlagSet, *envErrors) {
 		}
 		if err := cfg.LogLevel.UnmarshalText([]byte(level)); err != nil {
 			return fmt.Errorf("-log-level (MOCKHELTHJEM_LOG_LEVEL) must be debug, info, warn or error")
+		}
+		if cfg.MaxOrders, err = strconv.Atoi(maxOrders); err != nil || cfg.MaxOrders < 1 {
+			return fmt.Errorf("-max-orders (MOCKHELTHJEM_MAX_ORDERS) must be a positive integer")
+		}
+		if cfg.JournalSize, err = strconv.Atoi(journalSize); err != nil || cfg.JournalSize < 1 {
+			return fmt.Errorf("-journal-size (MOCKHELTHJEM_JOURNAL_SIZE) must be a positive integer")
 		}
 		if cfg.StrictResponses, err = strconv.ParseBool(strict); err != nil {
 			return fmt.Errorf("-strict-responses (MOCKHELTHJEM_STRICT_RESPONSES) must be true or false")
@@ -176,6 +188,7 @@ func Run(ctx context.Context, cfg Config, logw io.Writer, ready chan<- string) e
 	opts := sim.Options{
 		Seed: cfg.Seed, Clock: cfg.Clock, Fixtures: fx, Logger: log,
 		StrictResponses: cfg.StrictResponses, AdminToken: cfg.AdminToken,
+		StateFile: cfg.StateFile, MaxOrders: cfg.MaxOrders, JournalSize: cfg.JournalSize,
 	}
 	if cfg.JWTSecret != "" {
 		opts.JWTKey = []byte(cfg.JWTSecret)
@@ -184,6 +197,7 @@ func Run(ctx context.Context, cfg Config, logw io.Writer, ready chan<- string) e
 	if err != nil {
 		return fmt.Errorf("start simulator: %w", err)
 	}
+	defer s.Close()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)

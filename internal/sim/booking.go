@@ -316,6 +316,10 @@ func (s *Server) bookLocked(c *call, p *plan) (bookingResp, *apierror.Error) {
 				WithField(fmt.Sprintf("items[%d].trackingReference", i), "already used")
 		}
 	}
+	if aerr := s.checkCapLocked(1); aerr != nil {
+		return bookingResp{}, aerr
+	}
+	before := s.genLocked()
 	o := &order{
 		ClientID: c.client.ID, ShopID: p.req.ShopID.V, TS: p.ts, FP: p.fp,
 		PickupDate: p.date, BookedAt: c.now, Hash: p.hash,
@@ -347,8 +351,22 @@ func (s *Server) bookLocked(c *call, p *plan) (bookingResp, *apierror.Error) {
 		o.Events = append(o.Events, pickupEvents(*o.PickupDate, s.oslo)...)
 	}
 	o.Resp = s.bookingResponse(o, p, c.client)
+	g := s.genLocked()
+	if aerr := s.persistLocked(record{Type: "put", Orders: []orderRec{o.rec()}, Gen: &g}); aerr != nil {
+		_ = s.setGenLocked(before) // nothing was acknowledged: draw the same ids next time
+		return bookingResp{}, aerr
+	}
 	s.st.add(o)
 	return o.Resp, nil
+}
+
+// checkCapLocked refuses a change that would store more than MaxOrders.
+func (s *Server) checkCapLocked(adding int) *apierror.Error {
+	if len(s.st.orders)+adding <= s.opts.MaxOrders {
+		return nil
+	}
+	return apierror.Newf(http.StatusInsufficientStorage, KeyOrderLimitReached,
+		"the mock stores at most %d orders; POST /__sim/reset (optionally ?clientId=) or raise -max-orders", s.opts.MaxOrders)
 }
 
 // shipmentNumberLocked, ssccLocked, orderIDLocked and returnCodeLocked

@@ -52,6 +52,17 @@ func (c *clock) set(t time.Time) error {
 	return nil
 }
 
+// restore sets the clock from a state file record. A running clock keeps
+// its offset from the wall clock; a frozen one its start and offset.
+func (c *clock) restore(r clockRec) {
+	c.frozen, c.offset = r.Frozen, r.Offset
+	if r.Frozen {
+		c.start = r.Start
+	} else {
+		c.start, c.wall0 = c.wall(), c.wall()
+	}
+}
+
 // reset returns the clock to its start.
 func (c *clock) reset() {
 	c.offset = 0

@@ -41,6 +41,10 @@ func handlers() map[string]handler {
 		"resetState":    resetState,
 		"getState":      getState,
 		"createDropoff": createDropoff,
+		"listFaults":    listFaults,
+		"createFault":   createFault,
+		"clearFaults":   clearFaults,
+		"listRequests":  listRequests,
 	}
 }
 
@@ -96,6 +100,7 @@ func setClock(s *Server, c *call) (result, *apierror.Error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	prev := s.clock.offset
 	var err error
 	if req.Set != nil {
 		t, perr := time.Parse(time.RFC3339, *req.Set)
@@ -113,6 +118,10 @@ func setClock(s *Server, c *call) (result, *apierror.Error) {
 	if errors.Is(err, errBackwards) {
 		return result{}, apierror.New(http.StatusBadRequest, KeyClockBackwards, err.Error())
 	}
+	if aerr := s.persistLocked(record{Type: "clock", Clock: s.clockRecLocked()}); aerr != nil {
+		s.clock.offset = prev
+		return result{}, aerr
+	}
 	return ok(s.clockRespLocked()), nil
 }
 
@@ -125,10 +134,20 @@ func resetState(s *Server, c *call) (result, *apierror.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if client != "" {
+		if aerr := s.persistLocked(record{Type: "reset", Client: client}); aerr != nil {
+			return result{}, aerr
+		}
 		return ok(resetResp{RemovedOrders: s.st.removeClient(client)}), nil
 	}
 	n := len(s.st.orders)
+	oldSt, oldClock, oldGen := s.st, s.clock, s.genLocked()
 	s.resetLocked()
+	g := s.genLocked()
+	if aerr := s.persistLocked(record{Type: "reset", Gen: &g, Clock: s.clockRecLocked()}); aerr != nil {
+		s.st, s.clock = oldSt, oldClock
+		_ = s.setGenLocked(oldGen)
+		return result{}, aerr
+	}
 	return ok(resetResp{RemovedOrders: n}), nil
 }
 
@@ -245,11 +264,22 @@ func createDropoff(s *Server, c *call) (result, *apierror.Error) {
 		return result{}, apierror.New(http.StatusConflict, KeyAlreadyPickedUp, "the parcel has already been picked up")
 	}
 	if o.TS != tsC2CPickup {
-		o.Events = append(o.Events, dropoffEvents(now, sp.ID, s.oslo)...)
+		events, point := o.Events, o.ServicePointID
+		o.Events = append(o.Events[:len(o.Events):len(o.Events)], dropoffEvents(now, sp.ID, s.oslo)...)
 		o.ServicePointID = sp.ID
+		if aerr := s.persistLocked(record{Type: "put", Orders: []orderRec{o.rec()}}); aerr != nil {
+			o.Events, o.ServicePointID = events, point
+			return result{}, aerr
+		}
 		return ok(dropoffResp{Kind: "dropoff", Order: o.summary(now)}), nil
 	}
-	n := s.convertLocked(o, sp, now)
+	if aerr := s.checkCapLocked(1); aerr != nil {
+		return result{}, aerr
+	}
+	n, aerr := s.convertLocked(o, sp, now)
+	if aerr != nil {
+		return result{}, aerr
+	}
 	cancelled := o.summary(now)
 	return ok(dropoffResp{Kind: "conversion", CancelledOrder: &cancelled, Order: n.summary(now)}), nil
 }
@@ -257,8 +287,11 @@ func createDropoff(s *Server, c *call) (result, *apierror.Error) {
 // convertLocked is the PUDO conversion (guide §5): the pickup order is
 // cancelled and a return-from-service-point order (freight product 92)
 // continues it, with new ids, the same returnCode, linked both ways.
-func (s *Server) convertLocked(o *order, sp fixture.ServicePoint, now time.Time) *order {
-	o.Events = append(o.visible(now), event{At: now, Kind: evCancelled, ServicePointID: sp.ID})
+func (s *Server) convertLocked(o *order, sp fixture.ServicePoint, now time.Time) (*order, *apierror.Error) {
+	before := s.genLocked()
+	oldEvents := o.Events
+	vis := o.visible(now)
+	o.Events = append(vis[:len(vis):len(vis)], event{At: now, Kind: evCancelled, ServicePointID: sp.ID})
 	n := &order{
 		ClientID: o.ClientID, ShopID: o.ShopID, TS: tsC2CSmall, FP: fpC2CSmall,
 		ServicePointID: sp.ID, BookedAt: now, Replaces: o,
@@ -285,6 +318,12 @@ func (s *Server) convertLocked(o *order, sp fixture.ServicePoint, now time.Time)
 	today := calendar.DateOf(now.In(s.oslo))
 	resp.Properties = s.properties(n, &today, &sp, fixture.Client{Name: str(o.Resp.Properties["shopName"])})
 	n.Resp = resp
+	g := s.genLocked()
+	if aerr := s.persistLocked(record{Type: "put", Orders: []orderRec{o.rec(), n.rec()}, Gen: &g}); aerr != nil {
+		o.Events, o.ReplacedBy = oldEvents, nil
+		_ = s.setGenLocked(before)
+		return nil, aerr
+	}
 	s.st.add(n)
-	return n
+	return n, nil
 }

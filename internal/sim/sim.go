@@ -13,11 +13,12 @@
 package sim
 
 import (
-	"crypto/rand"
+	crand "crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"sync"
@@ -30,6 +31,7 @@ import (
 	"github.com/mockhelthjem/mockhelthjem/fixtures"
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
 	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
+	"github.com/mockhelthjem/mockhelthjem/internal/journal"
 	"github.com/mockhelthjem/mockhelthjem/internal/validate"
 	"github.com/mockhelthjem/mockhelthjem/spec"
 )
@@ -59,7 +61,23 @@ type Options struct {
 	SkipResponseValidation bool
 	// AdminToken, when set, is required as a bearer token on /__sim/.
 	AdminToken string
+	// StateFile, when set, makes orders, their events and the clock
+	// survive a restart: every change is appended and fsynced before it is
+	// acknowledged. Empty keeps everything in memory.
+	StateFile string
+	// MaxOrders caps stored orders; a booking past it is refused with 507
+	// order.limit.reached, never by evicting. 0 means DefaultMaxOrders.
+	MaxOrders int
+	// JournalSize is how many requests GET /__sim/requests keeps.
+	// 0 means DefaultJournalSize.
+	JournalSize int
 }
+
+// Defaults for Options.
+const (
+	DefaultMaxOrders   = 100_000
+	DefaultJournalSize = 1000
+)
 
 // Server is the simulator. Create it with New.
 type Server struct {
@@ -73,12 +91,17 @@ type Server struct {
 	seed     uint64
 	stopping atomic.Bool
 
+	requests *requestLog
+	faults   *faults
+
 	mu     sync.Mutex
 	clock  clock
 	st     *state
+	pcg    *rand.PCG
 	rng    *gofakeit.Faker
 	serial uint64 // next GS1 serial; shipments and items share it
 	nextID int64  // next orderId
+	file   *journal.File
 }
 
 // call is one request on its way through a handler.
@@ -88,6 +111,9 @@ type call struct {
 	body   []byte
 	client fixture.Client // the token's client, for secured operations
 	now    time.Time
+	// afterCommit, when set, replaces a successful answer with 504 or a
+	// dropped connection (fault after-commit).
+	afterCommit *fault
 }
 
 // result is what a handler answers. body is JSON-encoded unless raw is set.
@@ -138,11 +164,11 @@ func New(opts Options) (*Server, error) {
 	}
 	if len(s.jwtKey) == 0 {
 		s.jwtKey = make([]byte, 32)
-		_, _ = rand.Read(s.jwtKey)
+		_, _ = crand.Read(s.jwtKey)
 	}
 	if s.seed == 0 {
 		var b [8]byte
-		_, _ = rand.Read(b[:])
+		_, _ = crand.Read(b[:])
 		for _, c := range b {
 			s.seed = s.seed<<8 | uint64(c)
 		}
@@ -161,8 +187,21 @@ func New(opts Options) (*Server, error) {
 	if wall == nil {
 		wall = time.Now
 	}
+	if s.opts.MaxOrders <= 0 {
+		s.opts.MaxOrders = DefaultMaxOrders
+	}
+	if s.opts.JournalSize <= 0 {
+		s.opts.JournalSize = DefaultJournalSize
+	}
+	s.requests = newRequestLog(s.opts.JournalSize)
+	s.faults = newFaults(s.seed)
 	s.clock = newClock(opts.Clock, wall)
 	s.resetLocked()
+	if opts.StateFile != "" {
+		if err := s.openState(opts.StateFile); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -185,26 +224,43 @@ func (s *Server) Shutdown() { s.stopping.Store(true) }
 func (s *Server) resetLocked() {
 	s.clock.reset()
 	s.st = newState()
-	s.rng = gofakeit.New(s.seed)
-	s.serial = 300_000_000 + uint64(s.rng.IntN(90_000_000))
-	s.nextID = 227_000_000 + int64(s.rng.IntN(1_000_000))
+	s.newGenLocked()
 }
 
 // ServeHTTP routes through the specs, authenticates, validates, dispatches
-// and writes the answer, with one access-log line.
+// and writes the answer, with one access-log line and a journal entry.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	op, status, client := s.serve(w, r)
-	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-		slog.String("method", r.Method),
-		slog.String("operation", op),
-		slog.Int("status", status),
-		slog.String("client", client),
-		slog.Duration("duration", time.Since(start)),
-	)
+	out := &outcome{status: 0}
+	defer func() {
+		// Also runs when a fault drops the connection (status 0).
+		d := time.Since(start)
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method),
+			slog.String("operation", out.op),
+			slog.Int("status", out.status),
+			slog.String("client", out.client),
+			slog.String("fault", out.fault),
+			slog.Duration("duration", d),
+		)
+		if out.op != "" && !isControl(r.URL.Path) && out.op != "healthz" && out.op != "readyz" {
+			s.requests.add(requestEntry{
+				Time: start, SimTime: out.simTime, Method: r.Method, Path: r.URL.Path, Operation: out.op,
+				Status: out.status, ClientID: out.client, DurationMS: float64(d.Microseconds()) / 1000, Fault: out.fault,
+			})
+		}
+	}()
+	s.serve(w, r, out)
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) (op string, status int, client string) {
+// outcome is what the access log and the request journal record.
+type outcome struct {
+	op, client, fault string
+	status            int
+	simTime           time.Time
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, out *outcome) {
 	v := s.api
 	route, aerr := s.api.Find(r)
 	if aerr != nil && aerr.Status == http.StatusNotFound {
@@ -214,20 +270,32 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (op string, statu
 	}
 	if aerr != nil {
 		aerr.Write(w)
-		return "", aerr.Status, ""
+		out.status = aerr.Status
+		return
 	}
-	op = route.OperationID
+	out.op = route.OperationID
 	c := &call{r: r, route: route}
-	res, aerr := s.run(v, c)
+	res, aerr := s.run(v, c, out)
+	out.client, out.simTime = c.client.ID, c.now
+	if aerr == nil && c.afterCommit != nil {
+		// The operation took effect; the client never hears of it.
+		if c.afterCommit.drop {
+			dropConnection()
+		}
+		aerr = apierror.New(http.StatusGatewayTimeout, faultStatuses[http.StatusGatewayTimeout],
+			"simulated fault (after-commit): the operation was applied, the answer lost")
+	}
 	if aerr != nil {
 		aerr.Write(w)
-		return op, aerr.Status, c.client.ID
+		out.status = aerr.Status
+		return
 	}
-	return op, s.write(w, v, c, res), c.client.ID
+	out.status = s.write(w, v, c, res)
 }
 
-// run authenticates, reads and validates the request and calls its handler.
-func (s *Server) run(v *validate.Validator, c *call) (result, *apierror.Error) {
+// run authenticates, applies faults, reads and validates the request and
+// calls its handler.
+func (s *Server) run(v *validate.Validator, c *call, out *outcome) (result, *apierror.Error) {
 	r := c.r
 	if v == s.ctl && s.opts.AdminToken != "" && isControl(r.URL.Path) {
 		if aerr := checkAdmin(r, s.opts.AdminToken); aerr != nil {
@@ -243,6 +311,26 @@ func (s *Server) run(v *validate.Validator, c *call) (result, *apierror.Error) {
 			return result{}, aerr
 		}
 		c.client = cl
+	}
+	if v == s.api {
+		f, source, aerr := s.faults.pick(r, c.route.OperationID, c.client.ID)
+		if aerr != nil {
+			return result{}, aerr
+		}
+		if f != nil {
+			out.fault = source + ": " + f.text
+			switch f.kind {
+			case faultStatus:
+				return result{}, f.errorFor(source)
+			case faultLatency:
+				sleep(r.Context(), s.faults.delay(f))
+			case faultDrop:
+				out.client = c.client.ID
+				dropConnection()
+			case faultAfterCommit:
+				c.afterCommit = f
+			}
+		}
 	}
 	body, aerr := validate.ReadBody(r)
 	if aerr != nil {

@@ -69,6 +69,11 @@ func codeKey(id string) (string, bool) {
 
 func (st *state) add(o *order) {
 	st.orders = append(st.orders, o)
+	st.index(o)
+}
+
+// index (re)indexes an order under all its identifiers.
+func (st *state) index(o *order) {
 	st.byOrderID[o.OrderID] = o
 	st.byShipment[shipKey{o.ClientID, shipmentKey(o.ShipmentID)}] = o
 	for _, it := range o.Items {

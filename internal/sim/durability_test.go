@@ -1,0 +1,253 @@
+package sim_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mockhelthjem/mockhelthjem/internal/journal"
+	"github.com/mockhelthjem/mockhelthjem/internal/sim"
+)
+
+func withState(path string) func(*sim.Options) {
+	return func(o *sim.Options) { o.StateFile = path }
+}
+
+// TestStateFileRestart: orders, events, links, the clock and the id
+// sequence survive a restart.
+func TestStateFileRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.jsonl")
+	e := newEnv(t, withState(path))
+	token := e.demo()
+	pickup := e.book(token, booking(t, 23, nil))
+	rc := firstItem(pickup)["returnCode"].(string)
+	e.advance("2h")
+	e.dropoff(rc, "49003", 200) // a conversion: two linked orders
+	sp := e.book(token, booking(t, 113, func(b map[string]any) { b["shipmentId"] = "KEEP-1" }))
+	beforeState := e.state()
+	beforeTrack := e.track(token, rc, false).Body
+	if err := e.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	again := newEnv(t, withState(path))
+	assertDiff(t, "state after restart", beforeState, again.state())
+	// The old token still works: the signing key is kept too.
+	assertDiff(t, "tracking after restart", string(beforeTrack), string(again.track(token, rc, false).Body))
+	// A retry of the stored booking is still recognised.
+	retry := again.book(token, booking(t, 113, func(b map[string]any) { b["shipmentId"] = "KEEP-1" }))
+	assertDiff(t, "retry after restart", sp["orderId"], retry["orderId"])
+	// The next ids continue the sequence rather than repeating it.
+	next := again.book(token, booking(t, 113, nil))
+	for _, id := range []string{firstItem(next)["returnCode"].(string), next["shipmentId"].(string), firstItem(next)["trackingReference"].(string)} {
+		if strings.Contains(beforeState, `"`+id+`"`) {
+			t.Errorf("a restarted mock reissued %s", id)
+		}
+	}
+	if again.do("GET", "/__sim/clock", "", nil).json(t)["now"] != e.do("GET", "/__sim/clock", "", nil).json(t)["now"] {
+		t.Error("the clock was not restored")
+	}
+}
+
+// TestStateFileRefusesCorruption: a corrupt file stops start-up with a
+// clear message and is left exactly as it was.
+func TestStateFileRefusesCorruption(t *testing.T) {
+	for _, tt := range []struct{ name, content string }{
+		{"garbage line", `{"type":"meta","meta":{"version":1,"jwtKey":"","seed":1},"at":"2026-06-16T08:00:00Z"}` + "\nthis is not json\n"},
+		{"unknown record", `{"type":"explode","at":"2026-06-16T08:00:00Z"}` + "\n"},
+		{"future version", `{"type":"meta","meta":{"version":99},"at":"2026-06-16T08:00:00Z"}` + "\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "state.jsonl")
+			if err := os.WriteFile(path, []byte(tt.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := sim.New(sim.Options{Seed: 1, StateFile: path})
+			var ce *journal.CorruptError
+			if !errors.As(err, &ce) || !strings.Contains(err.Error(), "corrupt") || !strings.Contains(err.Error(), path) {
+				t.Fatalf("err = %v, want a clear corruption error naming the file", err)
+			}
+			got, _ := os.ReadFile(path)
+			assertDiff(t, "file after refusal", tt.content, string(got))
+		})
+	}
+	t.Run("unreadable", func(t *testing.T) {
+		dir := t.TempDir()
+		if _, err := sim.New(sim.Options{Seed: 1, StateFile: dir}); err == nil {
+			t.Fatal("a directory was accepted as a state file")
+		}
+	})
+}
+
+// TestStateFileTornRecord: a record cut short by a crash was never
+// acknowledged; it is dropped and the rest is kept.
+func TestStateFileTornRecord(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.jsonl")
+	e := newEnv(t, withState(path))
+	rc := firstItem(e.book(e.demo(), booking(t, 113, nil)))["returnCode"].(string)
+	e.srv.Close()
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"type":"put","orders":[{"clientId":"demo","ord`)
+	f.Close()
+	again := newEnv(t, withState(path))
+	if r := again.track(again.demo(), rc, false); r.Status != 200 {
+		t.Fatalf("after a torn record: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestOrderCap: past MaxOrders a booking is refused, nothing is evicted.
+func TestOrderCap(t *testing.T) {
+	e := newEnv(t, func(o *sim.Options) { o.MaxOrders = 3 })
+	token := e.demo()
+	var codes []string
+	for i := 0; i < 3; i++ {
+		codes = append(codes, firstItem(e.book(token, booking(t, 113, nil)))["returnCode"].(string))
+	}
+	r := e.do("POST", pathBooking, token, booking(t, 113, nil))
+	if r.Status != 507 || r.errorKey(t) != "order.limit.reached" {
+		t.Fatalf("4th booking = %d %s", r.Status, r.Body)
+	}
+	for _, c := range codes {
+		if r := e.track(token, c, false); r.Status != 200 {
+			t.Errorf("%s evicted: %d", c, r.Status)
+		}
+	}
+	e.do("POST", "/__sim/reset", "", nil)
+	e.book(e.demo(), booking(t, 113, nil))
+}
+
+// TestRequestJournal: bounded, newest first, no bodies or secrets.
+func TestRequestJournal(t *testing.T) {
+	e := newEnv(t, func(o *sim.Options) { o.JournalSize = 5 })
+	token := e.demo()
+	secretName := "Ola Nordmann Hemmeligsen"
+	for i := 0; i < 4; i++ {
+		e.book(token, booking(t, 113, func(b map[string]any) { party(b, 0)["name"] = secretName }))
+	}
+	e.do("POST", pathSingle, token, `{}`)
+	r := e.do("GET", "/__sim/requests", "", nil)
+	var got struct {
+		Requests []struct {
+			Seq       int
+			Operation string
+			Status    int
+			ClientID  string
+		}
+	}
+	if err := json.Unmarshal(r.Body, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Requests) != 5 {
+		t.Fatalf("%d entries, want the 5 newest", len(got.Requests))
+	}
+	if got.Requests[0].Operation != "findSingleAddress" || got.Requests[0].Status != 400 || got.Requests[0].ClientID != "demo" {
+		t.Errorf("newest = %+v", got.Requests[0])
+	}
+	if got.Requests[0].Seq <= got.Requests[1].Seq {
+		t.Errorf("not newest first: %+v", got.Requests)
+	}
+	for _, leak := range []string{secretName, "demo-secret", token} {
+		if bytes.Contains(r.Body, []byte(leak)) {
+			t.Errorf("the journal contains %q", leak)
+		}
+	}
+	if r := e.do("GET", "/__sim/requests?limit=2&clientId=nobody", "", nil); !strings.Contains(string(r.Body), `"requests":[]`) {
+		t.Errorf("filter by client = %s", r.Body)
+	}
+}
+
+// TestCrashRecovery runs the binary, books, kills it with SIGKILL right
+// after the 200, restarts it on the same state file and tracks the parcel.
+func TestCrashRecovery(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "mockhelthjem")
+	build := exec.Command("go", "build", "-o", bin, "../../cmd/mockhelthjem")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	state := filepath.Join(t.TempDir(), "state.jsonl")
+	start := func() (*exec.Cmd, string) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		cmd := exec.Command(bin, "-addr", addr, "-seed", "7", "-clock", "2026-06-16T10:00:00+02:00", "-state-file", state, "-log-level", "warn")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			res, err := http.Get("http://" + addr + "/healthz")
+			if err == nil {
+				res.Body.Close()
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the mock did not come up: %s", stderr.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		return cmd, "http://" + addr
+	}
+	post := func(url, token string, body any) (int, map[string]any) {
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequestWithContext(context.Background(), "POST", url, bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(bufio.NewReader(res.Body)).Decode(&m)
+		return res.StatusCode, m
+	}
+	cmd, url := start()
+	_, tok := post(url+pathToken, "", map[string]string{"client_id": "demo", "client_secret": "demo-secret", "grant_type": "client_credentials"})
+	token := tok["token"].(string)
+	status, resp := post(url+pathBooking, token, booking(t, 113, nil))
+	if status != 200 {
+		t.Fatalf("booking: %d %v", status, resp)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+
+	_, url = start()
+	rc := firstItem(resp)["returnCode"].(string)
+	res, err := func() (*http.Response, error) {
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/parcels/v1/tracking/fetch/%s/NO/false", url, rc), nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		return http.DefaultClient.Do(req)
+	}()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("tracking %s after kill -9 and restart: %d", rc, res.StatusCode)
+	}
+}

@@ -1,0 +1,297 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
+)
+
+// FaultHeader asks for a fault on a single call, in the same notation as a
+// rule's "fault" field.
+const FaultHeader = "X-Sim-Fault"
+
+// KeyInvalidFault is the errorKey for a fault the simulator cannot parse.
+const KeyInvalidFault = "invalid.fault"
+
+// faultKind is what a fault does.
+type faultKind int
+
+const (
+	faultStatus      faultKind = iota // answer an error status, change nothing
+	faultLatency                      // wait, then answer normally
+	faultDrop                         // close the connection without an answer
+	faultAfterCommit                  // do the operation, then 504 or drop
+)
+
+// fault is a parsed fault specification:
+//
+//	503 | status=503 | 429;retry-after=5      an error status (429, 500, 502, 503, 504)
+//	latency=2s | latency=100ms..2s            a delay, fixed or a seeded range
+//	drop                                      the connection closes, no answer
+//	after-commit | after-commit=504 | after-commit=drop
+//	                                          the operation takes effect, then 504 or a drop
+type fault struct {
+	kind       faultKind
+	status     int
+	retryAfter int
+	minDelay   time.Duration
+	maxDelay   time.Duration
+	drop       bool // for after-commit
+	text       string
+}
+
+var faultStatuses = map[int]string{
+	http.StatusTooManyRequests:     "too.many.requests",
+	http.StatusInternalServerError: "internal.error",
+	http.StatusBadGateway:          "bad.gateway",
+	http.StatusServiceUnavailable:  "service.unavailable",
+	http.StatusGatewayTimeout:      "gateway.timeout",
+}
+
+// maxFaultDelay bounds injected latency so a typo cannot hang a pipeline.
+const maxFaultDelay = 5 * time.Minute
+
+func parseFault(text string) (fault, error) {
+	f := fault{text: strings.TrimSpace(text)}
+	parts := strings.Split(f.text, ";")
+	head := strings.TrimSpace(parts[0])
+	name, val, hasVal := strings.Cut(head, "=")
+	name = strings.ToLower(strings.TrimSpace(name))
+	val = strings.TrimSpace(val)
+	if _, err := strconv.Atoi(name); err == nil && !hasVal {
+		name, val, hasVal = "status", name, true
+	}
+	switch name {
+	case "status":
+		code, err := strconv.Atoi(val)
+		if _, known := faultStatuses[code]; err != nil || !known {
+			return f, errors.New("status must be 429, 500, 502, 503 or 504")
+		}
+		f.kind, f.status = faultStatus, code
+		if code == http.StatusTooManyRequests {
+			f.retryAfter = 1
+		}
+	case "latency":
+		lo, hi, isRange := strings.Cut(val, "..")
+		a, err := time.ParseDuration(strings.TrimSpace(lo))
+		if err != nil || a < 0 {
+			return f, errors.New(`latency must be a duration ("2s") or a range ("100ms..2s")`)
+		}
+		b := a
+		if isRange {
+			if b, err = time.ParseDuration(strings.TrimSpace(hi)); err != nil || b < a {
+				return f, errors.New(`a latency range must be "min..max" with min <= max`)
+			}
+		}
+		if b > maxFaultDelay {
+			return f, fmt.Errorf("latency is capped at %s", maxFaultDelay)
+		}
+		f.kind, f.minDelay, f.maxDelay = faultLatency, a, b
+	case "drop":
+		if hasVal {
+			return f, errors.New("drop takes no value")
+		}
+		f.kind = faultDrop
+	case "after-commit":
+		f.kind, f.status = faultAfterCommit, http.StatusGatewayTimeout
+		switch strings.ToLower(val) {
+		case "", "504":
+		case "drop":
+			f.drop = true
+		default:
+			return f, errors.New("after-commit takes 504 or drop")
+		}
+	default:
+		return f, errors.New("a fault is a status (503), latency=2s, latency=100ms..2s, drop or after-commit[=504|drop]")
+	}
+	for _, opt := range parts[1:] {
+		k, v, _ := strings.Cut(strings.TrimSpace(opt), "=")
+		switch strings.ToLower(strings.TrimSpace(k)) {
+		case "retry-after":
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n < 0 || f.status != http.StatusTooManyRequests {
+				return f, errors.New("retry-after=N (seconds) goes with status 429")
+			}
+			f.retryAfter = n
+		default:
+			return f, fmt.Errorf("unknown fault option %q", k)
+		}
+	}
+	return f, nil
+}
+
+// rule is an active fault rule from POST /__sim/faults.
+type rule struct {
+	ID          int      `json:"id"`
+	Operation   string   `json:"operation"`
+	ClientID    string   `json:"clientId,omitempty"`
+	Fault       string   `json:"fault"`
+	Times       *int     `json:"times"`       // remaining calls, nil = unlimited
+	Probability *float64 `json:"probability"` // nil = every matching call
+	Hits        int      `json:"hits"`
+	parsed      fault
+}
+
+// faults holds the rules and their seeded coin.
+type faults struct {
+	mu     sync.Mutex
+	rules  []*rule
+	nextID int
+	coin   *rand.Rand // probabilities and latency ranges, from the seed
+}
+
+func newFaults(seed uint64) *faults {
+	return &faults{nextID: 1, coin: rand.New(rand.NewPCG(seed, seed^0x5eed_fa17))}
+}
+
+// pick returns the fault for a call: the header's, else the first rule
+// that matches operation and client and whose count and coin allow it.
+func (fs *faults) pick(r *http.Request, op, client string) (*fault, string, *apierror.Error) {
+	if h := r.Header.Get(FaultHeader); h != "" {
+		f, err := parseFault(h)
+		if err != nil {
+			return nil, "", apierror.New(http.StatusBadRequest, KeyInvalidFault, err.Error()).WithField(FaultHeader, err.Error())
+		}
+		return &f, "header", nil
+	}
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for _, ru := range fs.rules {
+		if ru.Operation != "*" && ru.Operation != op {
+			continue
+		}
+		if ru.ClientID != "" && ru.ClientID != client {
+			continue
+		}
+		if ru.Times != nil && *ru.Times <= 0 {
+			continue
+		}
+		if ru.Probability != nil && fs.coin.Float64() >= *ru.Probability {
+			continue
+		}
+		if ru.Times != nil {
+			*ru.Times--
+		}
+		ru.Hits++
+		f := ru.parsed
+		return &f, "rule-" + strconv.Itoa(ru.ID), nil
+	}
+	return nil, "", nil
+}
+
+// delay is the latency to add, drawn from the seeded coin for a range.
+func (fs *faults) delay(f *fault) time.Duration {
+	if f.maxDelay <= f.minDelay {
+		return f.minDelay
+	}
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return f.minDelay + time.Duration(fs.coin.Int64N(int64(f.maxDelay-f.minDelay)+1))
+}
+
+// errorFor is the carrier-shaped answer of a status fault.
+func (f *fault) errorFor(source string) *apierror.Error {
+	e := apierror.Newf(f.status, faultStatuses[f.status], "simulated fault (%s: %s)", source, f.text)
+	if f.retryAfter > 0 {
+		e.Header = http.Header{"Retry-After": {strconv.Itoa(f.retryAfter)}}
+	}
+	return e
+}
+
+// sleep waits d or until the client goes away.
+func sleep(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// dropConnection ends the exchange without an answer: net/http closes the
+// connection on this panic and logs nothing.
+func dropConnection() { panic(http.ErrAbortHandler) }
+
+type faultReq struct {
+	Operation   string   `json:"operation"`
+	ClientID    string   `json:"clientId"`
+	Fault       string   `json:"fault"`
+	Times       *int     `json:"times"`
+	Probability *float64 `json:"probability"`
+}
+
+type rulesResp struct {
+	Rules []*rule `json:"rules"`
+}
+
+func (fs *faults) list() rulesResp {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	out := rulesResp{Rules: make([]*rule, 0, len(fs.rules))}
+	for _, ru := range fs.rules {
+		c := *ru
+		if ru.Times != nil {
+			c.Times = ptr(*ru.Times)
+		}
+		out.Rules = append(out.Rules, &c)
+	}
+	return out
+}
+
+// createFault is POST /__sim/faults.
+func createFault(s *Server, c *call) (result, *apierror.Error) {
+	var req faultReq
+	if aerr := decode(c.body, &req); aerr != nil {
+		return result{}, aerr
+	}
+	f, err := parseFault(req.Fault)
+	if err != nil {
+		return result{}, apierror.New(http.StatusBadRequest, KeyInvalidFault, err.Error()).WithField("fault", err.Error())
+	}
+	if req.Operation != "*" && !s.isAPIOperation(req.Operation) {
+		return result{}, apierror.New(http.StatusBadRequest, KeyInvalidFault, `operation must be an operationId of spec/helthjem.yaml or "*"`).
+			WithField("operation", "unknown operationId")
+	}
+	ru := &rule{Operation: req.Operation, ClientID: req.ClientID, Fault: f.text, Times: req.Times, Probability: req.Probability, parsed: f}
+	s.faults.mu.Lock()
+	ru.ID = s.faults.nextID
+	s.faults.nextID++
+	s.faults.rules = append(s.faults.rules, ru)
+	c2 := *ru
+	s.faults.mu.Unlock()
+	return result{status: http.StatusCreated, body: &c2}, nil
+}
+
+func listFaults(s *Server, c *call) (result, *apierror.Error) { return ok(s.faults.list()), nil }
+
+type clearedResp struct {
+	Removed int `json:"removed"`
+}
+
+func clearFaults(s *Server, c *call) (result, *apierror.Error) {
+	s.faults.mu.Lock()
+	n := len(s.faults.rules)
+	s.faults.rules = nil
+	s.faults.mu.Unlock()
+	return ok(clearedResp{Removed: n}), nil
+}
+
+func (s *Server) isAPIOperation(id string) bool {
+	for _, op := range s.api.OperationIDs() {
+		if op == id {
+			return true
+		}
+	}
+	return false
+}
