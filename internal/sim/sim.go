@@ -235,14 +235,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		// Also runs when a fault drops the connection (status 0).
 		d := time.Since(start)
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("method", r.Method),
-			slog.String("operation", out.op),
-			slog.Int("status", out.status),
-			slog.String("client", out.client),
-			slog.String("fault", out.fault),
-			slog.Duration("duration", d),
-		)
+		if s.log.Enabled(r.Context(), slog.LevelInfo) {
+			attrs := []slog.Attr{
+				slog.String("method", r.Method),
+				slog.String("operation", out.op),
+				slog.Int("status", out.status),
+				slog.String("client", out.client),
+				slog.Duration("duration", d),
+			}
+			if out.fault != "" {
+				attrs = append(attrs, slog.String("fault", out.fault))
+			}
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+		}
 		if out.op != "" && !isControl(r.URL.Path) && out.op != "healthz" && out.op != "readyz" {
 			s.requests.add(requestEntry{
 				Time: start, SimTime: out.simTime, Method: r.Method, Path: r.URL.Path, Operation: out.op,
