@@ -17,6 +17,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -246,9 +247,57 @@ func (v *Validator) Response(ctx context.Context, r *http.Request, rt *Route, st
 		Options: v.resOpts,
 	}
 	if err := openapi3filter.ValidateResponse(ctx, in); err != nil {
-		return fmt.Errorf("response to %s does not match the spec: %w", rt.OperationID, err)
+		return &ResponseError{Operation: rt.OperationID, Status: status, Problems: responseProblems(err), Err: err}
 	}
 	return nil
+}
+
+// ResponseError is a response that breaks the spec. Its message names the
+// fields and reasons only: kin-openapi's own message quotes the whole
+// body, which may hold names and addresses.
+type ResponseError struct {
+	Operation string
+	Status    int
+	Problems  map[string]string // field path ("$" for the body) to reason
+	Err       error             // kin-openapi's error, with details
+}
+
+func (e *ResponseError) Error() string {
+	keys := make([]string, 0, len(e.Problems))
+	for k := range e.Problems {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, k+": "+e.Problems[k])
+	}
+	return fmt.Sprintf("response %d to %s does not match the spec: %s", e.Status, e.Operation, strings.Join(parts, "; "))
+}
+
+func (e *ResponseError) Unwrap() error { return e.Err }
+
+func responseProblems(err error) map[string]string {
+	p := &problem{fields: map[string]string{}}
+	var walk func(error)
+	walk = func(err error) {
+		switch e := err.(type) {
+		case openapi3.MultiError:
+			for _, inner := range e {
+				walk(inner)
+			}
+		case *openapi3filter.ResponseError:
+			if e.Err == nil {
+				p.add("$", e.Reason)
+				return
+			}
+			walk(e.Err)
+		default:
+			p.collect(err, "")
+		}
+	}
+	walk(err)
+	return p.fields
 }
 
 // ResponseFor validates a response to an arbitrary request, for clients
