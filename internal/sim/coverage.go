@@ -98,13 +98,20 @@ func (s *Server) pointsNear(pc fixture.PostalCode, carrier string) []fixture.Ran
 	return near
 }
 
-// findSingleAddress is POST /parcels/v1/addresses/find/single.
-func findSingleAddress(s *Server, c *call) (result, *apierror.Error) {
+// addressRequest decodes the body of find/single, nearby or dates and
+// checks the token grants its shop.
+func addressRequest(c *call) (addressReq, *apierror.Error) {
 	var req addressReq
 	if aerr := decode(c.body, &req); aerr != nil {
-		return result{}, aerr
+		return req, aerr
 	}
-	if aerr := checkShop(c.client, req.ShopID.V); aerr != nil {
+	return req, checkShop(c.client, req.ShopID.V)
+}
+
+// findSingleAddress is POST /parcels/v1/addresses/find/single.
+func findSingleAddress(s *Server, c *call) (result, *apierror.Error) {
+	req, aerr := addressRequest(c)
+	if aerr != nil {
 		return result{}, aerr
 	}
 	ts := req.TransportSolutionID.V
@@ -143,11 +150,8 @@ func findSingleAddress(s *Server, c *call) (result, *apierror.Error) {
 
 // findNearbyServicePoints is POST /parcels/v1/service-points/nearby.
 func findNearbyServicePoints(s *Server, c *call) (result, *apierror.Error) {
-	var req addressReq
-	if aerr := decode(c.body, &req); aerr != nil {
-		return result{}, aerr
-	}
-	if aerr := checkShop(c.client, req.ShopID.V); aerr != nil {
+	req, aerr := addressRequest(c)
+	if aerr != nil {
 		return result{}, aerr
 	}
 	ts := req.TransportSolutionID.V
@@ -198,11 +202,8 @@ func servicePointOut(sp fixture.ServicePoint) servicePoint {
 
 // findPickupDates is POST /parcels/v1/addresses/find/single/dates.
 func findPickupDates(s *Server, c *call) (result, *apierror.Error) {
-	var req addressReq
-	if aerr := decode(c.body, &req); aerr != nil {
-		return result{}, aerr
-	}
-	if aerr := checkShop(c.client, req.ShopID.V); aerr != nil {
+	req, aerr := addressRequest(c)
+	if aerr != nil {
 		return result{}, aerr
 	}
 	if req.FreightProductID.V != fpC2CPickup {

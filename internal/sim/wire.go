@@ -15,20 +15,28 @@ type flexInt struct {
 	Set bool
 }
 
-func (f *flexInt) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if string(b) == "null" {
-		*f = flexInt{}
-		return nil
+// numberText returns a JSON number or quoted number as text; null is "".
+func numberText(b []byte) (string, error) {
+	s := string(bytes.TrimSpace(b))
+	if s == "null" {
+		return "", nil
 	}
-	s := string(b)
 	if len(s) >= 2 && s[0] == '"' {
 		var err error
 		if s, err = strconv.Unquote(s); err != nil {
-			return err
+			return "", err
 		}
 	}
-	v, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	return strings.TrimSpace(s), nil
+}
+
+func (f *flexInt) UnmarshalJSON(b []byte) error {
+	s, err := numberText(b)
+	if err != nil || s == "" {
+		*f = flexInt{}
+		return err
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
 		// 16.0 is an integer to JSON Schema.
 		fv, ferr := strconv.ParseFloat(s, 64)
@@ -55,19 +63,12 @@ type flexNum struct {
 }
 
 func (f *flexNum) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if string(b) == "null" {
+	s, err := numberText(b)
+	if err != nil || s == "" {
 		*f = flexNum{}
-		return nil
+		return err
 	}
-	s := string(b)
-	if len(s) >= 2 && s[0] == '"' {
-		var err error
-		if s, err = strconv.Unquote(s); err != nil {
-			return err
-		}
-	}
-	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		return errors.New("not a number")
 	}
