@@ -121,7 +121,7 @@ func flagSet(cfg *Config, stderr io.Writer) (*flag.FlagSet, *envErrors) {
 		return nil
 	}
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: mockhelthjem [flags]\n       mockhelthjem healthcheck [-addr ADDR]\n       mockhelthjem -version\n\nA stateful simulator of Helthjem's parcel API (C2C flow).\n\nFlags:\n")
+		fmt.Fprintf(fs.Output(), "Usage: mockhelthjem [flags]\n       mockhelthjem healthcheck [-addr ADDR] [-timeout 3s]\n       mockhelthjem -version\n\nA stateful simulator of Helthjem's parcel API (C2C flow).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	return fs, ee
@@ -238,9 +238,16 @@ func healthcheck(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("mockhelthjem healthcheck", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", envOr("MOCKHELTHJEM_ADDR", ":8080"), "address the mock listens on (env MOCKHELTHJEM_ADDR)")
-	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for an answer")
+	timeoutStr := fs.String("timeout", envOr("MOCKHELTHJEM_HEALTHCHECK_TIMEOUT", "3s"), "how long to wait for an answer (env MOCKHELTHJEM_HEALTHCHECK_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
 		return &UsageError{Err: err, Help: errors.Is(err, flag.ErrHelp)}
+	}
+	if fs.NArg() > 0 {
+		return &UsageError{Err: fmt.Errorf("healthcheck: unexpected argument %q", fs.Arg(0))}
+	}
+	timeout, err := time.ParseDuration(*timeoutStr)
+	if err != nil || timeout <= 0 {
+		return &UsageError{Err: fmt.Errorf("-timeout (MOCKHELTHJEM_HEALTHCHECK_TIMEOUT) must be a positive duration such as 3s")}
 	}
 	host, port, err := net.SplitHostPort(*addr)
 	if err != nil {
@@ -249,7 +256,7 @@ func healthcheck(ctx context.Context, args []string, stderr io.Writer) error {
 	if host == "" || host == "0.0.0.0" || host == "::" {
 		host = "127.0.0.1"
 	}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	url := "http://" + net.JoinHostPort(host, port) + "/healthz"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)

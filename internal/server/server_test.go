@@ -1,0 +1,436 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mockhelthjem/mockhelthjem/internal/version"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+// clearEnv unsets every MOCKHELTHJEM_ variable for the test, so defaults
+// come from the code and not from the machine running the tests.
+func clearEnv(t *testing.T) {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "MOCKHELTHJEM_") {
+			t.Setenv(k, "") // restores the value after the test
+			os.Unsetenv(k)
+		}
+	}
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/server -run %s -update to create it)", err, t.Name())
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s\n(run go test ./internal/server -run %s -update to accept)", path, diff, t.Name())
+	}
+}
+
+func usageCode(t *testing.T, err error) int {
+	t.Helper()
+	var ue *UsageError
+	if !errors.As(err, &ue) {
+		t.Fatalf("error = %v (%T), want a *UsageError", err, err)
+	}
+	return ue.Code()
+}
+
+// TestHelp pins -h of the program and of its healthcheck subcommand: the
+// flags, their environment variables and defaults are the documented
+// interface (README, docs/docker.md).
+func TestHelp(t *testing.T) {
+	clearEnv(t)
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		golden string
+	}{
+		{"mockhelthjem", []string{"-h"}, "help.golden"},
+		{"healthcheck", []string{"healthcheck", "-h"}, "help-healthcheck.golden"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := Main(context.Background(), tc.args, &stdout, &stderr)
+			if code := usageCode(t, err); code != 0 {
+				t.Errorf("exit code %d, want 0", code)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout = %q, want help on stderr only", stdout.String())
+			}
+			golden(t, tc.golden, stderr.String())
+			checkEveryFlagHasEnv(t, stderr.String())
+		})
+	}
+}
+
+// flagLine is a flag in PrintDefaults output: "  -name type".
+var flagLine = regexp.MustCompile(`^  -([a-z][a-z0-9-]*)`)
+
+// checkEveryFlagHasEnv checks that each flag in help (except -version, an
+// action) names its environment variable, MOCKHELTHJEM_ plus its name.
+func checkEveryFlagHasEnv(t *testing.T, help string) {
+	t.Helper()
+	var flags []string
+	usage := map[string]string{}
+	cur := ""
+	for _, line := range strings.Split(help, "\n") {
+		if m := flagLine.FindStringSubmatch(line); m != nil {
+			cur = m[1]
+			flags = append(flags, cur)
+			continue
+		}
+		if cur != "" && strings.HasPrefix(line, "    \t") {
+			usage[cur] += strings.TrimSpace(line) + " "
+		}
+	}
+	if len(flags) == 0 {
+		t.Fatalf("no flags found in help:\n%s", help)
+	}
+	for _, f := range flags {
+		if f == "version" {
+			continue
+		}
+		env := "MOCKHELTHJEM_" + strings.ToUpper(strings.ReplaceAll(f, "-", "_"))
+		if f == "timeout" {
+			env = "MOCKHELTHJEM_HEALTHCHECK_TIMEOUT"
+		}
+		if !strings.Contains(usage[f], "(env "+env+")") {
+			t.Errorf("flag -%s: usage %q does not name its environment variable %s", f, usage[f], env)
+		}
+	}
+}
+
+// parse returns the Config that env and args give.
+func parse(t *testing.T, env map[string]string, args ...string) (Config, error) {
+	t.Helper()
+	clearEnv(t)
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	var cfg Config
+	fs, ee := flagSet(&cfg, io.Discard)
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	return cfg, ee.parse()
+}
+
+func TestConfig(t *testing.T) {
+	defaults, err := parse(t, nil)
+	if err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	oslo, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		mod  func(*Config)
+	}{
+		{"defaults", nil, nil, func(c *Config) {}},
+		{"env", map[string]string{
+			"MOCKHELTHJEM_ADDR": "0.0.0.0:8080", "MOCKHELTHJEM_SEED": "42", "MOCKHELTHJEM_CLOCK": "2026-06-16T10:00:00+02:00",
+			"MOCKHELTHJEM_LOG_FORMAT": "json", "MOCKHELTHJEM_LOG_LEVEL": "debug", "MOCKHELTHJEM_ADMIN_TOKEN": "adm",
+			"MOCKHELTHJEM_JWT_SECRET": "k", "MOCKHELTHJEM_STRICT_RESPONSES": "true", "MOCKHELTHJEM_FIXTURES": "/fx",
+			"MOCKHELTHJEM_SHUTDOWN_TIMEOUT": "2s", "MOCKHELTHJEM_READ_HEADER_TIMEOUT": "3s", "MOCKHELTHJEM_IDLE_TIMEOUT": "4m",
+		}, nil, func(c *Config) {
+			c.Addr, c.Seed, c.Clock = "0.0.0.0:8080", 42, time.Date(2026, 6, 16, 10, 0, 0, 0, oslo)
+			c.LogFormat, c.LogLevel, c.AdminToken, c.JWTSecret = "json", -4, "adm", "k"
+			c.StrictResponses, c.FixturesDir = true, "/fx"
+			c.ShutdownTimeout, c.ReadHeaderTimeout, c.IdleTimeout = 2*time.Second, 3*time.Second, 4*time.Minute
+		}},
+		{"flags", nil, []string{"-addr", "127.0.0.1:9", "-seed", "7", "-log-format", "json", "-log-level", "warn", "-admin-token", "x"},
+			func(c *Config) { c.Addr, c.Seed, c.LogFormat, c.LogLevel, c.AdminToken = "127.0.0.1:9", 7, "json", 4, "x" }},
+		{"a flag beats its env", map[string]string{"MOCKHELTHJEM_SEED": "1", "MOCKHELTHJEM_LOG_LEVEL": "error"}, []string{"-seed", "2"},
+			func(c *Config) { c.Seed, c.LogLevel = 2, 8 }},
+		{"an empty env is its value", map[string]string{"MOCKHELTHJEM_ADDR": ""}, nil, func(c *Config) { c.Addr = "" }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parse(t, tc.env, tc.args...)
+			if err != nil {
+				t.Fatalf("parse: %v", err)
+			}
+			want := defaults
+			tc.mod(&want)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("Config mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestUsageErrors: a bad flag or environment variable is exit code 2 with
+// a message naming both spellings, and nothing starts.
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"unknown flag", nil, []string{"-nope"}, "flag provided but not defined: -nope"},
+		{"argument", nil, []string{"serve"}, `unexpected argument "serve"`},
+		{"seed env", map[string]string{"MOCKHELTHJEM_SEED": "abc"}, nil, "-seed (MOCKHELTHJEM_SEED) must be a non-negative integer"},
+		{"seed flag", nil, []string{"-seed", "-1"}, "-seed (MOCKHELTHJEM_SEED) must be a non-negative integer"},
+		{"clock", map[string]string{"MOCKHELTHJEM_CLOCK": "2026-06-16"}, nil, "-clock (MOCKHELTHJEM_CLOCK) must be RFC 3339"},
+		{"log format", map[string]string{"MOCKHELTHJEM_LOG_FORMAT": "xml"}, nil, "-log-format (MOCKHELTHJEM_LOG_FORMAT) must be text or json"},
+		{"log level", nil, []string{"-log-level", "loud"}, "-log-level (MOCKHELTHJEM_LOG_LEVEL) must be debug, info, warn or error"},
+		{"strict", map[string]string{"MOCKHELTHJEM_STRICT_RESPONSES": "yes please"}, nil, "-strict-responses (MOCKHELTHJEM_STRICT_RESPONSES) must be true or false"},
+		{"zero duration", nil, []string{"-shutdown-timeout", "0s"}, "-shutdown-timeout must be a positive duration"},
+		{"bad duration", map[string]string{"MOCKHELTHJEM_IDLE_TIMEOUT": "forever"}, nil, "-idle-timeout must be a positive duration"},
+		{"healthcheck flag", nil, []string{"healthcheck", "-nope"}, "flag provided but not defined: -nope"},
+		{"healthcheck addr", nil, []string{"healthcheck", "-addr", "nonsense"}, `-addr "nonsense"`},
+		{"healthcheck timeout", map[string]string{"MOCKHELTHJEM_HEALTHCHECK_TIMEOUT": "soon"}, []string{"healthcheck"}, "-timeout (MOCKHELTHJEM_HEALTHCHECK_TIMEOUT) must be a positive duration"},
+		{"healthcheck argument", nil, []string{"healthcheck", "now"}, `unexpected argument "now"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t)
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			var stdout, stderr bytes.Buffer
+			err := Main(context.Background(), tc.args, &stdout, &stderr)
+			if code := usageCode(t, err); code != 2 {
+				t.Errorf("exit code %d, want 2", code)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q does not contain %q", err, tc.want)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout = %q, want nothing", stdout.String())
+			}
+		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	old := version.Version
+	version.Version = "v1.2.3-test"
+	t.Cleanup(func() { version.Version = old })
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+	}{
+		{"-version", nil, []string{"-version"}},
+		{"--version", nil, []string{"--version"}},
+		{"despite a bad env", map[string]string{"MOCKHELTHJEM_SEED": "abc"}, []string{"-version"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t)
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			var stdout, stderr bytes.Buffer
+			if err := Main(context.Background(), tc.args, &stdout, &stderr); err != nil {
+				t.Fatalf("Main: %v", err)
+			}
+			if got, want := stdout.String(), "mockhelthjem v1.2.3-test\n"; got != want {
+				t.Errorf("stdout = %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// TestRun serves on a loopback port until the context ends.
+func TestRun(t *testing.T) {
+	clearEnv(t)
+	cfg, err := parse(t, nil, "-addr", "127.0.0.1:0", "-log-format", "json", "-seed", "5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs syncBuffer
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, cfg, &logs, ready) }()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("Run: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not become ready in 10s")
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		res, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %d, want 200", path, res.StatusCode)
+		}
+	}
+	if err := healthcheck(ctx, []string{"-addr", addr}, io.Discard); err != nil {
+		t.Errorf("healthcheck of a running server: %v", err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run after cancel: %v, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not stop within 10s of cancel")
+	}
+	for _, msg := range []string{`"msg":"mockhelthjem listening"`, `"seed":5`, `"msg":"shutting down"`, `"msg":"stopped"`} {
+		if !strings.Contains(logs.String(), msg) {
+			t.Errorf("log lacks %s:\n%s", msg, logs.String())
+		}
+	}
+}
+
+func TestRunErrors(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"port in use", []string{"-addr", busy.Addr().String()}, "listen on " + busy.Addr().String()},
+		{"no fixtures directory", []string{"-addr", "127.0.0.1:0", "-fixtures", filepath.Join(t.TempDir(), "absent")}, "not a readable directory"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := parse(t, nil, tc.args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = Run(context.Background(), cfg, io.Discard, nil)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Run error = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestHealthcheck: nil only for a 200 from /healthz on the address.
+func TestHealthcheck(t *testing.T) {
+	hang := make(chan struct{})
+	t.Cleanup(func() { close(hang) })
+	serve := func(status int) string {
+		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/healthz" {
+				http.NotFound(w, r)
+				return
+			}
+			if status == 0 {
+				select {
+				case <-hang:
+				case <-r.Context().Done():
+				}
+				return
+			}
+			w.WriteHeader(status)
+		}))
+		t.Cleanup(s.Close)
+		return s.Listener.Addr().String()
+	}
+	up, down, slow := serve(200), serve(503), serve(0)
+	_, upPort, _ := net.SplitHostPort(up)
+	closed := freeAddr(t)
+	tests := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		wantErr string // "" for none
+	}{
+		{"up", nil, []string{"-addr", up}, ""},
+		{"up, address from the image's env", map[string]string{"MOCKHELTHJEM_ADDR": "0.0.0.0:" + upPort}, nil, ""},
+		{"up, no host", nil, []string{"-addr", ":" + upPort}, ""},
+		{"503", nil, []string{"-addr", down}, "status 503"},
+		{"port closed", nil, []string{"-addr", closed}, "connect"},
+		{"no answer in time", nil, []string{"-addr", slow, "-timeout", "200ms"}, "deadline exceeded"},
+		{"timeout from env", map[string]string{"MOCKHELTHJEM_HEALTHCHECK_TIMEOUT": "200ms"}, []string{"-addr", slow}, "deadline exceeded"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t)
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			start := time.Now()
+			err := Main(context.Background(), append([]string{"healthcheck"}, tc.args...), io.Discard, io.Discard)
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("healthcheck took %s, want under 2s (the timeouts here are 200ms)", d.Round(time.Millisecond))
+			}
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Errorf("healthcheck: %v, want nil", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Errorf("healthcheck error = %v, want it to contain %q", err, tc.wantErr)
+			case err != nil && errors.As(err, new(*UsageError)):
+				t.Errorf("healthcheck error %v is a usage error (exit 2), want exit 1", err)
+			}
+		})
+	}
+}
+
+// freeAddr returns a loopback address nothing listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// syncBuffer is a bytes.Buffer safe for a server goroutine to write while
+// the test reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
