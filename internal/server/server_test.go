@@ -171,7 +171,9 @@ func TestConfig(t *testing.T) {
 			c.ShutdownTimeout, c.ReadHeaderTimeout, c.IdleTimeout = 2*time.Second, 3*time.Second, 4*time.Minute
 		}},
 		{"flags", nil, []string{"-addr", "127.0.0.1:9", "-seed", "7", "-log-format", "json", "-log-level", "warn", "-admin-token", "x"},
-			func(c *Config) { c.Addr, c.Seed, c.LogFormat, c.LogLevel, c.AdminToken = "127.0.0.1:9", 7, "json", 4, "x" }},
+			func(c *Config) {
+				c.Addr, c.Seed, c.LogFormat, c.LogLevel, c.AdminToken = "127.0.0.1:9", 7, "json", 4, "x"
+			}},
 		{"a flag beats its env", map[string]string{"MOCKHELTHJEM_SEED": "1", "MOCKHELTHJEM_LOG_LEVEL": "error"}, []string{"-seed", "2"},
 			func(c *Config) { c.Seed, c.LogLevel = 2, 8 }},
 		{"an empty env is its value", map[string]string{"MOCKHELTHJEM_ADDR": ""}, nil, func(c *Config) { c.Addr = "" }},
