@@ -1,0 +1,192 @@
+// Package drifttest serves the project's simulator in-process for the tests
+// and benchmarks of contracttest, optionally with the responses of one
+// operation changed on purpose (a renamed field, a changed type, an extra
+// field, another status), so that tests can check that each drift is found
+// and named.
+//
+// It is test support only: nothing outside tests should import it.
+package drifttest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/mockhelthjem/mockhelthjem/fixtures"
+	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
+	"github.com/mockhelthjem/mockhelthjem/internal/sim"
+)
+
+// Clock is the simulated time the mock starts at: the C2C guide's "today"
+// (its pickup dates start 2026-06-17).
+var Clock = time.Date(2026, 6, 16, 10, 0, 0, 0, time.FixedZone("CEST", 2*60*60))
+
+// Sim returns a simulator with a fixed seed and clock that answers 500 to
+// any response of its own that breaks the spec. mod may change the options.
+func Sim(tb testing.TB, mod ...func(*sim.Options)) *sim.Server {
+	tb.Helper()
+	opts := sim.Options{Seed: 1, Clock: Clock, StrictResponses: true}
+	for _, m := range mod {
+		m(&opts)
+	}
+	s, err := sim.New(opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+// WithClient replaces the fixture clients with one client of shop 16, so
+// that a test can use a secret of its own.
+func WithClient(tb testing.TB, id, secret string) func(*sim.Options) {
+	tb.Helper()
+	clients, err := json.Marshal(map[string]any{"clients": []fixture.Client{{ID: id, Secret: secret, Name: "contracttest", Shops: []int64{16}}}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	fx, err := fixture.LoadOverlay(fixtures.FS, fstest.MapFS{fixture.ClientsFile: {Data: clients}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return func(o *sim.Options) { o.Fixtures = fx }
+}
+
+// Serve starts an HTTP server on 127.0.0.1 for h, closed when the test ends.
+func Serve(tb testing.TB, h http.Handler) *httptest.Server {
+	tb.Helper()
+	srv := httptest.NewServer(h)
+	tb.Cleanup(srv.Close)
+	return srv
+}
+
+// ClosedPort returns a URL on 127.0.0.1 where nothing listens.
+func ClosedPort(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return "http://" + addr
+}
+
+// WithoutSim hides the mock's /__sim/ control plane behind 404s, as on
+// Helthjem's own API.
+func WithoutSim(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/__sim/") {
+			http.NotFound(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// Edit changes a response: its status and its decoded JSON body (numbers
+// as json.Number). It returns the new status and body.
+type Edit func(status int, body any) (int, any)
+
+// Rewrite wraps h: the responses to method requests for path go through
+// the edits, in order; others pass untouched. A path ending in "/" matches
+// every path below it.
+func Rewrite(h http.Handler, method, path string, edits ...Edit) http.Handler {
+	match := func(p string) bool { return p == path }
+	if strings.HasSuffix(path, "/") {
+		match = func(p string) bool { return strings.HasPrefix(p, path) }
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != method || !match(r.URL.Path) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		status := rec.Code
+		var body any
+		dec := json.NewDecoder(bytes.NewReader(rec.Body.Bytes()))
+		dec.UseNumber()
+		if err := dec.Decode(&body); err != nil {
+			http.Error(w, "drifttest: the response to rewrite is not JSON", http.StatusInternalServerError)
+			return
+		}
+		for _, e := range edits {
+			status, body = e(status, body)
+		}
+		b, err := json.Marshal(body)
+		if err != nil {
+			http.Error(w, "drifttest: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		w.WriteHeader(status)
+		_, _ = w.Write(b)
+	})
+}
+
+// Status answers code instead.
+func Status(code int) Edit {
+	return func(_ int, body any) (int, any) { return code, body }
+}
+
+// Rename renames key from to to in the object at path (keys and indexes
+// from the root, e.g. "items", 0).
+func Rename(from, to string, path ...any) Edit {
+	return onObject(path, func(m map[string]any) {
+		if v, ok := m[from]; ok {
+			delete(m, from)
+			m[to] = v
+		}
+	})
+}
+
+// Set sets key to v in the object at path.
+func Set(key string, v any, path ...any) Edit {
+	return onObject(path, func(m map[string]any) { m[key] = v })
+}
+
+// Delete removes key from the object at path.
+func Delete(key string, path ...any) Edit {
+	return onObject(path, func(m map[string]any) { delete(m, key) })
+}
+
+// Replace replaces the whole body.
+func Replace(body any) Edit {
+	return func(status int, _ any) (int, any) { return status, body }
+}
+
+func onObject(path []any, fn func(map[string]any)) Edit {
+	return func(status int, body any) (int, any) {
+		cur := body
+		for _, p := range path {
+			switch k := p.(type) {
+			case string:
+				m, _ := cur.(map[string]any)
+				cur = m[k]
+			case int:
+				a, _ := cur.([]any)
+				if k >= len(a) {
+					panic(fmt.Sprintf("drifttest: no index %d in %v", k, path))
+				}
+				cur = a[k]
+			}
+		}
+		m, ok := cur.(map[string]any)
+		if !ok {
+			panic(fmt.Sprintf("drifttest: no object at %v", path))
+		}
+		fn(m)
+		return status, body
+	}
+}
