@@ -1,0 +1,146 @@
+// Command contracttest runs the labelless C2C flows against a target that
+// speaks Helthjem's parcel API, the mock in CI or Helthjem's pre-prod on a
+// schedule, and reports how the target drifts from spec/helthjem.yaml and
+// from what the flows expect.
+//
+//	go run ./cmd/contracttest                                  # the mock on 127.0.0.1:8080
+//	go run ./cmd/contracttest --target https://api.pre.helthjem.no --junit report.xml
+//
+// Every flag defaults from an environment variable; see -h and
+// docs/contracttest.md. The logic lives in internal/contract.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/mockhelthjem/mockhelthjem/internal/contract"
+	"github.com/mockhelthjem/mockhelthjem/internal/version"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr))
+}
+
+// run is the program: it returns the exit code.
+func run(ctx context.Context, args []string, env func(string) (string, bool), stdout, stderr io.Writer) int {
+	cfg, err := parse(args, env, stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errVersion):
+		fmt.Fprintln(stdout, "contracttest", version.String())
+		return 0
+	}
+	if err == nil {
+		err = contract.Execute(ctx, *cfg, stdout)
+	}
+	code := contract.ExitCode(err)
+	if code == 2 {
+		fmt.Fprintln(stderr, "contracttest:", err)
+	}
+	return code
+}
+
+// errVersion is parse's answer to --version.
+var errVersion = errors.New("version requested")
+
+// binding ties a flag to the environment variable it defaults from.
+type binding struct{ flag, env string }
+
+// parse reads the flags; a flag left out takes its environment variable,
+// if set. It returns errVersion for --version. Defaults shown by -h are
+// the built-in ones, never values from the environment (which may hold a
+// secret).
+func parse(args []string, env func(string) (string, bool), stderr io.Writer) (*contract.Config, error) {
+	fs := flag.NewFlagSet("contracttest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		cfg       = contract.Config{Version: version.String()}
+		flows     string
+		addresses string
+		binds     []binding
+		strVar    = func(p *string, name, env, def, usage string) {
+			fs.StringVar(p, name, def, usage+" (env "+env+")")
+			binds = append(binds, binding{name, env})
+		}
+		boolVar = func(p *bool, name, env, usage string) {
+			fs.BoolVar(p, name, false, usage+" (env "+env+")")
+			binds = append(binds, binding{name, env})
+		}
+		showVer    = fs.Bool("version", false, "print the version and exit")
+		flowsUsage = "comma-separated flows to run, of " + strings.Join(contract.FlowNames(), ", ")
+	)
+	strVar(&cfg.Target, "target", "CONTRACTTEST_TARGET", contract.DefaultTarget, "base URL of the API under test")
+	strVar(&cfg.ClientID, "client-id", "HELTHJEM_CLIENT_ID", contract.DefaultClientID, "client_id for the token call")
+	strVar(&cfg.ClientSecret, "client-secret", "HELTHJEM_CLIENT_SECRET", contract.DefaultClientSecret, "client_secret for the token call; never printed (prefer the env var to a flag)")
+	fs.Int64Var(&cfg.ShopID, "shop-id", contract.DefaultShopID, "shopId of the requests (env HELTHJEM_SHOP_ID)")
+	binds = append(binds, binding{"shop-id", "HELTHJEM_SHOP_ID"})
+	strVar(&flows, "flows", "CONTRACTTEST_FLOWS", strings.Join(contract.FlowNames(), ","), flowsUsage)
+	strVar(&addresses, "addresses", "CONTRACTTEST_ADDRESSES", "", "JSON file whose sender, receiver and uncovered addresses replace those of fixtures/contract-addresses.json")
+	boolVar(&cfg.Strict, "strict", "CONTRACTTEST_STRICT", "fail on undocumented fields instead of warning")
+	strVar(&cfg.JUnitPath, "junit", "CONTRACTTEST_JUNIT", "", "write a JUnit XML report to this path")
+	strVar(&cfg.JSONPath, "json", "CONTRACTTEST_JSON", "", "write a JSON report to this path")
+	fs.DurationVar(&cfg.Timeout, "timeout", contract.DefaultTimeout, "timeout of each request (env CONTRACTTEST_TIMEOUT)")
+	binds = append(binds, binding{"timeout", "CONTRACTTEST_TIMEOUT"})
+	fs.DurationVar(&cfg.Deadline, "deadline", contract.DefaultDeadline, "deadline of the whole run (env CONTRACTTEST_DEADLINE)")
+	binds = append(binds, binding{"deadline", "CONTRACTTEST_DEADLINE"})
+	boolVar(&cfg.DryRun, "dry-run", "CONTRACTTEST_DRY_RUN", "print the plan and send nothing")
+	boolVar(&cfg.AllowProduction, "allow-production", "CONTRACTTEST_ALLOW_PRODUCTION", "allow "+contract.ProductionHost+", where bookings are real parcels")
+	strVar(&cfg.SimToken, "sim-token", "MOCKHELTHJEM_ADMIN_TOKEN", "", "the mock's admin token for /__sim/, if it runs with one; never printed")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `Usage: contracttest [flags]
+
+Runs Helthjem's labelless C2C flows (home pickup, service point, negative
+cases, PUDO conversion) against a target, the mock or Helthjem's pre-prod,
+and reports drift from spec/helthjem.yaml and from what the flows expect.
+
+Exit codes: 0 every check passed, 1 a check failed,
+2 bad usage, a refused production target or an unreachable target.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, &contract.UsageError{Err: err}
+	}
+	if fs.NArg() > 0 {
+		return nil, &contract.UsageError{Err: fmt.Errorf("unexpected argument %q (see -h)", fs.Arg(0))}
+	}
+	if *showVer {
+		return nil, errVersion
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, b := range binds {
+		v, ok := env(b.env)
+		if set[b.flag] || !ok {
+			continue
+		}
+		if err := fs.Set(b.flag, v); err != nil {
+			return nil, &contract.UsageError{Err: fmt.Errorf("%s (for --%s): %v", b.env, b.flag, err)}
+		}
+	}
+	cfg.Flows = strings.Split(flows, ",")
+	if addresses != "" {
+		a, err := contract.LoadAddresses(addresses)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Addresses = a
+	}
+	return &cfg, nil
+}

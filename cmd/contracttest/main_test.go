@@ -1,0 +1,228 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mockhelthjem/mockhelthjem/internal/contract/drifttest"
+	"github.com/mockhelthjem/mockhelthjem/internal/sim"
+	"github.com/mockhelthjem/mockhelthjem/internal/version"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+// envOf is an environment holding only vars.
+func envOf(vars map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := vars[k]
+		return v, ok
+	}
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func runCmd(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, envOf(env), &out, &errOut)
+	return result{code, out.String(), errOut.String()}
+}
+
+// TestHelp is the golden -h output. It does not depend on the environment:
+// defaults shown are the built-in ones, never a variable's value.
+func TestHelp(t *testing.T) {
+	golden := filepath.Join("testdata", "help.golden")
+	r := runCmd(t, nil, "-h")
+	if r.code != 0 || r.stdout != "" {
+		t.Fatalf("exit %d, stdout %q", r.code, r.stdout)
+	}
+	if *update {
+		if err := os.WriteFile(golden, []byte(r.stderr), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/contracttest -update)", err)
+	}
+	if diff := cmp.Diff(string(want), r.stderr); diff != "" {
+		t.Errorf("-h (-want +got):\n%s", diff)
+	}
+	withEnv := runCmd(t, map[string]string{"CONTRACTTEST_TARGET": "http://elsewhere", "HELTHJEM_CLIENT_SECRET": "env-secret-value"}, "--help")
+	if withEnv.stderr != r.stderr {
+		t.Errorf("-h changes with the environment:\n%s", withEnv.stderr)
+	}
+	for _, f := range []string{"target", "client-id", "client-secret", "shop-id", "flows", "addresses", "strict", "junit", "json", "timeout", "deadline", "dry-run", "allow-production", "sim-token"} {
+		if !strings.Contains(r.stderr, "  -"+f+" ") && !strings.Contains(r.stderr, "  -"+f+"\n") {
+			t.Errorf("-h lacks -%s", f)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	r := runCmd(t, nil, "--version")
+	if r.code != 0 || r.stdout != "contracttest "+version.String()+"\n" {
+		t.Errorf("exit %d, stdout %q", r.code, r.stdout)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	mock := drifttest.Serve(t, drifttest.Sim(t)).URL
+	drifted := drifttest.Serve(t, drifttest.Rewrite(drifttest.Sim(t), "POST", "/parcels/v1/bookings",
+		drifttest.Delete("returnCode", "items", 0))).URL
+	closed := drifttest.ClosedPort(t)
+	tests := []struct {
+		name   string
+		env    map[string]string
+		args   []string
+		code   int
+		stdout string // substring
+		stderr string // substring
+	}{
+		{name: "all pass", args: []string{"--target", mock}, code: 0, stdout: "PASS  18 steps: 18 passed"},
+		{name: "drift", args: []string{"--target", drifted, "--flows", "home-pickup"}, code: 1, stdout: "FAIL  home-pickup/booking"},
+		{name: "target from env", env: map[string]string{"CONTRACTTEST_TARGET": mock, "CONTRACTTEST_FLOWS": "negative"}, code: 0, stdout: "5 steps: 5 passed"},
+		{name: "flag beats env", env: map[string]string{"CONTRACTTEST_TARGET": closed}, args: []string{"-target", mock, "-flows", "negative"}, code: 0},
+		{name: "credentials from env", env: map[string]string{"HELTHJEM_CLIENT_ID": "demo2", "HELTHJEM_CLIENT_SECRET": "demo2-secret", "HELTHJEM_SHOP_ID": "17"},
+			args: []string{"--target", mock, "--flows", "home-pickup"}, code: 0},
+		{name: "wrong shop", env: map[string]string{"HELTHJEM_SHOP_ID": "17"}, args: []string{"--target", mock, "--flows", "home-pickup"}, code: 1, stdout: "want status 200, got 403"},
+		{name: "unknown flag", args: []string{"--nope"}, code: 2, stderr: "flag provided but not defined: -nope"},
+		{name: "argument", args: []string{"run"}, code: 2, stderr: `unexpected argument "run"`},
+		{name: "unknown flow", args: []string{"--flows", "home-pickup,returns"}, code: 2, stderr: `unknown flow "returns"`},
+		{name: "bad env bool", env: map[string]string{"CONTRACTTEST_STRICT": "maybe"}, code: 2, stderr: "CONTRACTTEST_STRICT (for --strict)"},
+		{name: "bad env duration", env: map[string]string{"CONTRACTTEST_TIMEOUT": "soon"}, code: 2, stderr: "CONTRACTTEST_TIMEOUT (for --timeout)"},
+		{name: "production", args: []string{"--target", "https://api.helthjem.no"}, code: 2, stderr: "refusing api.helthjem.no"},
+		{name: "production from env", env: map[string]string{"CONTRACTTEST_TARGET": "https://Api.Helthjem.no:443"}, code: 2, stderr: "--allow-production"},
+		{name: "production dry run", args: []string{"--target", "https://api.helthjem.no", "--dry-run"}, code: 0, stdout: "a real run needs --allow-production"},
+		{name: "unreachable", args: []string{"--target", closed}, code: 2, stderr: "contracttest: target " + closed + " is unreachable"},
+		{name: "addresses missing", args: []string{"--addresses", "/nonexistent/a.json"}, code: 2, stderr: "--addresses"},
+		{name: "report dir missing", args: []string{"--target", mock, "--junit", "/nonexistent/dir/r.xml"}, code: 2, stderr: "--junit"},
+		{name: "dry run", args: []string{"--target", closed, "--dry-run"}, code: 0, stdout: "dry run: nothing is sent"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCmd(t, tt.env, tt.args...)
+			if r.code != tt.code || !strings.Contains(r.stdout, tt.stdout) || !strings.Contains(r.stderr, tt.stderr) {
+				t.Errorf("exit %d (want %d)\nstdout (want %q):\n%s\nstderr (want %q):\n%s", r.code, tt.code, tt.stdout, r.stdout, tt.stderr, r.stderr)
+			}
+			if tt.code != 2 && r.stderr != "" {
+				t.Errorf("stderr: %s", r.stderr)
+			}
+		})
+	}
+}
+
+// tokens records the tokens a mock issues.
+type tokens struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (tk *tokens) record(status int, body any) (int, any) {
+	if m, ok := body.(map[string]any); ok {
+		if s, ok := m["token"].(string); ok {
+			tk.mu.Lock()
+			tk.seen = append(tk.seen, s)
+			tk.mu.Unlock()
+		}
+	}
+	return status, body
+}
+
+// TestSecretsNeverPrinted runs against a passing mock and a hostile one
+// (failures everywhere, the bearer token echoed back in an errorKey, the
+// secret in an extra field) with distinctive secrets, and looks for them
+// and for every issued token in stdout, stderr, JUnit and JSON.
+func TestSecretsNeverPrinted(t *testing.T) {
+	const (
+		clientID = "leak-test"
+		secret   = "Zebra-Secret-7781-do-not-print"
+		simToken = "Admin-Token-5512-do-not-print"
+	)
+	var issued tokens
+	newMock := func() http.Handler {
+		s := drifttest.Sim(t, drifttest.WithClient(t, clientID, secret), func(o *sim.Options) { o.AdminToken = simToken })
+		return drifttest.Rewrite(s, "POST", "/auth/oauth2/v1/token", issued.record)
+	}
+	hostile := drifttest.Rewrite(newMock(), "POST", "/auth/oauth2/v1/token",
+		drifttest.Status(http.StatusCreated), drifttest.Set("echo", secret))
+	hostile = drifttest.Rewrite(hostile, "POST", "/parcels/v1/bookings", drifttest.Set("orderId", "x"), drifttest.Set("note", secret))
+	echo := hostile
+	hostile = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/parcels/v1/tracking/") {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_ = json.NewEncoder(w).Encode(map[string]string{"errorKey": strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")})
+			return
+		}
+		echo.ServeHTTP(w, r)
+	})
+	for _, tc := range []struct {
+		name    string
+		h       http.Handler
+		viaFlag bool
+		code    int
+	}{
+		{"passing, secret in env", newMock(), false, 0},
+		{"hostile, secret in env", hostile, false, 1},
+		{"hostile, secret as flag", hostile, true, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := drifttest.Serve(t, tc.h)
+			dir := t.TempDir()
+			junit, jsonPath := filepath.Join(dir, "r.xml"), filepath.Join(dir, "r.json")
+			env := map[string]string{"HELTHJEM_CLIENT_ID": clientID, "MOCKHELTHJEM_ADMIN_TOKEN": simToken}
+			args := []string{"--target", srv.URL, "--junit", junit, "--json", jsonPath, "--strict"}
+			if tc.viaFlag {
+				args = append(args, "--client-secret", secret)
+			} else {
+				env["HELTHJEM_CLIENT_SECRET"] = secret
+			}
+			r := runCmd(t, env, args...)
+			if r.code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s\n%s", r.code, tc.code, r.stdout, r.stderr)
+			}
+			outputs := map[string]string{"stdout": r.stdout, "stderr": r.stderr}
+			for name, path := range map[string]string{"junit": junit, "json": jsonPath} {
+				b, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				outputs[name] = string(b)
+			}
+			issued.mu.Lock()
+			secrets := append([]string{secret, simToken}, issued.seen...)
+			issued.mu.Unlock()
+			if len(secrets) < 3 {
+				t.Fatal("the mock issued no token")
+			}
+			for name, out := range outputs {
+				for _, s := range secrets {
+					if strings.Contains(out, s) {
+						t.Errorf("%s contains a secret or token (%.8s…)", name, s)
+					}
+				}
+			}
+			if tc.code == 1 {
+				for _, want := range []string{`"client_secret":"<redacted>"`, "Authorization: Bearer <redacted>", `errorKey "<redacted>"`} {
+					if !strings.Contains(r.stdout, want) {
+						t.Errorf("stdout lacks %q: the failure paths were not exercised\n%s", want, r.stdout)
+					}
+				}
+			}
+		})
+	}
+}
