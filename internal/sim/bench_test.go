@@ -1,0 +1,107 @@
+package sim_test
+
+import (
+	"bytes"
+	"net/http/httptest"
+	"runtime"
+	"testing"
+
+	"github.com/mockhelthjem/mockhelthjem/internal/sim"
+)
+
+// benchOp is one operation as the guide sends it.
+type benchOp struct {
+	name, method, path string
+	body               []byte
+	auth               bool
+}
+
+func benchOps(b *testing.B, tracked string) []benchOp {
+	return []benchOp{
+		{"token", "POST", pathToken, guideRequest(b, "token"), false},
+		{"find-single", "POST", pathSingle, guideRequest(b, "find-single"), true},
+		{"nearby", "POST", pathNearby, guideRequest(b, "nearby"), true},
+		{"dates", "POST", pathDates, guideRequest(b, "dates"), true},
+		{"booking-23", "POST", pathBooking, guideRequest(b, "booking-23"), true},
+		{"booking-113", "POST", pathBooking, guideRequest(b, "booking-113"), true},
+		{"tracking", "GET", trackPath(tracked), nil, true},
+	}
+}
+
+// serveBench sends op once and fails the benchmark unless it is a 200.
+func serveBench(b *testing.B, srv *sim.Server, op benchOp, token string) {
+	var req = httptest.NewRequest(op.method, op.path, nil)
+	if op.body != nil {
+		req = httptest.NewRequest(op.method, op.path, bytes.NewReader(op.body))
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if op.auth {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, req)
+	if rec.Code != 200 {
+		b.Fatalf("%s: %d %s", op.name, rec.Code, rec.Body)
+	}
+}
+
+// BenchmarkOperations is each operation of the C2C flow through the whole
+// ServeHTTP path (routing, token check, request validation, handler,
+// encoding), with response validation as the binary runs it ("validated")
+// and without it ("no-response-validation"), to show what that costs.
+// Bookings accumulate: b.N bookings are stored by the end.
+//
+//	go test ./internal/sim -run '^$' -bench Operations -benchmem
+func BenchmarkOperations(b *testing.B) {
+	for _, mode := range []struct {
+		name string
+		skip bool
+	}{{"validated", false}, {"no-response-validation", true}} {
+		e := newEnv(b, func(o *sim.Options) { o.SkipResponseValidation = mode.skip })
+		token := e.demo()
+		tracked := e.do("POST", pathBooking, token, guideRequest(b, "booking-113")).json(b)["items"].([]any)[0].(map[string]any)["returnCode"].(string)
+		for _, op := range benchOps(b, tracked) {
+			b.Run(op.name+"/"+mode.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for range b.N {
+					serveBench(b, e.srv, op, token)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkCoverageParallel is find/single from GOMAXPROCS goroutines at
+// once: what the simulator's one mutex and the shared validators allow.
+func BenchmarkCoverageParallel(b *testing.B) {
+	e := newEnv(b)
+	token := e.demo()
+	op := benchOps(b, "")[1]
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			serveBench(b, e.srv, op, token)
+		}
+	})
+}
+
+// BenchmarkStoredBooking reports the live heap each stored TS 113 booking
+// keeps (heap-B/booking, after a full GC), the in-process counterpart of
+// the bench program's RSS growth per 10 000 bookings.
+func BenchmarkStoredBooking(b *testing.B) {
+	e := newEnv(b)
+	token := e.demo()
+	op := benchOps(b, "")[5]
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	b.ReportAllocs()
+	for range b.N {
+		serveBench(b, e.srv, op, token)
+	}
+	b.StopTimer()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(b.N), "heap-B/booking")
+	runtime.KeepAlive(e)
+}
