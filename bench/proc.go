@@ -1,0 +1,345 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"debug/buildinfo"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// mockClock freezes the mock's clock on the guide's day, so tokens never
+// expire during a run and ids are the same run after run.
+const mockClock = "2026-06-16T10:00:00+02:00"
+
+// buildMock builds ./cmd/mockhelthjem of the module the working directory
+// is in, into dir, and returns the binary and the module's directory.
+func buildMock(ctx context.Context, dir string) (bin, module string, err error) {
+	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", "", errors.New("run bench inside the mockhelthjem module (go run ./bench from the repository root)")
+	}
+	module = filepath.Dir(gomod)
+	bin = filepath.Join(dir, "mockhelthjem")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/mockhelthjem")
+	cmd.Dir = module
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", "", fmt.Errorf("go build ./cmd/mockhelthjem: %w\n%s", err, out)
+	}
+	return bin, module, nil
+}
+
+// gitRevision asks git for the revision of dir and whether tracked files
+// differ from it, for binaries built with -buildvcs=false.
+func gitRevision(ctx context.Context, dir string) (rev string, modified bool) {
+	cmd := exec.CommandContext(ctx, "git", "rev-parse", "HEAD")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return "", false
+	}
+	st := exec.CommandContext(ctx, "git", "status", "--porcelain", "--untracked-files=no")
+	st.Dir = dir
+	changes, _ := st.Output()
+	return strings.TrimSpace(string(out)), len(bytes.TrimSpace(changes)) > 0
+}
+
+// binaryInfo says which mock was measured.
+type binaryInfo struct {
+	Path      string `json:"path"`
+	GoVersion string `json:"goVersion,omitempty"`
+	Revision  string `json:"revision,omitempty"`
+	Modified  bool   `json:"modified,omitempty"`
+}
+
+func describeBinary(bin string) binaryInfo {
+	info := binaryInfo{Path: bin}
+	bi, err := buildinfo.ReadFile(bin)
+	if err != nil {
+		return info
+	}
+	info.GoVersion = bi.GoVersion
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			info.Revision = s.Value
+		case "vcs.modified":
+			info.Modified = s.Value == "true"
+		}
+	}
+	return info
+}
+
+// freeAddr returns a loopback address with a port that was free a moment ago.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("find a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// proc is a server process the benchmark started.
+type proc struct {
+	name    string
+	addr    string
+	cmd     *exec.Cmd
+	logPath string
+	exited  chan struct{}
+	waitErr error
+	// Ready is the time from just before exec to the first /healthz 200.
+	Ready time.Duration
+}
+
+// startProc starts bin with args (which must make it listen on addr),
+// logging to a file in dir, and waits for its first /healthz 200.
+func startProc(ctx context.Context, name, dir, addr, bin string, args ...string) (*proc, error) {
+	logf, err := os.CreateTemp(dir, name+"-*.log")
+	if err != nil {
+		return nil, fmt.Errorf("%s log file: %w", name, err)
+	}
+	defer logf.Close()
+	p := &proc{name: name, addr: addr, logPath: logf.Name(), exited: make(chan struct{})}
+	p.cmd = exec.Command(bin, args...)
+	p.cmd.Stdout, p.cmd.Stderr = logf, logf
+	start := time.Now()
+	if err := p.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	go func() {
+		p.waitErr = p.cmd.Wait()
+		close(p.exited)
+	}()
+	if err := p.waitHealthy(ctx, start, 15*time.Second); err != nil {
+		p.stop()
+		return nil, err
+	}
+	return p, nil
+}
+
+// waitHealthy polls /healthz on fresh connections until it answers 200.
+func (p *proc) waitHealthy(ctx context.Context, start time.Time, limit time.Duration) error {
+	tr := &http.Transport{DisableKeepAlives: true}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: time.Second}
+	url := "http://" + p.addr + "/healthz"
+	for {
+		resp, err := client.Get(url)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				p.Ready = time.Since(start)
+				return nil
+			}
+		}
+		select {
+		case <-p.exited:
+			return fmt.Errorf("%s exited before answering /healthz (%v):\n%s", p.name, p.waitErr, p.logTail())
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Microsecond):
+		}
+		if time.Since(start) > limit {
+			return fmt.Errorf("%s did not answer /healthz 200 within %s:\n%s", p.name, limit, p.logTail())
+		}
+	}
+}
+
+// logTail is the end of the process's log, for error messages.
+func (p *proc) logTail() string {
+	b, err := os.ReadFile(p.logPath)
+	if err != nil {
+		return err.Error()
+	}
+	return string(b[max(0, len(b)-2000):])
+}
+
+// rss is the process's resident set size in bytes (Linux: VmRSS).
+func (p *proc) rss() (int64, error) { return readRSS(p.cmd.Process.Pid) }
+
+func readRSS(pid int) (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, fmt.Errorf("read RSS (Linux only): %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("parse VmRSS %q: %w", rest, err)
+			}
+			return kb * 1024, nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, fmt.Errorf("read /proc/%d/status: %w", pid, err)
+	}
+	return 0, fmt.Errorf("/proc/%d/status has no VmRSS", pid)
+}
+
+// stop sends SIGTERM and waits; after 5 s it kills the process.
+func (p *proc) stop() {
+	if p == nil || p.cmd.Process == nil {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+	case <-time.After(5 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+	}
+}
+
+// startMock starts the mock binary on a free loopback port.
+func startMock(ctx context.Context, bin, dir, logLevel string) (*proc, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	return startProc(ctx, "mock-"+logLevel, dir, addr, bin,
+		"-addr", addr, "-seed", "1", "-clock", mockClock, "-log-level", logLevel)
+}
+
+// startupStats are the start-up measurements of several fresh processes.
+type startupStats struct {
+	Runs       int       `json:"runs"`
+	ReadyMS    []float64 `json:"readyMs"`
+	MedianMS   float64   `json:"medianMs"`
+	MaxMS      float64   `json:"maxMs"`
+	IdleRSS    []int64   `json:"idleRssBytes"`
+	IdleRSSMed int64     `json:"idleRssMedianBytes"`
+	IdleSettle string    `json:"idleSettle"`
+}
+
+// idleSettle is how long a ready mock idles before its RSS is read.
+const idleSettle = 500 * time.Millisecond
+
+// measureStartup starts the mock n times (log level warn) and records the
+// time to the first /healthz 200 and the RSS after idling idleSettle.
+func measureStartup(ctx context.Context, bin, dir string, n int) (startupStats, error) {
+	st := startupStats{Runs: n, IdleSettle: idleSettle.String()}
+	for range n {
+		p, err := startMock(ctx, bin, dir, "warn")
+		if err != nil {
+			return st, err
+		}
+		time.Sleep(idleSettle)
+		rss, err := p.rss()
+		p.stop()
+		if err != nil {
+			return st, err
+		}
+		st.ReadyMS = append(st.ReadyMS, ms(p.Ready))
+		st.IdleRSS = append(st.IdleRSS, rss)
+	}
+	ready := append([]float64(nil), st.ReadyMS...)
+	sort.Float64s(ready)
+	st.MedianMS, st.MaxMS = ready[len(ready)/2], ready[len(ready)-1]
+	rss := append([]int64(nil), st.IdleRSS...)
+	sort.Slice(rss, func(i, j int) bool { return rss[i] < rss[j] })
+	st.IdleRSSMed = rss[len(rss)/2]
+	return st, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// storageStats is the RSS growth of a mock storing bookings.
+type storageStats struct {
+	Bookings     int     `json:"bookings"`
+	Errors       int     `json:"errors"`
+	RSSBefore    int64   `json:"rssBeforeBytes"`
+	RSSAfter     int64   `json:"rssAfterBytes"`
+	PerBooking   float64 `json:"rssBytesPerBooking"`
+	Per10k       float64 `json:"rssBytesPer10kBookings"`
+	StoredOrders int     `json:"storedOrders"`
+}
+
+// measureStorage books n TS 113 parcels on a fresh mock over 8
+// connections and reads VmRSS before and after.
+func measureStorage(ctx context.Context, bin, dir string, n int) (storageStats, error) {
+	st := storageStats{Bookings: n}
+	p, err := startMock(ctx, bin, dir, "warn")
+	if err != nil {
+		return st, err
+	}
+	defer p.stop()
+	c := newClient(p.addr, 8)
+	defer c.close()
+	token, err := c.token(ctx)
+	if err != nil {
+		return st, err
+	}
+	op := operations["booking"]
+	// One booking first, so lazily built state is not counted as growth.
+	if _, err := c.post(ctx, op.path, token, op.body); err != nil {
+		return st, err
+	}
+	time.Sleep(idleSettle)
+	if st.RSSBefore, err = p.rss(); err != nil {
+		return st, err
+	}
+	res := c.drive(ctx, op, token, 8, 0, 0, n)
+	st.Errors = res.Errors
+	if res.Requests != n {
+		return st, fmt.Errorf("booked %d of %d parcels (%d errors, first: %s)", res.Requests, n, res.Errors, res.FirstError)
+	}
+	time.Sleep(idleSettle)
+	if st.RSSAfter, err = p.rss(); err != nil {
+		return st, err
+	}
+	if st.StoredOrders, err = c.storedOrders(ctx); err != nil {
+		return st, err
+	}
+	st.PerBooking = float64(st.RSSAfter-st.RSSBefore) / float64(n)
+	st.Per10k = st.PerBooking * 10_000
+	return st, nil
+}
+
+// machine describes where the run happened.
+type machine struct {
+	OS         string `json:"os"`
+	Arch       string `json:"arch"`
+	CPUs       int    `json:"cpus"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+	CPUModel   string `json:"cpuModel,omitempty"`
+	GoVersion  string `json:"goVersion"`
+	Date       string `json:"date"`
+}
+
+func describeMachine() machine {
+	m := machine{
+		OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0),
+		GoVersion: runtime.Version(), Date: time.Now().UTC().Format(time.RFC3339),
+	}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range bytes.Split(b, []byte("\n")) {
+			if k, v, ok := strings.Cut(string(line), ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPUModel = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	return m
+}
