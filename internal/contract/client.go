@@ -166,6 +166,8 @@ func (c *client) do(ctx context.Context, rq request) *exchange {
 // deadline (parent) or the request's own.
 func (c *client) transportError(parent, ctx context.Context, err error) error {
 	switch {
+	case errors.Is(parent.Err(), context.Canceled):
+		return fmt.Errorf("the run was interrupted: %w", parent.Err())
 	case parent.Err() != nil:
 		return fmt.Errorf("the run's deadline (--deadline) passed before an answer: %w", parent.Err())
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):

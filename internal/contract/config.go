@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -97,7 +98,19 @@ type UnreachableError struct {
 }
 
 func (e *UnreachableError) Error() string {
-	return fmt.Sprintf("target %s is unreachable: %v (is the mock running? start it with: go run ./cmd/mockhelthjem)", e.Target, e.Err)
+	msg := fmt.Sprintf("target %s is unreachable: %v", e.Target, e.Err)
+	if u, err := url.Parse(e.Target); err == nil && isLoopback(u.Hostname()) {
+		msg += " (is the mock running? start it with: go run ./cmd/mockhelthjem -addr " + u.Host + ")"
+	}
+	return msg
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 func (e *UnreachableError) Unwrap() error { return e.Err }
 

@@ -554,6 +554,33 @@ func TestTimeouts(t *testing.T) {
 	})
 }
 
+// TestInterrupted: a cancelled run (Ctrl-C) fails the step in flight and
+// skips the rest, saying so.
+func TestInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	mock := drifttest.Sim(t)
+	srv := drifttest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/parcels/v1/bookings" {
+			cancel()
+		}
+		mock.ServeHTTP(w, r)
+	}))
+	r, err := New(Config{Target: srv.URL, Flows: []string{FlowHomePickup}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	rep, err := r.Run(ctx, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := rep.Steps[len(rep.Steps)-1]
+	if !rep.Failed() || last.Result != Skipped || last.Message != "the run was interrupted before this step" {
+		t.Errorf("%v\n%s", results(rep), out.String())
+	}
+}
+
 // TestAddresses: the addresses come from a file, over the defaults.
 func TestAddresses(t *testing.T) {
 	dir := t.TempDir()

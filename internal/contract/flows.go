@@ -214,7 +214,7 @@ func runToken(ctx context.Context, f *flowState) outcome {
 }
 
 func runCoverage(ctx context.Context, f *flowState) outcome {
-	c := f.call(ctx, post(pathCoverage, f.address(f.addresses().Sender, tsPickup, 0)), http.StatusOK)
+	c := f.call(ctx, post(pathCoverage, f.coverage(f.addresses().Sender)), http.StatusOK)
 	if c.ok {
 		c.x.eq("$.productName", pickupProduct)
 	}
@@ -345,6 +345,7 @@ func runPointBooking(ctx context.Context, f *flowState) outcome {
 	return c.done()
 }
 
+// coverage is the body of a TS 23 coverage check for a.
 func (f *flowState) coverage(a fixture.Address) addressBody {
 	return f.address(a, tsPickup, 0)
 }

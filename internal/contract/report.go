@@ -163,8 +163,12 @@ func (h *humanWriter) summary(r *Report) {
 		verdict = "FAIL"
 	}
 	s := r.Summary
-	h.line("%s  %d steps: %d passed, %d failed, %d skipped; %d warnings (%.0fms)",
-		verdict, s.Steps, s.Passed, s.Failed, s.Skipped, s.Warnings, r.DurationMS)
+	warnings := "warnings"
+	if s.Warnings == 1 {
+		warnings = "warning"
+	}
+	h.line("%s  %d steps: %d passed, %d failed, %d skipped; %d %s (%.0fms)",
+		verdict, s.Steps, s.Passed, s.Failed, s.Skipped, s.Warnings, warnings, r.DurationMS)
 }
 
 // JUnit XML, as Jenkins, GitLab, GitHub Actions reporters and others read

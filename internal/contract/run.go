@@ -3,6 +3,7 @@ package contract
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -241,7 +242,11 @@ type outcome struct {
 // runStep runs one step and turns its outcome into a redacted StepResult.
 func (r *Runner) runStep(ctx context.Context, f *flowState, st stepDef, skip string) StepResult {
 	res := StepResult{Flow: f.name, Step: st.name}
-	if skip == "" && ctx.Err() != nil {
+	switch {
+	case skip != "":
+	case errors.Is(ctx.Err(), context.Canceled):
+		skip = "the run was interrupted before this step"
+	case ctx.Err() != nil:
 		skip = fmt.Sprintf("the run's deadline (--deadline %s) passed before this step", r.s.Deadline)
 	}
 	if skip != "" {
