@@ -78,21 +78,6 @@ func newConformance(specYAML []byte, name string) (*conformance, error) {
 	return c, nil
 }
 
-// documented reports whether status is documented for op: listed
-// explicitly (or as a range such as 2XX), or an error status (400 and up)
-// covered by the operation's default response. A success or redirect
-// status that only default covers is not documented: the spec's defaults
-// describe errors.
-func documented(op *openapi3.Operation, status int) bool {
-	if op.Responses == nil {
-		return false
-	}
-	if op.Responses.Value(strconv.Itoa(status)) != nil || op.Responses.Value(fmt.Sprintf("%dXX", status/100)) != nil {
-		return true
-	}
-	return status >= 400 && op.Responses.Default() != nil
-}
-
 // listed renders the statuses op documents, for messages.
 func listed(op *openapi3.Operation) string {
 	var codes []string
@@ -140,13 +125,13 @@ func (c *conformance) check(ctx context.Context, ex *exchange, expected int, sev
 	op := c.ops[rt.OperationID]
 	vd := verdict{op: rt.OperationID}
 	status := ex.status
-	if !documented(op, status) {
+	if !validate.Documented(op, status) {
 		vd.undocumentedStatus = true
 		vd.findings = append(vd.findings, Finding{
 			Class: UndocumentedStatus, Path: "$", Severity: Failure,
 			Message: fmt.Sprintf("status %d is not documented for %s (%s documents %s); the flow expects %d", status, rt.OperationID, c.name, listed(op), expected),
 		})
-		if expected/100 != status/100 || !documented(op, expected) {
+		if expected/100 != status/100 || !validate.Documented(op, expected) {
 			return vd, nil
 		}
 		status = expected

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -246,10 +247,29 @@ func (v *Validator) Response(ctx context.Context, r *http.Request, rt *Route, st
 		Body:    io.NopCloser(bytes.NewReader(body)),
 		Options: v.resOpts,
 	}
+	if !Documented(rt.route.Operation, status) {
+		return &ResponseError{Operation: rt.OperationID, Status: status,
+			Problems: map[string]string{"$": fmt.Sprintf("status %d is not documented", status)}}
+	}
 	if err := openapi3filter.ValidateResponse(ctx, in); err != nil {
 		return &ResponseError{Operation: rt.OperationID, Status: status, Problems: responseProblems(err), Err: err}
 	}
 	return nil
+}
+
+// Documented reports whether an operation documents a status: listed
+// explicitly (or as a range such as 2XX), or an error status (400 and up)
+// that the operation's default response covers. kin-openapi lets default
+// cover any status; in these specs default describes errors, so a 201 a
+// spec never mentions is undocumented.
+func Documented(op *openapi3.Operation, status int) bool {
+	if op == nil || op.Responses == nil {
+		return false
+	}
+	if op.Responses.Value(strconv.Itoa(status)) != nil || op.Responses.Value(fmt.Sprintf("%dXX", status/100)) != nil {
+		return true
+	}
+	return status >= 400 && op.Responses.Default() != nil
 }
 
 // ResponseError is a response that breaks the spec. Its message names the

@@ -184,3 +184,27 @@ func TestIsJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestUndocumentedStatus: default covers errors only; a success the spec
+// never lists is undocumented even though kin-openapi would accept it.
+func TestUndocumentedStatus(t *testing.T) {
+	v := newValidator(t)
+	h := http.Header{"Content-Type": {"application/json"}}
+	for _, tt := range []struct {
+		status  int
+		body    string
+		wantErr bool
+	}{
+		{201, `{"errorKey":"x"}`, true},
+		{204, `{"errorKey":"x"}`, true},
+		{302, `{"errorKey":"x"}`, true},
+		{503, `{"errorKey":"service.unavailable"}`, false},
+		{409, `{"errorKey":"duplicate.shipmentId"}`, false},
+	} {
+		req := httptest.NewRequest("POST", "/parcels/v1/bookings", strings.NewReader("{}"))
+		_, err := v.ResponseFor(context.Background(), req, tt.status, h, []byte(tt.body))
+		if (err != nil) != tt.wantErr {
+			t.Errorf("status %d: err = %v, want error %v", tt.status, err, tt.wantErr)
+		}
+	}
+}
