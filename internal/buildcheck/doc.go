@@ -1,0 +1,11 @@
+// Package buildcheck holds tests only: they check what no Docker engine on
+// the CI machine can, that the Dockerfile builds static, version-stamped
+// binaries as a minimal non-root image that checks its own health, that
+// .dockerignore keeps every file the build needs, and that the CI examples
+// users copy (examples/) name the real image, entrypoints and environment
+// variables.
+//
+// The Dockerfile is parsed by a small parser of its instructions
+// (dockerfile_test.go), and the static-build test runs the go build lines
+// of the Dockerfile's RUN instructions themselves, so the two cannot drift.
+package buildcheck
