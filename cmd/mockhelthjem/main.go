@@ -21,6 +21,12 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		// The first signal starts a graceful shutdown; restoring the
+		// default handling lets a second one stop the process at once.
+		<-ctx.Done()
+		stop()
+	}()
 	err := server.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	os.Exit(exitCode(err))
 }
@@ -31,7 +37,7 @@ func exitCode(err error) int {
 	case err == nil:
 		return 0
 	case errors.As(err, &ue):
-		if !ue.Help {
+		if !ue.Help && !ue.Printed {
 			fmt.Fprintln(os.Stderr, "mockhelthjem:", err)
 		}
 		return ue.Code()

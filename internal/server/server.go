@@ -28,6 +28,8 @@ import (
 type UsageError struct {
 	Err  error
 	Help bool
+	// Printed: the flag package has already shown the error and usage.
+	Printed bool
 }
 
 func (e *UsageError) Error() string { return e.Err.Error() }
@@ -145,7 +147,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, ee := flagSet(&cfg, stderr)
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
-		return &UsageError{Err: err, Help: errors.Is(err, flag.ErrHelp)}
+		return &UsageError{Err: err, Help: errors.Is(err, flag.ErrHelp), Printed: true}
 	}
 	if fs.NArg() > 0 {
 		return &UsageError{Err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
@@ -240,7 +242,7 @@ func healthcheck(ctx context.Context, args []string, stderr io.Writer) error {
 	addr := fs.String("addr", envOr("MOCKHELTHJEM_ADDR", ":8080"), "address the mock listens on (env MOCKHELTHJEM_ADDR)")
 	timeoutStr := fs.String("timeout", envOr("MOCKHELTHJEM_HEALTHCHECK_TIMEOUT", "3s"), "how long to wait for an answer (env MOCKHELTHJEM_HEALTHCHECK_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
-		return &UsageError{Err: err, Help: errors.Is(err, flag.ErrHelp)}
+		return &UsageError{Err: err, Help: errors.Is(err, flag.ErrHelp), Printed: true}
 	}
 	if fs.NArg() > 0 {
 		return &UsageError{Err: fmt.Errorf("healthcheck: unexpected argument %q", fs.Arg(0))}

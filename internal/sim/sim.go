@@ -235,7 +235,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		// Also runs when a fault drops the connection (status 0).
 		d := time.Since(start)
-		if s.log.Enabled(r.Context(), slog.LevelInfo) {
+		// Health probes (a Docker HEALTHCHECK every few seconds) log at debug.
+		level := slog.LevelInfo
+		if out.op == "healthz" || out.op == "readyz" {
+			level = slog.LevelDebug
+		}
+		if s.log.Enabled(r.Context(), level) {
 			attrs := []slog.Attr{
 				slog.String("method", r.Method),
 				slog.String("operation", out.op),
@@ -246,7 +251,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if out.fault != "" {
 				attrs = append(attrs, slog.String("fault", out.fault))
 			}
-			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+			s.log.LogAttrs(r.Context(), level, "request", attrs...)
 		}
 		if out.op != "" && !isControl(r.URL.Path) && out.op != "healthz" && out.op != "readyz" {
 			s.requests.add(requestEntry{
