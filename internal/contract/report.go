@@ -54,6 +54,9 @@ type StepResult struct {
 	Findings   []Finding    `json:"findings,omitempty"`
 	Diff       string       `json:"diff,omitempty"`    // (-want +got), on failure
 	Message    string       `json:"message,omitempty"` // why skipped, or a failure without findings
+	// CutShort: skipped because an interrupt or the deadline ended the
+	// run. A run cut short has failed, whatever its steps so far did.
+	CutShort bool `json:"cutShort,omitempty"`
 }
 
 // RequestInfo is the request a step sent; Curl is set on failure.
@@ -63,8 +66,18 @@ type RequestInfo struct {
 	Curl   string `json:"curl,omitempty"`
 }
 
-// Failed reports whether a step failed.
-func (r *Report) Failed() bool { return r.Summary.Failed > 0 }
+// Failed reports whether a step failed or the run was cut short.
+func (r *Report) Failed() bool {
+	if r.Summary.Failed > 0 {
+		return true
+	}
+	for _, st := range r.Steps {
+		if st.CutShort {
+			return true
+		}
+	}
+	return false
+}
 
 func (r *Report) finish(d time.Duration) {
 	r.DurationMS = millis(d)

@@ -245,9 +245,9 @@ func (r *Runner) runStep(ctx context.Context, f *flowState, st stepDef, skip str
 	switch {
 	case skip != "":
 	case errors.Is(ctx.Err(), context.Canceled):
-		skip = "the run was interrupted before this step"
+		skip, res.CutShort = "the run was interrupted before this step", true
 	case ctx.Err() != nil:
-		skip = fmt.Sprintf("the run's deadline (--deadline %s) passed before this step", r.s.Deadline)
+		skip, res.CutShort = fmt.Sprintf("the run's deadline (--deadline %s) passed before this step", r.s.Deadline), true
 	}
 	if skip != "" {
 		res.Result, res.Message = Skipped, r.red.str(skip)
