@@ -147,6 +147,7 @@ func (c *client) storedOrders(ctx context.Context) (int, error) {
 // loadResult is what one load run measured.
 type loadResult struct {
 	Requests   int // answered 200 in the measured window
+	Answered   int // answered 200 in all, warm-up included
 	Errors     int // any other answer or a transport error
 	FirstError string
 	Elapsed    time.Duration
@@ -172,7 +173,7 @@ func (c *client) drive(ctx context.Context, op operation, token string, conns in
 		go func() {
 			defer wg.Done()
 			var lat []time.Duration
-			var errs int
+			var errs, answered int
 			var firstErr string
 			for ctx.Err() == nil {
 				if count > 0 && tickets.Add(-1) < 0 {
@@ -184,6 +185,9 @@ func (c *client) drive(ctx context.Context, op operation, token string, conns in
 				}
 				status, b, err := c.do(ctx, http.MethodPost, op.path, token, op.body)
 				d := time.Since(t0)
+				if err == nil && status == http.StatusOK {
+					answered++
+				}
 				if count == 0 && t0.Before(from) {
 					continue
 				}
@@ -206,6 +210,7 @@ func (c *client) drive(ctx context.Context, op operation, token string, conns in
 			defer mu.Unlock()
 			res.latencies = append(res.latencies, lat...)
 			res.Errors += errs
+			res.Answered += answered
 			if res.FirstError == "" {
 				res.FirstError = firstErr
 			}
@@ -243,15 +248,23 @@ type cell struct {
 	P50MS      float64 `json:"p50Ms"`
 	P99MS      float64 `json:"p99Ms"`
 	MaxMS      float64 `json:"maxMs"`
+	// CPU time per answered request, warm-up included, of the server
+	// process and of the load generator (this process).
+	ServerCPUUS float64 `json:"serverCpuUsPerRequest"`
+	ClientCPUUS float64 `json:"clientCpuUsPerRequest"`
 }
 
-func newCell(op string, conns int, server, level string, r loadResult) cell {
+func newCell(op string, conns int, server, level string, r loadResult, serverCPU, clientCPU time.Duration) cell {
 	c := cell{
 		Op: op, Conns: conns, Server: server, LogLevel: level, Requests: r.Requests, Errors: r.Errors, FirstError: r.FirstError,
 		P50MS: ms(percentile(r.latencies, 50)), P99MS: ms(percentile(r.latencies, 99)), MaxMS: ms(percentile(r.latencies, 100)),
 	}
 	if r.Elapsed > 0 {
 		c.RPS = float64(r.Requests) / r.Elapsed.Seconds()
+	}
+	if r.Answered > 0 {
+		c.ServerCPUUS = float64(serverCPU.Microseconds()) / float64(r.Answered)
+		c.ClientCPUUS = float64(clientCPU.Microseconds()) / float64(r.Answered)
 	}
 	return c
 }
@@ -322,12 +335,22 @@ func measureLoad(ctx context.Context, cfg config, bin, dir string, rep *report, 
 			for _, t := range targets {
 				progress("%s, %d connections, %s %s", name, conns, t.server, t.level)
 				c := newClient(t.p.addr, conns)
+				srv0, err := t.p.cpu()
+				if err != nil {
+					return err
+				}
+				self0 := selfCPU()
 				r := c.drive(ctx, operations[name], t.token, conns, cfg.warmup, cfg.duration, 0)
+				self1 := selfCPU()
+				srv1, err := t.p.cpu()
+				if err != nil {
+					return err
+				}
 				c.close()
 				if err := ctx.Err(); err != nil {
 					return err
 				}
-				rep.Cells = append(rep.Cells, newCell(name, conns, t.server, t.level, r))
+				rep.Cells = append(rep.Cells, newCell(name, conns, t.server, t.level, r, srv1-srv0, self1-self0))
 			}
 		}
 	}

@@ -181,8 +181,8 @@ func TestSmoke(t *testing.T) {
 	var got []string
 	for _, c := range rep.Cells {
 		got = append(got, fmt.Sprintf("%s %d %s %s", c.Op, c.Conns, c.Server, c.LogLevel))
-		if c.Requests == 0 || c.Errors != 0 || c.RPS <= 0 || c.P50MS <= 0 || c.P99MS < c.P50MS {
-			t.Errorf("cell %+v: want requests, no errors, p99 >= p50 > 0", c)
+		if c.Requests == 0 || c.Errors != 0 || c.RPS <= 0 || c.P50MS <= 0 || c.P99MS < c.P50MS || c.ClientCPUUS <= 0 {
+			t.Errorf("cell %+v: want requests, no errors, p99 >= p50 > 0, client CPU > 0", c)
 		}
 	}
 	want := []string{

@@ -182,7 +182,7 @@ func (r *report) writeText(w io.Writer) error {
 
 	levels := r.Config.LogLevels
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	head := "op\tconn\tmock rps\tplain rps\tratio\tmock p50\tmock p99\tplain p50\tplain p99\tp99 ratio\t"
+	head := "op\tconn\tmock rps\tplain rps\tratio\tmock p50\tmock p99\tplain p50\tplain p99\tp99 ratio\tmock cpu\tplain cpu\tclient cpu\t"
 	for _, l := range levels[1:] {
 		head += fmt.Sprintf("rps (%s)\tratio\tp99 (%s)\tp99 ratio\t", l, l)
 	}
@@ -194,8 +194,9 @@ func (r *report) writeText(w io.Writer) error {
 			if !okm || !okp {
 				continue
 			}
-			row := fmt.Sprintf("%s\t%d\t%.0f\t%.0f\t%s\t%.2fms\t%.2fms\t%.2fms\t%.2fms\t%s\t",
-				op, conns, mk.RPS, pl.RPS, ratio(mk.RPS, pl.RPS), mk.P50MS, mk.P99MS, pl.P50MS, pl.P99MS, ratio(mk.P99MS, pl.P99MS))
+			row := fmt.Sprintf("%s\t%d\t%.0f\t%.0f\t%s\t%.2fms\t%.2fms\t%.2fms\t%.2fms\t%s\t%.0fus\t%.0fus\t%.0fus\t",
+				op, conns, mk.RPS, pl.RPS, ratio(mk.RPS, pl.RPS), mk.P50MS, mk.P99MS, pl.P50MS, pl.P99MS, ratio(mk.P99MS, pl.P99MS),
+				mk.ServerCPUUS, pl.ServerCPUUS, mk.ClientCPUUS)
 			for _, l := range levels[1:] {
 				if o, ok := r.find(op, conns, "mock", l); ok {
 					row += fmt.Sprintf("%.0f\t%s\t%.2fms\t%s\t", o.RPS, ratio(o.RPS, pl.RPS), o.P99MS, ratio(o.P99MS, pl.P99MS))
@@ -207,7 +208,7 @@ func (r *report) writeText(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(&b, "(mock columns at -log-level %s; ratio = mock/plain)\n\n", levels[0])
+	fmt.Fprintf(&b, "(mock columns at -log-level %s; ratio = mock/plain; cpu = CPU time per request of the mock, the plain server\n and the load generator, warm-up included)\n\n", levels[0])
 
 	st := r.Startup
 	fmt.Fprintf(&b, "start-up, process start to first /healthz 200, %d runs: median %.1f ms, max %.1f ms (each: %s)\n",
