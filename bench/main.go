@@ -69,6 +69,7 @@ type config struct {
 	logLevels        []string
 	bookings         int
 	starts           int
+	settle           time.Duration
 	mockBin          string
 	json             bool
 	strict           bool
@@ -85,6 +86,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	levels := fs.String("log-levels", "warn,info", "comma-separated -log-level values to run the mock at; the first one is judged against the targets")
 	fs.IntVar(&cfg.bookings, "bookings", 10_000, "bookings stored on a fresh mock to measure RSS growth (0 skips)")
 	fs.IntVar(&cfg.starts, "starts", 5, "times the mock is started to time start-up")
+	fs.DurationVar(&cfg.settle, "settle", 500*time.Millisecond, "how long a mock idles before its RSS is read")
 	fs.StringVar(&cfg.mockBin, "mock-bin", "", "a built mockhelthjem binary (default: build ./cmd/mockhelthjem into a temporary directory)")
 	fs.BoolVar(&cfg.json, "json", false, "print the results as JSON instead of tables")
 	fs.BoolVar(&cfg.strict, "strict", false, "exit with status 3 when a target is missed")
@@ -112,8 +114,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if len(cfg.logLevels) == 0 {
 		return cfg, errors.New("-log-levels: at least one level is needed")
 	}
-	if cfg.duration <= 0 || cfg.warmup < 0 || cfg.starts < 1 || cfg.bookings < 0 {
-		return cfg, errors.New("-duration must be positive, -warmup and -bookings not negative, -starts at least 1")
+	if cfg.duration <= 0 || cfg.warmup < 0 || cfg.settle < 0 || cfg.starts < 1 || cfg.bookings < 0 {
+		return cfg, errors.New("-duration must be positive, -warmup, -settle and -bookings not negative, -starts at least 1")
 	}
 	return cfg, nil
 }
@@ -178,7 +180,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	progress("starting the mock %d times", cfg.starts)
-	if rep.Startup, err = measureStartup(ctx, bin, work, cfg.starts); err != nil {
+	if rep.Startup, err = measureStartup(ctx, bin, work, cfg.starts, cfg.settle); err != nil {
 		return err
 	}
 	if err := measureLoad(ctx, cfg, bin, work, rep, progress); err != nil {
@@ -186,7 +188,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.bookings > 0 {
 		progress("storing %d bookings on a fresh mock", cfg.bookings)
-		if rep.Storage, err = measureStorage(ctx, bin, work, cfg.bookings); err != nil {
+		if rep.Storage, err = measureStorage(ctx, bin, work, cfg.bookings, cfg.settle); err != nil {
 			return err
 		}
 	}

@@ -164,13 +164,13 @@ func TestDrive(t *testing.T) {
 
 // TestSmoke runs the whole program briefly: build, start-up, every cell
 // against the real binary and the plain server, and the storage count.
-// It takes a few seconds, so -short skips it.
+// It takes about three seconds, so -short skips it.
 func TestSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and starts the mock; skipped with -short")
 	}
 	var out, progress bytes.Buffer
-	args := []string{"-duration", "150ms", "-warmup", "50ms", "-conc", "2", "-starts", "2", "-bookings", "200", "-json"}
+	args := []string{"-duration", "150ms", "-warmup", "50ms", "-conc", "2", "-starts", "2", "-bookings", "200", "-settle", "50ms", "-json"}
 	if err := run(context.Background(), args, &out, &progress); err != nil {
 		t.Fatalf("run: %v\n%s", err, progress.String())
 	}

@@ -268,19 +268,16 @@ type startupStats struct {
 	IdleSettle string    `json:"idleSettle"`
 }
 
-// idleSettle is how long a ready mock idles before its RSS is read.
-const idleSettle = 500 * time.Millisecond
-
 // measureStartup starts the mock n times (log level warn) and records the
-// time to the first /healthz 200 and the RSS after idling idleSettle.
-func measureStartup(ctx context.Context, bin, dir string, n int) (startupStats, error) {
-	st := startupStats{Runs: n, IdleSettle: idleSettle.String()}
+// time to the first /healthz 200 and the RSS after idling for settle.
+func measureStartup(ctx context.Context, bin, dir string, n int, settle time.Duration) (startupStats, error) {
+	st := startupStats{Runs: n, IdleSettle: settle.String()}
 	for range n {
 		p, err := startMock(ctx, bin, dir, "warn")
 		if err != nil {
 			return st, err
 		}
-		time.Sleep(idleSettle)
+		time.Sleep(settle)
 		rss, err := p.rss()
 		p.stop()
 		if err != nil {
@@ -312,8 +309,8 @@ type storageStats struct {
 }
 
 // measureStorage books n TS 113 parcels on a fresh mock over 8
-// connections and reads VmRSS before and after.
-func measureStorage(ctx context.Context, bin, dir string, n int) (storageStats, error) {
+// connections and reads VmRSS before and after, each after idling for settle.
+func measureStorage(ctx context.Context, bin, dir string, n int, settle time.Duration) (storageStats, error) {
 	st := storageStats{Bookings: n}
 	p, err := startMock(ctx, bin, dir, "warn")
 	if err != nil {
@@ -331,7 +328,7 @@ func measureStorage(ctx context.Context, bin, dir string, n int) (storageStats, 
 	if _, err := c.post(ctx, op.path, token, op.body); err != nil {
 		return st, err
 	}
-	time.Sleep(idleSettle)
+	time.Sleep(settle)
 	if st.RSSBefore, err = p.rss(); err != nil {
 		return st, err
 	}
@@ -340,7 +337,7 @@ func measureStorage(ctx context.Context, bin, dir string, n int) (storageStats, 
 	if res.Requests != n {
 		return st, fmt.Errorf("booked %d of %d parcels (%d errors, first: %s)", res.Requests, n, res.Errors, res.FirstError)
 	}
-	time.Sleep(idleSettle)
+	time.Sleep(settle)
 	if st.RSSAfter, err = p.rss(); err != nil {
 		return st, err
 	}
