@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -33,10 +34,17 @@ func (c *clock) now() time.Time {
 	return c.start.Add(c.wall().Sub(c.wall0) + c.offset)
 }
 
+// maxOffset bounds how far the clock may move from its start: a century
+// is more than any test needs, and keeps the offset far from overflowing.
+const maxOffset = 100 * 365 * 24 * time.Hour
+
 // advance moves the clock forward by d (d > 0).
 func (c *clock) advance(d time.Duration) error {
 	if d < 0 {
 		return fmt.Errorf("advance %s: %w", d, errBackwards)
+	}
+	if d > maxOffset-c.offset {
+		return fmt.Errorf("advance %s: %w", d, errClockRange)
 	}
 	c.offset += d
 	return nil
@@ -48,7 +56,11 @@ func (c *clock) set(t time.Time) error {
 	if t.Before(now) {
 		return fmt.Errorf("set %s: %w", t.Format(time.RFC3339), errBackwards)
 	}
-	c.offset += t.Sub(now)
+	d := t.Sub(now) // saturates at the largest Duration for far times
+	if d > maxOffset-c.offset {
+		return fmt.Errorf("set %s: %w", t.Format(time.RFC3339), errClockRange)
+	}
+	c.offset += d
 	return nil
 }
 
@@ -71,4 +83,7 @@ func (c *clock) reset() {
 	}
 }
 
-var errBackwards = fmt.Errorf("the simulated clock never goes backwards")
+var (
+	errBackwards  = errors.New("the simulated clock never goes backwards")
+	errClockRange = errors.New("the simulated clock moves at most 100 years from its start")
+)

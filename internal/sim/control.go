@@ -115,8 +115,11 @@ func setClock(s *Server, c *call) (result, *apierror.Error) {
 		}
 		err = s.clock.advance(d)
 	}
-	if errors.Is(err, errBackwards) {
+	switch {
+	case errors.Is(err, errBackwards):
 		return result{}, apierror.New(http.StatusBadRequest, KeyClockBackwards, err.Error())
+	case err != nil:
+		return result{}, apierror.New(http.StatusBadRequest, KeyClockRequest, err.Error())
 	}
 	if aerr := s.persistLocked(record{Type: "clock", Clock: s.clockRecLocked()}); aerr != nil {
 		s.clock.offset = prev

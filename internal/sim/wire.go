@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -41,7 +42,8 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 		// 16.0 is an integer to JSON Schema.
 		fv, ferr := strconv.ParseFloat(s, 64)
 		if ferr != nil || fv != float64(int64(fv)) {
-			return errors.New("not an integer")
+			// A type error, so decode reports the field, not a parse error.
+			return &json.UnmarshalTypeError{Value: "number " + s, Type: reflect.TypeFor[int64]()}
 		}
 		v = int64(fv)
 	}

@@ -149,6 +149,13 @@ func (v *Validator) Find(r *http.Request) (*Route, *apierror.Error) {
 	if sec == nil {
 		sec = &v.doc.Security
 	}
+	// The router matches the escaped path and leaves parameters escaped:
+	// T%2DNXXW9 is T-NXXW9.
+	for k, v := range params {
+		if u, err := url.PathUnescape(v); err == nil {
+			params[k] = u
+		}
+	}
 	return &Route{
 		OperationID: route.Operation.OperationID,
 		PathParams:  params,
@@ -206,6 +213,11 @@ func IsJSON(ct string) bool {
 // Request validates the request's parameters and body (already read by
 // ReadBody) against the route's operation.
 func (v *Validator) Request(ctx context.Context, r *http.Request, rt *Route, body []byte) *apierror.Error {
+	if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+		// Go drops a malformed pair silently; a client should hear of it.
+		return apierror.New(http.StatusBadRequest, apierror.KeyInvalidRequest, "the query string is not valid URL encoding").
+			WithField("query", "is not valid URL encoding")
+	}
 	req := r
 	if rt.HasBody() {
 		// kin-openapi reads the body itself; give it a fresh reader, and a
