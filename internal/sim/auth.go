@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
@@ -60,21 +61,13 @@ func (s *Server) authenticate(r *http.Request, now time.Time) (fixture.Client, *
 	}
 	tok = strings.TrimSpace(tok)
 	invalid := apierror.New(http.StatusUnauthorized, apierror.KeyAuthInvalid, "the token is malformed or its signature is wrong")
-	parts := strings.Split(tok, ".")
-	if len(parts) != 3 || parts[0] != jwtHeader {
-		return fixture.Client{}, invalid
-	}
-	want := s.sign(parts[0] + "." + parts[1])
-	if subtle.ConstantTimeCompare([]byte(want), []byte(parts[2])) != 1 {
-		return fixture.Client{}, invalid
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return fixture.Client{}, invalid
-	}
-	var c claims
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return fixture.Client{}, invalid
+	c, ok := s.tokens.get(tok)
+	if !ok {
+		var valid bool
+		if c, valid = s.verify(tok); !valid {
+			return fixture.Client{}, invalid
+		}
+		s.tokens.put(tok, c)
 	}
 	if now.Unix() >= c.Exp {
 		return fixture.Client{}, apierror.New(http.StatusUnauthorized, apierror.KeyAuthExpired,
@@ -86,6 +79,53 @@ func (s *Server) authenticate(r *http.Request, now time.Time) (fixture.Client, *
 	}
 	cl.Shops = c.Shops
 	return cl, nil
+}
+
+// verify checks a token's signature and decodes its claims.
+func (s *Server) verify(tok string) (claims, bool) {
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 || parts[0] != jwtHeader {
+		return claims{}, false
+	}
+	want := s.sign(parts[0] + "." + parts[1])
+	if subtle.ConstantTimeCompare([]byte(want), []byte(parts[2])) != 1 {
+		return claims{}, false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return claims{}, false
+	}
+	var c claims
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return claims{}, false
+	}
+	return c, true
+}
+
+// tokenCache remembers the claims of tokens whose signature was checked:
+// a signed token never changes, so only its expiry, against the simulated
+// clock, needs checking again. It saves an HMAC and a JSON decode per call.
+type tokenCache struct {
+	mu sync.Mutex
+	m  map[string]claims
+}
+
+const tokenCacheSize = 4096
+
+func (tc *tokenCache) get(tok string) (claims, bool) {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	c, ok := tc.m[tok]
+	return c, ok
+}
+
+func (tc *tokenCache) put(tok string, c claims) {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	if tc.m == nil || len(tc.m) >= tokenCacheSize {
+		tc.m = make(map[string]claims, 64) // bounded: start over when full
+	}
+	tc.m[tok] = c
 }
 
 // checkShop answers 403 no.access.shop.id unless the token grants shop.

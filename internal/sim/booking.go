@@ -2,7 +2,6 @@ package sim
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -48,7 +47,7 @@ type plan struct {
 	consignor  int
 	pointParty int      // -1 when the request has none
 	supplied   []string // per item: client-supplied SSCC or ""
-	hash       [32]byte
+	key        []byte   // the normalised request, stored and compared on retries
 	returnCode bool
 }
 
@@ -101,7 +100,7 @@ func (s *Server) planBooking(c *call) (*plan, *apierror.Error) {
 	if aerr := s.route(p, c); aerr != nil {
 		return nil, aerr
 	}
-	p.hash = requestHash(req)
+	p.key = requestKey(req)
 	return p, nil
 }
 
@@ -286,16 +285,16 @@ func rawID(raw json.RawMessage) string {
 	return string(raw)
 }
 
-// requestHash is a canonical digest of a booking request, so "16" and 16,
-// or reordered keys, count as the same body on a retry.
-func requestHash(req *bookingReq) [32]byte {
+// requestKey is the request re-encoded from its decoded form, so "16" and
+// 16, reordered keys or spacing count as the same body on a retry.
+func requestKey(req *bookingReq) []byte {
 	norm := *req
 	var date bytes.Buffer
 	if len(req.DesiredDeliveryDate) > 0 && json.Compact(&date, req.DesiredDeliveryDate) == nil {
 		norm.DesiredDeliveryDate = date.Bytes()
 	}
 	b, _ := json.Marshal(norm)
-	return sha256.Sum256(b)
+	return b
 }
 
 // bookLocked stores the order, or answers a retry of a stored one.
@@ -303,8 +302,8 @@ func (s *Server) bookLocked(c *call, p *plan) (bookingResp, *apierror.Error) {
 	supplied := strings.TrimSpace(str(p.req.ShipmentID))
 	if supplied != "" {
 		if prev := s.st.byShipment[shipKey{c.client.ID, shipmentKey(supplied)}]; prev != nil {
-			if prev.Hash == p.hash {
-				return prev.Resp, nil // a safe retry
+			if prev.Req != nil && bytes.Equal(prev.Req, p.key) {
+				return s.answerLocked(prev), nil // a safe retry
 			}
 			return bookingResp{}, apierror.New(http.StatusConflict, KeyDuplicateShipment,
 				"this shipmentId is already booked with a different request").WithField("shipmentId", "already used")
@@ -322,13 +321,13 @@ func (s *Server) bookLocked(c *call, p *plan) (bookingResp, *apierror.Error) {
 	before := s.genLocked()
 	o := &order{
 		ClientID: c.client.ID, ShopID: p.req.ShopID.V, TS: p.ts, FP: p.fp,
-		PickupDate: p.date, BookedAt: c.now, Hash: p.hash,
+		PickupDate: p.date, BookedAt: c.now, Req: p.key, Desired: p.date,
 	}
 	if p.ts != tsC2CPickup {
 		o.PickupDate = nil
 	}
 	if p.point != nil {
-		o.ServicePointID = p.point.ID
+		o.ServicePointID, o.BookedPoint = p.point.ID, p.point.ID
 	}
 	if supplied != "" {
 		o.ShipmentID = supplied
@@ -350,14 +349,29 @@ func (s *Server) bookLocked(c *call, p *plan) (bookingResp, *apierror.Error) {
 	if o.TS == tsC2CPickup && o.PickupDate != nil {
 		o.Events = append(o.Events, pickupEvents(*o.PickupDate, s.oslo)...)
 	}
-	o.Resp = s.bookingResponse(o, p, c.client)
+	resp := s.render(o, &p.req, p.date, p.point, c.client)
 	g := s.genLocked()
 	if aerr := s.persistLocked(record{Type: "put", Orders: []orderRec{o.rec()}, Gen: &g}); aerr != nil {
 		_ = s.setGenLocked(before) // nothing was acknowledged: draw the same ids next time
 		return bookingResp{}, aerr
 	}
 	s.st.add(o)
-	return o.Resp, nil
+	return resp, nil
+}
+
+// answerLocked renders a stored order's booking answer again.
+func (s *Server) answerLocked(o *order) bookingResp {
+	if o.Conv != nil {
+		return *o.Conv
+	}
+	var req bookingReq
+	_ = json.Unmarshal(o.Req, &req) // encoded by requestKey
+	var point *fixture.ServicePoint
+	if sp, found := s.fx.ServicePoint(o.BookedPoint); found {
+		point = &sp
+	}
+	cl, _ := s.fx.Client(o.ClientID)
+	return s.render(o, &req, o.Desired, point, cl)
 }
 
 // checkCapLocked refuses a change that would store more than MaxOrders.
@@ -406,22 +420,22 @@ func (s *Server) returnCodeLocked() string {
 	}
 }
 
-// bookingResponse renders the answer to a booking, shaped as the guide's.
-func (s *Server) bookingResponse(o *order, p *plan, cl fixture.Client) bookingResp {
+// render builds the answer to a booking, shaped as the guide's.
+func (s *Server) render(o *order, req *bookingReq, date *calendar.Date, point *fixture.ServicePoint, cl fixture.Client) bookingResp {
 	resp := bookingResp{
 		ShipmentID: o.ShipmentID, FreightProductID: o.FP, OrderID: o.OrderID,
 		AdditionalServices: []any{},
 	}
-	for _, pt := range p.req.Parties {
+	for _, pt := range req.Parties {
 		if pt.Type == servicePointPartyType {
 			continue // replaced by the resolved point below
 		}
 		resp.Parties = append(resp.Parties, partyOutOf(pt))
 	}
-	if p.point != nil {
-		resp.Parties = append(resp.Parties, pointParty(*p.point))
+	if point != nil {
+		resp.Parties = append(resp.Parties, pointParty(*point))
 	}
-	for i, in := range p.req.Items {
+	for i, in := range req.Items {
 		it := o.Items[i]
 		out := itemOut{
 			ItemNumber: in.ItemNumber.V, TrackingReference: ids.TrackingPrefix + it.SSCC,
@@ -434,7 +448,7 @@ func (s *Server) bookingResponse(o *order, p *plan, cl fixture.Client) bookingRe
 		}
 		resp.Items = append(resp.Items, out)
 	}
-	resp.Properties = s.properties(o, p.date, p.point, cl)
+	resp.Properties = s.properties(o, date, point, cl)
 	return resp
 }
 

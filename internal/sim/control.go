@@ -307,11 +307,12 @@ func (s *Server) convertLocked(o *order, sp fixture.ServicePoint, now time.Time)
 	n.Events = append([]event{{At: now, Kind: evBooked}}, dropoffEvents(now, sp.ID, s.oslo)...)
 	o.ReplacedBy = n
 
-	resp := o.Resp
+	old := s.answerLocked(o)
+	resp := old
 	resp.ShipmentID, resp.FreightProductID, resp.OrderID = n.ShipmentID, n.FP, n.OrderID
-	resp.Parties = append(append([]partyOut{}, o.Resp.Parties...), pointParty(sp))
-	resp.Items = make([]itemOut, len(o.Resp.Items))
-	for i, it := range o.Resp.Items {
+	resp.Parties = append(append([]partyOut{}, old.Parties...), pointParty(sp))
+	resp.Items = make([]itemOut, len(old.Items))
+	for i, it := range old.Items {
 		it.TrackingReference = ids.TrackingPrefix + n.Items[i].SSCC
 		it.Properties.ShortItemIdentifier = ids.ShortItemIdentifier(n.Items[i].SSCC)
 		it.LinkedParcelType = ptr(linkedReturnFromPUDO)
@@ -319,8 +320,9 @@ func (s *Server) convertLocked(o *order, sp fixture.ServicePoint, now time.Time)
 		resp.Items[i] = it
 	}
 	today := calendar.DateOf(now.In(s.oslo))
-	resp.Properties = s.properties(n, &today, &sp, fixture.Client{Name: str(o.Resp.Properties["shopName"])})
-	n.Resp = resp
+	cl, _ := s.fx.Client(o.ClientID)
+	resp.Properties = s.properties(n, &today, &sp, cl)
+	n.Conv = &resp
 	g := s.genLocked()
 	if aerr := s.persistLocked(record{Type: "put", Orders: []orderRec{o.rec(), n.rec()}, Gen: &g}); aerr != nil {
 		o.Events, o.ReplacedBy = oldEvents, nil

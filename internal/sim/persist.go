@@ -76,31 +76,31 @@ type clockRec struct {
 
 // orderRec is an order as stored, with links as orderIds.
 type orderRec struct {
-	ClientID       string         `json:"clientId"`
-	ShopID         int64          `json:"shopId"`
-	OrderID        int64          `json:"orderId"`
-	ShipmentID     string         `json:"shipmentId"`
-	TS             int            `json:"ts"`
-	FP             int            `json:"fp"`
-	PickupDate     *calendar.Date `json:"pickupDate,omitempty"`
-	ServicePointID string         `json:"servicePointId,omitempty"`
-	BookedAt       time.Time      `json:"bookedAt"`
-	Items          []orderItem    `json:"items"`
-	Events         []event        `json:"events"`
-	Resp           bookingResp    `json:"resp"`
-	Hash           []byte         `json:"hash,omitempty"`
-	Replaces       int64          `json:"replaces,omitempty"`
-	ReplacedBy     int64          `json:"replacedBy,omitempty"`
+	ClientID       string          `json:"clientId"`
+	ShopID         int64           `json:"shopId"`
+	OrderID        int64           `json:"orderId"`
+	ShipmentID     string          `json:"shipmentId"`
+	TS             int             `json:"ts"`
+	FP             int             `json:"fp"`
+	PickupDate     *calendar.Date  `json:"pickupDate,omitempty"`
+	ServicePointID string          `json:"servicePointId,omitempty"`
+	BookedAt       time.Time       `json:"bookedAt"`
+	Items          []orderItem     `json:"items"`
+	Events         []event         `json:"events"`
+	Req            json.RawMessage `json:"req,omitempty"`
+	Desired        *calendar.Date  `json:"desired,omitempty"`
+	BookedPoint    string          `json:"bookedPoint,omitempty"`
+	Conv           *bookingResp    `json:"conv,omitempty"`
+	Replaces       int64           `json:"replaces,omitempty"`
+	ReplacedBy     int64           `json:"replacedBy,omitempty"`
 }
 
 func (o *order) rec() orderRec {
 	r := orderRec{
 		ClientID: o.ClientID, ShopID: o.ShopID, OrderID: o.OrderID, ShipmentID: o.ShipmentID,
 		TS: o.TS, FP: o.FP, PickupDate: o.PickupDate, ServicePointID: o.ServicePointID,
-		BookedAt: o.BookedAt, Items: o.Items, Events: o.Events, Resp: o.Resp,
-	}
-	if o.Hash != ([32]byte{}) {
-		r.Hash = o.Hash[:]
+		BookedAt: o.BookedAt, Items: o.Items, Events: o.Events,
+		Req: o.Req, Desired: o.Desired, BookedPoint: o.BookedPoint, Conv: o.Conv,
 	}
 	if o.Replaces != nil {
 		r.Replaces = o.Replaces.OrderID
@@ -220,10 +220,10 @@ func (s *Server) putLocked(r orderRec) {
 	*o = order{
 		ClientID: r.ClientID, ShopID: r.ShopID, OrderID: r.OrderID, ShipmentID: r.ShipmentID,
 		TS: r.TS, FP: r.FP, PickupDate: r.PickupDate, ServicePointID: r.ServicePointID,
-		BookedAt: r.BookedAt, Items: r.Items, Events: r.Events, Resp: r.Resp,
+		BookedAt: r.BookedAt, Items: r.Items, Events: r.Events,
+		Req: r.Req, Desired: r.Desired, BookedPoint: r.BookedPoint, Conv: r.Conv,
 		Replaces: o.Replaces, ReplacedBy: o.ReplacedBy,
 	}
-	copy(o.Hash[:], r.Hash)
 	if fresh {
 		s.st.add(o)
 	} else {

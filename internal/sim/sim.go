@@ -93,6 +93,7 @@ type Server struct {
 
 	requests *requestLog
 	faults   *faults
+	tokens   tokenCache
 
 	mu     sync.Mutex
 	clock  clock

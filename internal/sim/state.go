@@ -38,10 +38,16 @@ type order struct {
 	BookedAt       time.Time
 	Items          []orderItem
 	Events         []event
-	Resp           bookingResp // as answered, for retries
-	Hash           [32]byte    // canonical request, for retries; zero for conversions
-	Replaces       *order      // the cancelled pickup order this one continues
-	ReplacedBy     *order      // the return-from-service-point order that continues this one
+	// What renders the booking's answer, kept instead of the answer itself
+	// (a third of the memory): the normalised request, its date and the
+	// service point chosen at booking. A retry re-renders the same bytes.
+	Req         []byte
+	Desired     *calendar.Date
+	BookedPoint string
+	// Conv is the answer of an order a PUDO conversion created (no request).
+	Conv       *bookingResp
+	Replaces   *order // the cancelled pickup order this one continues
+	ReplacedBy *order // the return-from-service-point order that continues this one
 }
 
 type orderItem struct {
