@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"bytes"
+	"fmt"
 	"net/http/httptest"
 	"runtime"
 	"testing"
@@ -104,4 +105,19 @@ func BenchmarkStoredBooking(b *testing.B) {
 	runtime.ReadMemStats(&after)
 	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(b.N), "heap-B/booking")
 	runtime.KeepAlive(e)
+}
+
+// BenchmarkCoverageUnique is find/single with a body never sent before on
+// every iteration (the customer name carries the iteration number), so no
+// validation verdict is reused: the cost of a request the mock has not
+// seen, next to BenchmarkOperations' repeated guide request.
+func BenchmarkCoverageUnique(b *testing.B) {
+	e := newEnv(b)
+	token := e.demo()
+	zips := []string{"0468", "0561", "0150", "5003", "7010", "4005", "9008", "0751"}
+	b.ReportAllocs()
+	for i := range b.N {
+		body := fmt.Sprintf(`{"shopId":"16","transportSolutionId":23,"customer name":"Sender %d","address":"Eksempelveien 12","zipCode":%q,"postalName":"Oslo","countryCode":"NO","weight":900,"volume":null}`, i, zips[i%len(zips)])
+		serveBench(b, e.srv, benchOp{"find-single", "POST", pathSingle, []byte(body), true}, token)
+	}
 }

@@ -12,6 +12,7 @@ package validate
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -49,6 +51,7 @@ type Validator struct {
 	reqOpts *openapi3filter.Options
 	resOpts *openapi3filter.Options
 	ops     map[string]*openapi3.Operation
+	passed  passCache
 }
 
 // Route is a request matched to an operation.
@@ -218,6 +221,10 @@ func (v *Validator) Request(ctx context.Context, r *http.Request, rt *Route, bod
 		return apierror.New(http.StatusBadRequest, apierror.KeyInvalidRequest, "the query string is not valid URL encoding").
 			WithField("query", "is not valid URL encoding")
 	}
+	key, cacheable := requestKey(r, rt, body)
+	if cacheable && v.passed.has(key) {
+		return nil
+	}
 	req := r
 	if rt.HasBody() {
 		// kin-openapi reads the body itself; give it a fresh reader, and a
@@ -240,6 +247,9 @@ func (v *Validator) Request(ctx context.Context, r *http.Request, rt *Route, bod
 	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
 		return requestProblem(err)
 	}
+	if cacheable {
+		v.passed.add(key)
+	}
 	return nil
 }
 
@@ -247,6 +257,14 @@ func (v *Validator) Request(ctx context.Context, r *http.Request, rt *Route, bod
 // included (an undocumented status fails). It returns a plain error, since
 // a broken response is the mock's bug, not the client's.
 func (v *Validator) Response(ctx context.Context, r *http.Request, rt *Route, status int, header http.Header, body []byte) error {
+	var key string
+	cacheable := len(body) <= maxCachedBody
+	if cacheable {
+		key = passKey("res", rt.OperationID, strconv.Itoa(status), header.Get("Content-Type"), body)
+		if v.passed.has(key) {
+			return nil
+		}
+	}
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{
 			Request:    r,
@@ -266,7 +284,62 @@ func (v *Validator) Response(ctx context.Context, r *http.Request, rt *Route, st
 	if err := openapi3filter.ValidateResponse(ctx, in); err != nil {
 		return &ResponseError{Operation: rt.OperationID, Status: status, Problems: responseProblems(err), Err: err}
 	}
+	if cacheable {
+		v.passed.add(key)
+	}
 	return nil
+}
+
+// passCache remembers inputs that passed validation. Validation is a pure
+// function of what the key holds (operation, path, query and body of a
+// request; operation, status, content type and body of a response), and
+// kin-openapi's walk (decoding into any, sorting every object's keys) is
+// the largest cost of a small request. Clients repeat requests (a CI
+// suite sends the same fixtures run after run), and answers repeat
+// (coverage, dates, nearby), so a bounded set of passing inputs skips the
+// walk for a repeat. Failures are not kept: they need their details.
+type passCache struct {
+	mu sync.Mutex
+	m  map[string]struct{}
+}
+
+const (
+	passCacheSize = 4096
+	maxCachedBody = 64 << 10
+)
+
+func (c *passCache) has(key string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.m[key]
+	return ok
+}
+
+func (c *passCache) add(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= passCacheSize {
+		c.m = make(map[string]struct{}, 64) // bounded: start over when full
+	}
+	c.m[key] = struct{}{}
+}
+
+// requestKey is what a request's validation depends on: the operation,
+// the path and query as sent, and the body. The content type is not in
+// it: ReadBody has refused anything but JSON, and Request treats every
+// JSON type alike.
+func requestKey(r *http.Request, rt *Route, body []byte) (string, bool) {
+	if len(body) > maxCachedBody {
+		return "", false
+	}
+	return passKey("req", rt.OperationID, r.URL.EscapedPath(), r.URL.RawQuery, body), true
+}
+
+// passKey joins the parts with a digest of the body, so an entry costs
+// tens of bytes however large the body (a booking's answer is 2 KB).
+func passKey(kind, op, a, b string, body []byte) string {
+	sum := sha256.Sum256(body)
+	return kind + "\x00" + op + "\x00" + a + "\x00" + b + "\x00" + string(sum[:])
 }
 
 // Documented reports whether an operation documents a status: listed

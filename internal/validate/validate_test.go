@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
 	"github.com/mockhelthjem/mockhelthjem/internal/validate"
 	"github.com/mockhelthjem/mockhelthjem/spec"
 )
@@ -205,6 +206,44 @@ func TestUndocumentedStatus(t *testing.T) {
 		_, err := v.ResponseFor(context.Background(), req, tt.status, h, []byte(tt.body))
 		if (err != nil) != tt.wantErr {
 			t.Errorf("status %d: err = %v, want error %v", tt.status, err, tt.wantErr)
+		}
+	}
+}
+
+// TestPassCacheKeepsFailures: a remembered pass never lets another input
+// through, and a failure is reported every time.
+func TestPassCacheKeepsFailures(t *testing.T) {
+	v := newValidator(t)
+	check := func(body string) *apierror.Error {
+		req := httptest.NewRequest("POST", "/parcels/v1/addresses/find/single", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rt, aerr := v.Find(req)
+		if aerr != nil {
+			t.Fatal(aerr)
+		}
+		return v.Request(context.Background(), req, rt, []byte(body))
+	}
+	good := `{"shopId":16,"transportSolutionId":23,"address":"x","zipCode":"0468","postalName":"Oslo","countryCode":"NO"}`
+	bad := strings.Replace(good, `"shopId":16`, `"shopId":true`, 1)
+	for i := 0; i < 3; i++ {
+		if err := check(good); err != nil {
+			t.Fatalf("run %d: good body refused: %v", i, err)
+		}
+		if err := check(bad); err == nil || err.Fields["shopId"] == "" {
+			t.Fatalf("run %d: bad body = %v, want a shopId problem", i, err)
+		}
+	}
+	h := http.Header{"Content-Type": {"application/json"}}
+	req := httptest.NewRequest("POST", "/parcels/v1/addresses/find/single", nil)
+	for i := 0; i < 2; i++ {
+		if _, err := v.ResponseFor(context.Background(), req, 200, h, []byte(`{"productName":"HELTHJEM"}`)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.ResponseFor(context.Background(), req, 200, h, []byte(`{"productName":7}`)); err == nil {
+			t.Fatalf("run %d: a bad response passed after a good one", i)
+		}
+		if _, err := v.ResponseFor(context.Background(), req, 201, h, []byte(`{"productName":"HELTHJEM"}`)); err == nil {
+			t.Fatalf("run %d: the good body with an undocumented status passed", i)
 		}
 	}
 }
