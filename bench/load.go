@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +21,17 @@ import (
 type operation struct {
 	name, path string
 	body       []byte
+	// vary, when set, is replaced in body by a number unique to each
+	// request, so the mock never sees the same request twice.
+	vary string
+}
+
+// bodyFor returns the body of the n-th request.
+func (op operation) bodyFor(n int64) []byte {
+	if op.vary == "" {
+		return op.body
+	}
+	return bytes.Replace(op.body, []byte(op.vary), []byte(op.vary+" "+strconv.FormatInt(n, 10)), 1)
 }
 
 // operations are the guide's requests (internal/sim/testdata/guide):
@@ -35,7 +47,20 @@ var operations = map[string]operation{
 "countryCode": "NO",
 "weight": 900,
 "volume": null
-}`)},
+}`), ""},
+	// coverage-unique is coverage with a customer name never sent before:
+	// the cost of a request whose validation verdict is not remembered.
+	"coverage-unique": {"coverage-unique", "/parcels/v1/addresses/find/single", []byte(`{
+"shopId": "16",
+"transportSolutionId": 23,
+"customer name": "Sender Name",
+"address": "Eksempelveien 12",
+"zipCode": "0468",
+"postalName": "Oslo",
+"countryCode": "NO",
+"weight": 900,
+"volume": null
+}`), "Sender Name"},
 	"booking": {"booking", "/parcels/v1/bookings", []byte(`{
 "shopId": 16,
 "transportSolutionId": 113,
@@ -54,7 +79,7 @@ var operations = map[string]operation{
 "items": [
 {"itemNumber": 1, "trackingReference": "", "weight": 1000, "width": 12, "height": 12, "length": 12, "contents": "test item"}
 ]
-}`)},
+}`), ""},
 }
 
 // client is a keep-alive HTTP client for one server and one concurrency.
@@ -163,6 +188,7 @@ func (c *client) drive(ctx context.Context, op operation, token string, conns in
 	from, end := start.Add(warmup), start.Add(warmup+dur)
 	var (
 		tickets atomic.Int64
+		serial  atomic.Int64
 		mu      sync.Mutex
 		res     loadResult
 		wg      sync.WaitGroup
@@ -183,7 +209,7 @@ func (c *client) drive(ctx context.Context, op operation, token string, conns in
 				if count == 0 && !t0.Before(end) {
 					break
 				}
-				status, b, err := c.do(ctx, http.MethodPost, op.path, token, op.body)
+				status, b, err := c.do(ctx, http.MethodPost, op.path, token, op.bodyFor(serial.Add(1)))
 				d := time.Since(t0)
 				if err == nil && status == http.StatusOK {
 					answered++

@@ -82,7 +82,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&cfg.duration, "duration", 3*time.Second, "measured time per cell (operation, concurrency, server)")
 	fs.DurationVar(&cfg.warmup, "warmup", 500*time.Millisecond, "unmeasured load before each cell")
 	conc := fs.String("conc", "1,8,32", "comma-separated numbers of keep-alive connections")
-	ops := fs.String("ops", "coverage,booking", "comma-separated operations: coverage (find/single, TS 23), booking (TS 113)")
+	ops := fs.String("ops", "coverage,coverage-unique,booking", "comma-separated operations: coverage (find/single, TS 23, the guide's request), coverage-unique (the same with a customer name never sent before), booking (TS 113)")
 	levels := fs.String("log-levels", "warn,info", "comma-separated -log-level values to run the mock at; the first one is judged against the targets")
 	fs.IntVar(&cfg.bookings, "bookings", 10_000, "bookings stored on a fresh mock to measure RSS growth (0 skips)")
 	fs.IntVar(&cfg.starts, "starts", 5, "times the mock is started to time start-up")
@@ -107,7 +107,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	cfg.ops = splitList(*ops)
 	for _, op := range cfg.ops {
 		if _, ok := operations[op]; !ok {
-			return cfg, fmt.Errorf("-ops: unknown operation %q (want coverage or booking)", op)
+			return cfg, fmt.Errorf("-ops: unknown operation %q (want coverage, coverage-unique or booking)", op)
 		}
 	}
 	cfg.logLevels = splitList(*levels)

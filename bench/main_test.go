@@ -70,7 +70,7 @@ func TestParseFlags(t *testing.T) {
 		conc    []int
 		ops     []string
 	}{
-		{name: "defaults", conc: []int{1, 8, 32}, ops: []string{"coverage", "booking"}},
+		{name: "defaults", conc: []int{1, 8, 32}, ops: []string{"coverage", "coverage-unique", "booking"}},
 		{name: "lists", args: []string{"-conc", " 4, 16", "-ops", "booking"}, conc: []int{4, 16}, ops: []string{"booking"}},
 		{name: "zero connections", args: []string{"-conc", "0"}, wantErr: "-conc"},
 		{name: "unknown op", args: []string{"-ops", "tracking"}, wantErr: "unknown operation"},
@@ -187,6 +187,7 @@ func TestSmoke(t *testing.T) {
 	}
 	want := []string{
 		"coverage 2 mock warn", "coverage 2 plain ", "coverage 2 mock info",
+		"coverage-unique 2 mock warn", "coverage-unique 2 plain ", "coverage-unique 2 mock info",
 		"booking 2 mock warn", "booking 2 plain ", "booking 2 mock info",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -212,5 +213,18 @@ func TestSmoke(t *testing.T) {
 		if !strings.Contains(text.String(), s) {
 			t.Errorf("the text report has no %q:\n%s", s, text.String())
 		}
+	}
+}
+
+// TestBodyForVaries: coverage-unique never sends the same body twice;
+// the others always send the guide's.
+func TestBodyForVaries(t *testing.T) {
+	u := operations["coverage-unique"]
+	if a, b := u.bodyFor(1), u.bodyFor(2); bytes.Equal(a, b) || !bytes.Contains(a, []byte(`"Sender Name 1"`)) || !json.Valid(a) {
+		t.Errorf("coverage-unique bodies: %s / %s", a, b)
+	}
+	c := operations["coverage"]
+	if !bytes.Equal(c.bodyFor(1), c.bodyFor(2)) {
+		t.Error("coverage varies")
 	}
 }
