@@ -58,7 +58,7 @@ func BenchmarkOperations(b *testing.B) {
 		name string
 		skip bool
 	}{{"validated", false}, {"no-response-validation", true}} {
-		e := newEnv(b, func(o *sim.Options) { o.SkipResponseValidation = mode.skip })
+		e := newEnv(b, func(o *sim.Options) { o.SkipResponseValidation = mode.skip; o.MaxOrders = benchMaxOrders })
 		token := e.demo()
 		tracked := e.do("POST", pathBooking, token, guideRequest(b, "booking-113")).json(b)["items"].([]any)[0].(map[string]any)["returnCode"].(string)
 		for _, op := range benchOps(b, tracked) {
@@ -90,7 +90,7 @@ func BenchmarkCoverageParallel(b *testing.B) {
 // keeps (heap-B/booking, after a full GC), the in-process counterpart of
 // the bench program's RSS growth per 10 000 bookings.
 func BenchmarkStoredBooking(b *testing.B) {
-	e := newEnv(b)
+	e := newEnv(b, func(o *sim.Options) { o.MaxOrders = benchMaxOrders })
 	token := e.demo()
 	op := benchOps(b, "")[5]
 	var before, after runtime.MemStats
@@ -121,3 +121,6 @@ func BenchmarkCoverageUnique(b *testing.B) {
 		serveBench(b, e.srv, benchOp{"find-single", "POST", pathSingle, []byte(body), true}, token)
 	}
 }
+
+// benchMaxOrders lifts the order cap: b.N bookings accumulate.
+const benchMaxOrders = 1 << 30
