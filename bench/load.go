@@ -35,32 +35,25 @@ func (op operation) bodyFor(n int64) []byte {
 }
 
 // operations are the guide's requests (internal/sim/testdata/guide):
+// guideCoverage is the guide's find/single request (TS 23), as written there.
+const guideCoverage = `{
+"shopId": "16",
+"transportSolutionId": 23,
+"customer name": "Sender Name",
+"address": "Eksempelveien 12",
+"zipCode": "0468",
+"postalName": "Oslo",
+"countryCode": "NO",
+"weight": 900,
+"volume": null
+}`
+
 // coverage is find/single for TS 23, booking is the TS 113 booking.
 var operations = map[string]operation{
-	"coverage": {"coverage", "/parcels/v1/addresses/find/single", []byte(`{
-"shopId": "16",
-"transportSolutionId": 23,
-"customer name": "Sender Name",
-"address": "Eksempelveien 12",
-"zipCode": "0468",
-"postalName": "Oslo",
-"countryCode": "NO",
-"weight": 900,
-"volume": null
-}`), ""},
+	"coverage": {"coverage", "/parcels/v1/addresses/find/single", []byte(guideCoverage), ""},
 	// coverage-unique is coverage with a customer name never sent before:
 	// the cost of a request whose validation verdict is not remembered.
-	"coverage-unique": {"coverage-unique", "/parcels/v1/addresses/find/single", []byte(`{
-"shopId": "16",
-"transportSolutionId": 23,
-"customer name": "Sender Name",
-"address": "Eksempelveien 12",
-"zipCode": "0468",
-"postalName": "Oslo",
-"countryCode": "NO",
-"weight": 900,
-"volume": null
-}`), "Sender Name"},
+	"coverage-unique": {"coverage-unique", "/parcels/v1/addresses/find/single", []byte(guideCoverage), "Sender Name"},
 	"booking": {"booking", "/parcels/v1/bookings", []byte(`{
 "shopId": 16,
 "transportSolutionId": 113,

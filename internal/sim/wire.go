@@ -207,7 +207,8 @@ type itemIn struct {
 	Contents          *string `json:"contents"`
 }
 
-// bookingResp is the booking as answered, stored so a retry answers the same.
+// bookingResp is the answer to a booking. Orders keep what renders it
+// (see order.Req), not the answer, except after a conversion (order.Conv).
 type bookingResp struct {
 	ShipmentID         string             `json:"shipmentId"`
 	FreightProductID   int                `json:"freightProductId"`
