@@ -225,7 +225,9 @@ func TestPUDOConversion(t *testing.T) {
 		e := newEnv(t)
 		token := e.demo()
 		picked := firstItem(e.book(token, booking(t, 23, nil)))["returnCode"].(string)
-		converted := firstItem(e.book(token, booking(t, 23, nil)))["returnCode"].(string)
+		convertedItem := firstItem(e.book(token, booking(t, 23, nil)))
+		converted := convertedItem["returnCode"].(string)
+		cancelledRef := convertedItem["trackingReference"].(string) // stays with the cancelled pickup order
 		e.dropoff(converted, "49003", 200)
 		e.advance("26h") // the first is picked up Wed 11:00
 		for _, tt := range []struct {
@@ -235,6 +237,7 @@ func TestPUDOConversion(t *testing.T) {
 		}{
 			{"picked up", picked, "49003", 409, "parcel.already.picked.up"},
 			{"already dropped off", converted, "49003", 409, "parcel.already.dropped.off"},
+			{"cancelled pickup order", cancelledRef, "49003", 409, "order.cancelled"},
 			{"unknown", "T-AAAAA", "49003", 404, "cannot.find.order"},
 			{"unknown point", picked, "1", 400, "unknown.servicePoint"},
 			{"B2C parcel", firstItem(e.book(e.demo(), booking(t, 2, nil)))["trackingReference"].(string), "49003", 409, "dropoff.not.applicable"},
