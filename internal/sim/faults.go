@@ -164,23 +164,23 @@ func (fs *faults) pick(r *http.Request, op, client string) (*fault, string, *api
 	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	for _, ru := range fs.rules {
+	for i, ru := range fs.rules {
 		if ru.Operation != "*" && ru.Operation != op {
 			continue
 		}
 		if ru.ClientID != "" && ru.ClientID != client {
 			continue
 		}
-		if ru.Times != nil && *ru.Times <= 0 {
-			continue
-		}
 		if ru.Probability != nil && fs.coin.Float64() >= *ru.Probability {
 			continue
 		}
-		if ru.Times != nil {
-			*ru.Times--
-		}
 		ru.Hits++
+		if ru.Times != nil {
+			if *ru.Times--; *ru.Times == 0 {
+				// Used up: no longer active, so no longer listed.
+				fs.rules = append(fs.rules[:i:i], fs.rules[i+1:]...)
+			}
+		}
 		f := ru.parsed
 		return &f, "rule-" + strconv.Itoa(ru.ID), nil
 	}

@@ -165,7 +165,7 @@ func TestFaultRules(t *testing.T) {
 		return r.json(t)
 	}
 	add(`{"operation":"findSingleAddress","clientId":"demo","fault":"503","times":2}`)
-	for i, want := range []int{503, 503, 200} {
+	for i, want := range []int{503} {
 		if r := e.do("POST", pathSingle, demo, body); r.Status != want {
 			t.Errorf("call %d for demo = %d, want %d", i, r.Status, want)
 		}
@@ -174,9 +174,18 @@ func TestFaultRules(t *testing.T) {
 		t.Errorf("demo2 hit demo's rule: %d", r.Status)
 	}
 	list := e.do("GET", "/__sim/faults", "", nil).json(t)["rules"].([]any)[0].(map[string]any)
-	if list["times"] != 0.0 || list["hits"] != 2.0 {
-		t.Errorf("rule after use = %v", list)
+	if list["times"] != 1.0 || list["hits"] != 1.0 {
+		t.Errorf("rule after one use = %v, want 1 call left, 1 hit", list)
 	}
+	for i, want := range []int{503, 200} {
+		if r := e.do("POST", pathSingle, demo, body); r.Status != want {
+			t.Errorf("call %d for demo = %d, want %d", i+1, r.Status, want)
+		}
+	}
+	if rules := e.do("GET", "/__sim/faults", "", nil).json(t)["rules"].([]any); len(rules) != 0 {
+		t.Errorf("a used-up rule is still listed as active: %v", rules)
+	}
+	add(`{"operation":"findSingleAddress","fault":"503"}`) // for "clear" below
 
 	t.Run("probability is seeded", func(t *testing.T) {
 		run := func() []int {
