@@ -3,8 +3,9 @@
 // caller acknowledged after Append survives kill -9. On open the existing
 // records are replayed in order.
 //
-// A final line without its newline is a write the process died in the
-// middle of; it was never acknowledged, so it is dropped. Any other line
+// A final line without its newline, after at least one complete record, is
+// a write the process died in the middle of; it was never acknowledged, so
+// it is dropped. Any other line
 // that does not decode is corruption: Open fails and leaves the file as it
 // was. The package knows nothing of what the records mean.
 package journal
@@ -58,6 +59,11 @@ func Open(path string, apply func(rec json.RawMessage) error) (f *File, replayed
 		b, rerr := r.ReadBytes('\n')
 		if rerr == io.EOF {
 			if len(bytes.TrimSpace(b)) > 0 {
+				if replayed == 0 {
+					// Nothing before it was ever a record: this is not a
+					// journal cut short but some other file.
+					return nil, 0, false, &CorruptError{Path: path, Line: line, Err: errors.New("not a journal record")}
+				}
 				torn = true
 			}
 			break

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -84,6 +85,7 @@ func TestTornAndCorrupt(t *testing.T) {
 		{"blank lines", "{\"n\":1}\n\n{\"n\":2}\n", []int{1, 2}, false, false},
 		{"bad json", "{\"n\":1}\n{nope}\n{\"n\":2}\n", nil, false, true},
 		{"rejected record", "{\"n\":1}\n{\"n\":-1}\n", nil, false, true},
+		{"one line, no newline: not a journal", "my notes, not a journal", nil, false, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(dir, tt.name)
@@ -91,8 +93,12 @@ func TestTornAndCorrupt(t *testing.T) {
 			got, torn, err := replay(t, path)
 			var ce *journal.CorruptError
 			if tt.corrupt {
-				if !errors.As(err, &ce) || ce.Line != 2 {
-					t.Fatalf("err = %v, want corruption at line 2", err)
+				want := 2
+				if !strings.Contains(tt.content, "\n") {
+					want = 1
+				}
+				if !errors.As(err, &ce) || ce.Line != want {
+					t.Fatalf("err = %v, want corruption at line %d", err, want)
 				}
 				after, _ := os.ReadFile(path)
 				if string(after) != tt.content {

@@ -53,8 +53,21 @@ type plan struct {
 
 // createBooking is POST /parcels/v1/bookings.
 func createBooking(s *Server, c *call) (result, *apierror.Error) {
-	p, aerr := s.planBooking(c)
-	if aerr != nil {
+	p := &plan{pointParty: -1, consignee: -1, consignor: -1}
+	if aerr := decode(c.body, &p.req); aerr != nil {
+		return result{}, aerr
+	}
+	if aerr := checkShop(c.client, p.req.ShopID.V); aerr != nil {
+		return result{}, aerr
+	}
+	p.key = requestKey(&p.req)
+	// A retry of a stored booking answers the stored booking, before any
+	// check that depends on today: a client whose answer was lost may
+	// retry after its pickup date has passed.
+	if prev, found := s.storedRetry(c.client.ID, p); found {
+		return ok(prev), nil
+	}
+	if aerr := s.planBooking(c, p); aerr != nil {
 		return result{}, aerr
 	}
 	s.mu.Lock()
@@ -66,42 +79,50 @@ func createBooking(s *Server, c *call) (result, *apierror.Error) {
 	return ok(resp), nil
 }
 
+// storedRetry returns the answer of a stored booking this request repeats
+// (same client, same shipmentId, same normalised body).
+func (s *Server) storedRetry(client string, p *plan) (bookingResp, bool) {
+	id := strings.TrimSpace(str(p.req.ShipmentID))
+	if id == "" {
+		return bookingResp{}, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.st.byShipment[shipKey{client, shipmentKey(id)}]
+	if prev == nil || prev.Req == nil || !bytes.Equal(prev.Req, p.key) {
+		return bookingResp{}, false
+	}
+	return s.answerLocked(prev), true
+}
+
 // planBooking checks everything that does not depend on stored state.
-func (s *Server) planBooking(c *call) (*plan, *apierror.Error) {
-	p := &plan{pointParty: -1, consignee: -1, consignor: -1}
-	if aerr := decode(c.body, &p.req); aerr != nil {
-		return nil, aerr
-	}
+func (s *Server) planBooking(c *call, p *plan) *apierror.Error {
 	req := &p.req
-	if aerr := checkShop(c.client, req.ShopID.V); aerr != nil {
-		return nil, aerr
-	}
 	if !bookable[req.TransportSolutionID.V] {
-		return nil, apierror.Newf(http.StatusBadRequest, KeyUnsupportedTS,
+		return apierror.Newf(http.StatusBadRequest, KeyUnsupportedTS,
 			"transport solution %d cannot be booked here (use 23, 113, 115, 1, 2, 62 or 86)", req.TransportSolutionID.V).
 			WithField("transportSolutionId", "not bookable")
 	}
 	p.ts = int(req.TransportSolutionID.V)
 	if aerr := p.checkParties(); aerr != nil {
-		return nil, aerr
+		return aerr
 	}
 	if aerr := p.checkItems(); aerr != nil {
-		return nil, aerr
+		return aerr
 	}
 	if raw := bytes.TrimSpace(req.DesiredDeliveryDate); len(raw) > 0 && string(raw) != "null" {
 		d, err := calendar.ParseDesiredDate(raw)
 		if err != nil {
-			return nil, apierror.New(http.StatusBadRequest, apierror.KeyInvalidDate,
+			return apierror.New(http.StatusBadRequest, apierror.KeyInvalidDate,
 				`desiredDeliveryDate must be 20260617, "20260617" or "2026-06-17"`).
 				WithField("desiredDeliveryDate", `must be a date as 20260617, "20260617" or "2026-06-17"`)
 		}
 		p.date = &d
 	}
 	if aerr := s.route(p, c); aerr != nil {
-		return nil, aerr
+		return aerr
 	}
-	p.key = requestKey(req)
-	return p, nil
+	return nil
 }
 
 func (p *plan) party(i int) partyIn { return p.req.Parties[i] }
@@ -341,7 +362,7 @@ func (s *Server) bookLocked(c *call, p *plan) (bookingResp, *apierror.Error) {
 			it.SSCC = s.ssccLocked()
 		}
 		if p.returnCode {
-			it.ReturnCode = s.returnCodeLocked()
+			it.ReturnCode = s.returnCodeLocked(o.Items)
 		}
 		o.Items = append(o.Items, it)
 	}
@@ -410,13 +431,21 @@ func (s *Server) orderIDLocked() int64 {
 	return id
 }
 
-// returnCodeLocked draws a returnCode no stored parcel uses.
-func (s *Server) returnCodeLocked() string {
+// returnCodeLocked draws a returnCode that no stored parcel and none of
+// the order's items drawn so far use.
+func (s *Server) returnCodeLocked(drawn []orderItem) string {
+next:
 	for {
 		rc := ids.NewReturnCode(s.rng.IntN)
-		if s.st.byCode[rc] == nil {
-			return rc
+		if s.st.byCode[rc] != nil {
+			continue
 		}
+		for _, it := range drawn {
+			if it.ReturnCode == rc {
+				continue next
+			}
+		}
+		return rc
 	}
 }
 

@@ -68,6 +68,10 @@ func TestStateFileRefusesCorruption(t *testing.T) {
 		{"garbage line", `{"type":"meta","meta":{"version":1,"jwtKey":"","seed":1},"at":"2026-06-16T08:00:00Z"}` + "\nthis is not json\n"},
 		{"unknown record", `{"type":"explode","at":"2026-06-16T08:00:00Z"}` + "\n"},
 		{"future version", `{"type":"meta","meta":{"version":99},"at":"2026-06-16T08:00:00Z"}` + "\n"},
+		// Regression: a one-line file without a newline was taken for a
+		// torn record, dropped, and the file overwritten.
+		{"some other file, one line", "this is my important notes file, not a journal"},
+		{"some other JSON lines", `{"n":1}` + "\n" + `{"n":2}` + "\n"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "state.jsonl")
@@ -249,5 +253,21 @@ func TestCrashRecovery(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 200 {
 		t.Fatalf("tracking %s after kill -9 and restart: %d", rc, res.StatusCode)
+	}
+}
+
+// TestConfiguredJWTSecretNotWritten: a generated signing key is kept in
+// the state file (tokens survive a restart); an operator's -jwt-secret
+// must not be copied there.
+func TestConfiguredJWTSecretNotWritten(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.jsonl")
+	e := newEnv(t, withState(path), func(o *sim.Options) { o.JWTKey = []byte("MyJwtSecret123") })
+	e.book(e.demo(), booking(t, 113, nil))
+	e.srv.Close()
+	b, _ := os.ReadFile(path)
+	for _, leak := range []string{"MyJwtSecret123", "TXlKd3RTZWNyZXQxMjM"} {
+		if bytes.Contains(b, []byte(leak)) {
+			t.Errorf("the state file holds the configured secret (%s)", leak)
+		}
 	}
 }

@@ -297,3 +297,37 @@ func TestIsolation(t *testing.T) {
 		t.Errorf("demo's parcel after its reset: %d", r.Status)
 	}
 }
+
+// TestRetryAfterPickupDatePassed: a booking stored by an after-commit
+// fault is found by its retry even after its pickup date is no longer in
+// the future (the date check used to run before the retry lookup).
+func TestRetryAfterPickupDatePassed(t *testing.T) {
+	e := newEnv(t)
+	body := booking(t, 23, func(b map[string]any) { b["shipmentId"] = "my-ship-1" })
+	r := e.do("POST", pathBooking, e.demo(), body, "X-Sim-Fault", "after-commit")
+	if r.Status != 504 {
+		t.Fatalf("= %d %s", r.Status, r.Body)
+	}
+	e.advance("25h") // Wed 11:00: the pickup date 20260617 is today
+	retry := e.do("POST", pathBooking, e.demo(), body)
+	if retry.Status != 200 || retry.json(t)["shipmentId"] != "my-ship-1" {
+		t.Fatalf("retry = %d %s", retry.Status, retry.Body)
+	}
+	if n := e.orders(); n != 1 {
+		t.Errorf("%d orders, want the one stored", n)
+	}
+}
+
+// TestOwnShipmentIDLikeAnotherClientsCode: a shipmentId a client chose
+// that equals another client's returnCode still tracks the client's own
+// parcel (the code index answered first and hid it).
+func TestOwnShipmentIDLikeAnotherClientsCode(t *testing.T) {
+	e := newEnv(t)
+	rc := firstItem(e.book(e.demo(), booking(t, 113, nil)))["returnCode"].(string)
+	multi := e.token("multi", "multi-secret")
+	e.book(multi, booking(t, 113, func(b map[string]any) { b["shipmentId"] = rc }))
+	r := e.track(multi, rc, false)
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"shipmentNumber":"`+rc+`"`) {
+		t.Fatalf("multi tracking its own %s = %d %s", rc, r.Status, r.Body)
+	}
+}

@@ -64,7 +64,7 @@ type record struct {
 
 type metaRec struct {
 	Version int    `json:"version"`
-	JWTKey  string `json:"jwtKey"` // so tokens survive a restart
+	JWTKey  string `json:"jwtKey,omitempty"` // a generated key, so tokens survive a restart
 	Seed    uint64 `json:"seed"`
 }
 
@@ -133,11 +133,18 @@ func (s *Server) clockRecLocked() *clockRec {
 // live order. Called from New before the server is shared.
 func (s *Server) openState(path string) error {
 	var meta *metaRec
+	first := true
 	f, n, torn, err := journal.Open(path, func(raw json.RawMessage) error {
 		var r record
 		if err := json.Unmarshal(raw, &r); err != nil {
 			return err
 		}
+		if first && r.Type != "meta" {
+			// Every state file starts with its meta record: anything else
+			// is some other file, which must not be overwritten.
+			return errors.New("not a mockhelthjem state file (no meta record first)")
+		}
+		first = false
 		if r.Type == "meta" {
 			if r.Meta == nil || r.Meta.Version != 1 {
 				return errors.New("unsupported state file version")
@@ -161,10 +168,21 @@ func (s *Server) openState(path string) error {
 	return s.compactLocked()
 }
 
+// metaLocked is the state file's meta record. A generated signing key is
+// kept so tokens survive a restart; a configured one (-jwt-secret) is the
+// operator's secret and is never written.
+func (s *Server) metaLocked() *metaRec {
+	m := &metaRec{Version: 1, Seed: s.seed}
+	if len(s.opts.JWTKey) == 0 {
+		m.JWTKey = base64.StdEncoding.EncodeToString(s.jwtKey)
+	}
+	return m
+}
+
 // compactLocked rewrites the state file as meta, clock and one put.
 func (s *Server) compactLocked() error {
 	recs := []any{
-		record{Type: "meta", Meta: &metaRec{Version: 1, JWTKey: base64.StdEncoding.EncodeToString(s.jwtKey), Seed: s.seed}, At: s.clock.now()},
+		record{Type: "meta", Meta: s.metaLocked(), At: s.clock.now()},
 		record{Type: "clock", Clock: s.clockRecLocked(), At: s.clock.now()},
 	}
 	g := s.genLocked()

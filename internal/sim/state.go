@@ -124,17 +124,13 @@ func (st *state) removeClient(client string) int {
 // find returns the client's order for a shipmentId, SSCC or returnCode, in
 // any of the forms ids.Parse knows. Another client's order is not found.
 func (st *state) find(client, identifier string) *order {
-	var o *order
 	if k, ok := codeKey(identifier); ok {
-		o = st.byCode[k]
+		if o := st.byCode[k]; o != nil && o.ClientID == client {
+			return o
+		}
 	}
-	if o == nil {
-		o = st.byShipment[shipKey{client, shipmentKey(identifier)}]
-	}
-	if o == nil || o.ClientID != client {
-		return nil
-	}
-	return o
+	// A client's own shipmentId may look like another client's code.
+	return st.byShipment[shipKey{client, shipmentKey(identifier)}]
 }
 
 // journey returns the chain of orders o belongs to, oldest first: a pickup
