@@ -342,10 +342,7 @@ func (s *Server) bookLocked(c *call, p *plan) (bookingResp, *apierror.Error) {
 	before := s.genLocked()
 	o := &order{
 		ClientID: c.client.ID, ShopID: p.req.ShopID.V, TS: p.ts, FP: p.fp,
-		PickupDate: p.date, BookedAt: c.now, Req: p.key, Desired: p.date,
-	}
-	if p.ts != tsC2CPickup {
-		o.PickupDate = nil
+		BookedAt: c.now, Req: p.key, Desired: p.date,
 	}
 	if p.point != nil {
 		o.ServicePointID, o.BookedPoint = p.point.ID, p.point.ID
@@ -367,8 +364,8 @@ func (s *Server) bookLocked(c *call, p *plan) (bookingResp, *apierror.Error) {
 		o.Items = append(o.Items, it)
 	}
 	o.Events = []event{{At: c.now, Kind: evBooked}}
-	if o.TS == tsC2CPickup && o.PickupDate != nil {
-		o.Events = append(o.Events, pickupEvents(*o.PickupDate, s.oslo)...)
+	if d := o.pickupDate(); d != nil {
+		o.Events = append(o.Events, pickupEvents(*d, s.oslo)...)
 	}
 	resp := s.render(o, &p.req, p.date, p.point, c.client)
 	g := s.genLocked()

@@ -187,8 +187,8 @@ func (o *order) summary(now time.Time) orderSummary {
 		TransportSolutionID: o.TS, FreightProductID: o.FP, Status: o.status(now), BookedAt: o.BookedAt,
 		Items: make([]itemSummary, 0, len(o.Items)),
 	}
-	if o.PickupDate != nil {
-		sum.PickupDate = ptr(o.PickupDate.String())
+	if d := o.pickupDate(); d != nil {
+		sum.PickupDate = ptr(d.String())
 	}
 	if o.ServicePointID != "" {
 		sum.ServicePointID = ptr(o.ServicePointID)

@@ -82,7 +82,6 @@ type orderRec struct {
 	ShipmentID     string          `json:"shipmentId"`
 	TS             int             `json:"ts"`
 	FP             int             `json:"fp"`
-	PickupDate     *calendar.Date  `json:"pickupDate,omitempty"`
 	ServicePointID string          `json:"servicePointId,omitempty"`
 	BookedAt       time.Time       `json:"bookedAt"`
 	Items          []orderItem     `json:"items"`
@@ -98,7 +97,7 @@ type orderRec struct {
 func (o *order) rec() orderRec {
 	r := orderRec{
 		ClientID: o.ClientID, ShopID: o.ShopID, OrderID: o.OrderID, ShipmentID: o.ShipmentID,
-		TS: o.TS, FP: o.FP, PickupDate: o.PickupDate, ServicePointID: o.ServicePointID,
+		TS: o.TS, FP: o.FP, ServicePointID: o.ServicePointID,
 		BookedAt: o.BookedAt, Items: o.Items, Events: o.Events,
 		Req: o.Req, Desired: o.Desired, BookedPoint: o.BookedPoint, Conv: o.Conv,
 	}
@@ -237,7 +236,7 @@ func (s *Server) putLocked(r orderRec) {
 	}
 	*o = order{
 		ClientID: r.ClientID, ShopID: r.ShopID, OrderID: r.OrderID, ShipmentID: r.ShipmentID,
-		TS: r.TS, FP: r.FP, PickupDate: r.PickupDate, ServicePointID: r.ServicePointID,
+		TS: r.TS, FP: r.FP, ServicePointID: r.ServicePointID,
 		BookedAt: r.BookedAt, Items: r.Items, Events: r.Events,
 		Req: r.Req, Desired: r.Desired, BookedPoint: r.BookedPoint, Conv: r.Conv,
 		Replaces: o.Replaces, ReplacedBy: o.ReplacedBy,

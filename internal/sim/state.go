@@ -26,6 +26,14 @@ func newState() *state {
 	}
 }
 
+// pickupDate is a home pickup's (TS 23) date, or nil.
+func (o *order) pickupDate() *calendar.Date {
+	if o.TS != tsC2CPickup {
+		return nil
+	}
+	return o.Desired
+}
+
 // order is one booking (or the order a PUDO conversion created).
 type order struct {
 	ClientID       string
@@ -33,8 +41,7 @@ type order struct {
 	OrderID        int64
 	ShipmentID     string // as answered: "(401)…" or the client's own
 	TS, FP         int
-	PickupDate     *calendar.Date // TS 23 with a date
-	ServicePointID string         // the booked or drop-off point
+	ServicePointID string // the booked or drop-off point
 	BookedAt       time.Time
 	Items          []orderItem
 	Events         []event
