@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,6 +18,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/mockhelthjem/mockhelthjem/internal/loopback"
 )
 
 // mockClock freezes the mock's clock on the guide's day, so tokens never
@@ -88,14 +89,7 @@ func describeBinary(bin string) binaryInfo {
 }
 
 // freeAddr returns a loopback address with a port that was free a moment ago.
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("find a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
+func freeAddr() (string, error) { return loopback.FreeAddr() }
 
 // proc is a server process the benchmark started.
 type proc struct {

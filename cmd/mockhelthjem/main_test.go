@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mockhelthjem/mockhelthjem/internal/loopback"
 )
 
 // The tests here run the real binary as a subprocess: exit codes, signals,
@@ -265,16 +267,7 @@ func (m *mock) request(method, path string, hdr map[string]string, body any) (in
 }
 
 // freeAddr returns a loopback address nothing listens on.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
+func freeAddr(t *testing.T) string { return loopback.Addr(t) }
 
 // TestExitCodes: 0 for -version and -h, 2 for a bad flag, argument or
 // environment variable, 1 when the program fails to start.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mockhelthjem/mockhelthjem/internal/loopback"
 	"github.com/mockhelthjem/mockhelthjem/internal/version"
 )
 
@@ -407,16 +408,7 @@ func TestHealthcheck(t *testing.T) {
 }
 
 // freeAddr returns a loopback address nothing listens on.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
+func freeAddr(t *testing.T) string { return loopback.Addr(t) }
 
 // syncBuffer is a bytes.Buffer safe for a server goroutine to write while
 // the test reads.

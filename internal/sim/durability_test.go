@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/journal"
+	"github.com/mockhelthjem/mockhelthjem/internal/loopback"
 	"github.com/mockhelthjem/mockhelthjem/internal/sim"
 )
 
@@ -185,12 +185,7 @@ func TestCrashRecovery(t *testing.T) {
 	}
 	state := filepath.Join(t.TempDir(), "state.jsonl")
 	start := func() (*exec.Cmd, string) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		ln.Close()
+		addr := loopback.Addr(t)
 		cmd := exec.Command(bin, "-addr", addr, "-seed", "7", "-clock", "2026-06-16T10:00:00+02:00", "-state-file", state, "-log-level", "warn")
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr

@@ -11,7 +11,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/mockhelthjem/mockhelthjem/fixtures"
 	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
+	"github.com/mockhelthjem/mockhelthjem/internal/loopback"
 	"github.com/mockhelthjem/mockhelthjem/internal/sim"
 )
 
@@ -70,13 +70,7 @@ func Serve(tb testing.TB, h http.Handler) *httptest.Server {
 // ClosedPort returns a URL on 127.0.0.1 where nothing listens.
 func ClosedPort(tb testing.TB) string {
 	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr
+	return "http://" + loopback.Addr(tb)
 }
 
 // WithoutSim hides the mock's /__sim/ control plane behind 404s, as on
