@@ -22,6 +22,7 @@ import (
 	"syscall"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/contract"
+	"github.com/mockhelthjem/mockhelthjem/internal/envflag"
 	"github.com/mockhelthjem/mockhelthjem/internal/version"
 )
 
@@ -54,49 +55,33 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 // errVersion is parse's answer to --version.
 var errVersion = errors.New("version requested")
 
-// binding ties a flag to the environment variable it defaults from.
-type binding struct{ flag, env string }
-
 // parse reads the flags; a flag left out takes its environment variable,
 // if set. It returns errVersion for --version. Defaults shown by -h are
 // the built-in ones, never values from the environment (which may hold a
 // secret).
 func parse(args []string, env func(string) (string, bool), stderr io.Writer) (*contract.Config, error) {
-	fs := flag.NewFlagSet("contracttest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := envflag.New("contracttest", stderr)
 	var (
-		cfg       = contract.Config{Version: version.String()}
-		flows     string
-		addresses string
-		binds     []binding
-		strVar    = func(p *string, name, env, def, usage string) {
-			fs.StringVar(p, name, def, usage+" (env "+env+")")
-			binds = append(binds, binding{name, env})
-		}
-		boolVar = func(p *bool, name, env, usage string) {
-			fs.BoolVar(p, name, false, usage+" (env "+env+")")
-			binds = append(binds, binding{name, env})
-		}
+		cfg        = contract.Config{Version: version.String()}
+		flows      string
+		addresses  string
 		showVer    = fs.Bool("version", false, "print the version and exit")
 		flowsUsage = "comma-separated flows to run, of " + strings.Join(contract.FlowNames(), ", ")
 	)
-	strVar(&cfg.Target, "target", "CONTRACTTEST_TARGET", contract.DefaultTarget, "base URL of the API under test")
-	strVar(&cfg.ClientID, "client-id", "HELTHJEM_CLIENT_ID", contract.DefaultClientID, "client_id for the token call")
-	strVar(&cfg.ClientSecret, "client-secret", "HELTHJEM_CLIENT_SECRET", contract.DefaultClientSecret, "client_secret for the token call; never printed (prefer the env var to a flag)")
-	fs.Int64Var(&cfg.ShopID, "shop-id", contract.DefaultShopID, "shopId of the requests (env HELTHJEM_SHOP_ID)")
-	binds = append(binds, binding{"shop-id", "HELTHJEM_SHOP_ID"})
-	strVar(&flows, "flows", "CONTRACTTEST_FLOWS", strings.Join(contract.FlowNames(), ","), flowsUsage)
-	strVar(&addresses, "addresses", "CONTRACTTEST_ADDRESSES", "", "JSON file whose sender, receiver and uncovered addresses replace those of fixtures/contract-addresses.json")
-	boolVar(&cfg.Strict, "strict", "CONTRACTTEST_STRICT", "fail on undocumented fields instead of warning")
-	strVar(&cfg.JUnitPath, "junit", "CONTRACTTEST_JUNIT", "", "write a JUnit XML report to this path")
-	strVar(&cfg.JSONPath, "json", "CONTRACTTEST_JSON", "", "write a JSON report to this path")
-	fs.DurationVar(&cfg.Timeout, "timeout", contract.DefaultTimeout, "timeout of each request (env CONTRACTTEST_TIMEOUT)")
-	binds = append(binds, binding{"timeout", "CONTRACTTEST_TIMEOUT"})
-	fs.DurationVar(&cfg.Deadline, "deadline", contract.DefaultDeadline, "deadline of the whole run (env CONTRACTTEST_DEADLINE)")
-	binds = append(binds, binding{"deadline", "CONTRACTTEST_DEADLINE"})
-	boolVar(&cfg.DryRun, "dry-run", "CONTRACTTEST_DRY_RUN", "print the plan and send nothing")
-	boolVar(&cfg.AllowProduction, "allow-production", "CONTRACTTEST_ALLOW_PRODUCTION", "allow "+contract.ProductionHost+", where bookings are real parcels")
-	strVar(&cfg.SimToken, "sim-token", "MOCKHELTHJEM_ADMIN_TOKEN", "", "the mock's admin token for /__sim/, if it runs with one; never printed")
+	fs.StringEnv(&cfg.Target, "target", "CONTRACTTEST_TARGET", contract.DefaultTarget, "base URL of the API under test")
+	fs.StringEnv(&cfg.ClientID, "client-id", "HELTHJEM_CLIENT_ID", contract.DefaultClientID, "client_id for the token call")
+	fs.StringEnv(&cfg.ClientSecret, "client-secret", "HELTHJEM_CLIENT_SECRET", contract.DefaultClientSecret, "client_secret for the token call; never printed (prefer the env var to a flag)")
+	fs.Int64Env(&cfg.ShopID, "shop-id", "HELTHJEM_SHOP_ID", contract.DefaultShopID, "shopId of the requests")
+	fs.StringEnv(&flows, "flows", "CONTRACTTEST_FLOWS", strings.Join(contract.FlowNames(), ","), flowsUsage)
+	fs.StringEnv(&addresses, "addresses", "CONTRACTTEST_ADDRESSES", "", "JSON file whose sender, receiver and uncovered addresses replace those of fixtures/contract-addresses.json")
+	fs.BoolEnv(&cfg.Strict, "strict", "CONTRACTTEST_STRICT", "fail on undocumented fields instead of warning")
+	fs.StringEnv(&cfg.JUnitPath, "junit", "CONTRACTTEST_JUNIT", "", "write a JUnit XML report to this path")
+	fs.StringEnv(&cfg.JSONPath, "json", "CONTRACTTEST_JSON", "", "write a JSON report to this path")
+	fs.DurationEnv(&cfg.Timeout, "timeout", "CONTRACTTEST_TIMEOUT", contract.DefaultTimeout, "timeout of each request")
+	fs.DurationEnv(&cfg.Deadline, "deadline", "CONTRACTTEST_DEADLINE", contract.DefaultDeadline, "deadline of the whole run")
+	fs.BoolEnv(&cfg.DryRun, "dry-run", "CONTRACTTEST_DRY_RUN", "print the plan and send nothing")
+	fs.BoolEnv(&cfg.AllowProduction, "allow-production", "CONTRACTTEST_ALLOW_PRODUCTION", "allow "+contract.ProductionHost+", where bookings are real parcels")
+	fs.StringEnv(&cfg.SimToken, "sim-token", "MOCKHELTHJEM_ADMIN_TOKEN", "", "the mock's admin token for /__sim/, if it runs with one; never printed")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: contracttest [flags]
 
@@ -123,16 +108,8 @@ Flags:
 	if *showVer {
 		return nil, errVersion
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	for _, b := range binds {
-		v, ok := env(b.env)
-		if set[b.flag] || !ok {
-			continue
-		}
-		if err := fs.Set(b.flag, v); err != nil {
-			return nil, &contract.UsageError{Err: fmt.Errorf("%s (for --%s): %v", b.env, b.flag, err)}
-		}
+	if err := fs.ApplyEnv(env); err != nil {
+		return nil, &contract.UsageError{Err: err}
 	}
 	cfg.Flows = strings.Split(flows, ",")
 	if addresses != "" {

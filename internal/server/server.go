@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/mockhelthjem/mockhelthjem/fixtures"
+	"github.com/mockhelthjem/mockhelthjem/internal/envflag"
 	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
 	"github.com/mockhelthjem/mockhelthjem/internal/sim"
 	"github.com/mockhelthjem/mockhelthjem/internal/version"
@@ -63,13 +64,12 @@ type Config struct {
 }
 
 // flagSet defines the flags, each defaulting from its environment variable.
-func flagSet(cfg *Config, stderr io.Writer) (*flag.FlagSet, *envErrors) {
-	fs := flag.NewFlagSet("mockhelthjem", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	ee := &envErrors{}
-	str := func(p *string, name, env, def, usage string) {
-		fs.StringVar(p, name, envOr(env, def), usage+" (env "+env+")")
-	}
+// The flags are strings, checked after the environment is applied by the
+// returned function, so that a bad value gets the same message from a flag
+// or from its variable.
+func flagSet(cfg *Config, stderr io.Writer) (*envflag.Set, func() error) {
+	fs := envflag.New("mockhelthjem", stderr)
+	str := fs.StringEnv
 	str(&cfg.Addr, "addr", "MOCKHELTHJEM_ADDR", ":8080", "listen address")
 	var seed, clock, level, strict, shutdown, readHeader, idle, maxOrders, journalSize string
 	str(&seed, "seed", "MOCKHELTHJEM_SEED", "0", "seed for generated ids and codes; 0 picks a random one and logs it")
@@ -86,7 +86,7 @@ func flagSet(cfg *Config, stderr io.Writer) (*flag.FlagSet, *envErrors) {
 	str(&shutdown, "shutdown-timeout", "MOCKHELTHJEM_SHUTDOWN_TIMEOUT", "10s", "how long in-flight requests may finish after SIGTERM")
 	str(&readHeader, "read-header-timeout", "MOCKHELTHJEM_READ_HEADER_TIMEOUT", "10s", "time allowed to read request headers")
 	str(&idle, "idle-timeout", "MOCKHELTHJEM_IDLE_TIMEOUT", "120s", "keep-alive idle timeout")
-	ee.parse = func() error {
+	check := func() error {
 		var err error
 		if cfg.Seed, err = strconv.ParseUint(seed, 10, 64); err != nil {
 			return fmt.Errorf("-seed (MOCKHELTHJEM_SEED) must be a non-negative integer")
@@ -126,16 +126,7 @@ func flagSet(cfg *Config, stderr io.Writer) (*flag.FlagSet, *envErrors) {
 		fmt.Fprintf(fs.Output(), "Usage: mockhelthjem [flags]\n       mockhelthjem healthcheck [-addr ADDR] [-timeout 3s]\n       mockhelthjem -version\n\nA stateful simulator of Helthjem's parcel API (C2C flow).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	return fs, ee
-}
-
-type envErrors struct{ parse func() error }
-
-func envOr(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return v
-	}
-	return def
+	return fs, check
 }
 
 // Main runs the program until ctx is cancelled (SIGTERM/SIGINT).
@@ -143,23 +134,39 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "healthcheck" {
 		return healthcheck(ctx, args[1:], stderr)
 	}
-	var cfg Config
-	fs, ee := flagSet(&cfg, stderr)
-	showVersion := fs.Bool("version", false, "print the version and exit")
-	if err := fs.Parse(args); err != nil {
-		return &UsageError{Err: err, Help: errors.Is(err, flag.ErrHelp), Printed: true}
-	}
-	if fs.NArg() > 0 {
-		return &UsageError{Err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
-	}
-	if *showVersion {
+	cfg, showVersion, err := parseFlags(args, os.LookupEnv, stderr)
+	switch {
+	case err != nil:
+		return err
+	case showVersion:
 		fmt.Fprintln(stdout, "mockhelthjem", version.String())
 		return nil
 	}
-	if err := ee.parse(); err != nil {
-		return &UsageError{Err: err}
-	}
 	return Run(ctx, cfg, stderr, nil)
+}
+
+// parseFlags reads the command line, then the environment (lookup) for the
+// flags it left out. -version is answered before the environment is read.
+// Errors are *UsageError.
+func parseFlags(args []string, lookup func(string) (string, bool), stderr io.Writer) (cfg Config, showVersion bool, err error) {
+	fs, check := flagSet(&cfg, stderr)
+	fs.BoolVar(&showVersion, "version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		return cfg, false, &UsageError{Err: err, Help: errors.Is(err, flag.ErrHelp), Printed: true}
+	}
+	if fs.NArg() > 0 {
+		return cfg, false, &UsageError{Err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	if showVersion {
+		return cfg, true, nil
+	}
+	if err := fs.ApplyEnv(lookup); err != nil {
+		return cfg, false, &UsageError{Err: err}
+	}
+	if err := check(); err != nil {
+		return cfg, false, &UsageError{Err: err}
+	}
+	return cfg, false, nil
 }
 
 // NewLogger returns the slog logger the flags ask for.
@@ -237,23 +244,26 @@ func Run(ctx context.Context, cfg Config, logw io.Writer, ready chan<- string) e
 
 // healthcheck is the image's HEALTHCHECK: GET /healthz on the local port.
 func healthcheck(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("mockhelthjem healthcheck", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addr := fs.String("addr", envOr("MOCKHELTHJEM_ADDR", ":8080"), "address the mock listens on (env MOCKHELTHJEM_ADDR)")
-	timeoutStr := fs.String("timeout", envOr("MOCKHELTHJEM_HEALTHCHECK_TIMEOUT", "3s"), "how long to wait for an answer (env MOCKHELTHJEM_HEALTHCHECK_TIMEOUT)")
+	fs := envflag.New("mockhelthjem healthcheck", stderr)
+	var addr, timeoutStr string
+	fs.StringEnv(&addr, "addr", "MOCKHELTHJEM_ADDR", ":8080", "address the mock listens on")
+	fs.StringEnv(&timeoutStr, "timeout", "MOCKHELTHJEM_HEALTHCHECK_TIMEOUT", "3s", "how long to wait for an answer")
 	if err := fs.Parse(args); err != nil {
 		return &UsageError{Err: err, Help: errors.Is(err, flag.ErrHelp), Printed: true}
 	}
 	if fs.NArg() > 0 {
 		return &UsageError{Err: fmt.Errorf("healthcheck: unexpected argument %q", fs.Arg(0))}
 	}
-	timeout, err := time.ParseDuration(*timeoutStr)
+	if err := fs.ApplyEnv(os.LookupEnv); err != nil {
+		return &UsageError{Err: err}
+	}
+	timeout, err := time.ParseDuration(timeoutStr)
 	if err != nil || timeout <= 0 {
 		return &UsageError{Err: fmt.Errorf("-timeout (MOCKHELTHJEM_HEALTHCHECK_TIMEOUT) must be a positive duration such as 3s")}
 	}
-	host, port, err := net.SplitHostPort(*addr)
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return &UsageError{Err: fmt.Errorf("-addr %q: %w", *addr, err)}
+		return &UsageError{Err: fmt.Errorf("-addr %q: %w", addr, err)}
 	}
 	if host == "" || host == "0.0.0.0" || host == "::" {
 		host = "127.0.0.1"

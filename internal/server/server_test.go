@@ -92,6 +92,41 @@ func TestHelp(t *testing.T) {
 	}
 }
 
+// TestHelpHidesSecretsFromEnv pins the bug where -h showed each variable's
+// value as its flag's default, so a MOCKHELTHJEM_JWT_SECRET or
+// MOCKHELTHJEM_ADMIN_TOKEN set in a container or CI job was printed by
+// `mockhelthjem -h`. Help must be the same golden text whatever is set.
+func TestHelpHidesSecretsFromEnv(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("MOCKHELTHJEM_JWT_SECRET", "jwt-secret-from-env")
+	t.Setenv("MOCKHELTHJEM_ADMIN_TOKEN", "admin-token-from-env")
+	t.Setenv("MOCKHELTHJEM_ADDR", "127.0.0.1:9999")
+	t.Setenv("MOCKHELTHJEM_HEALTHCHECK_TIMEOUT", "not a duration")
+	for _, tc := range []struct {
+		args   []string
+		golden string
+	}{
+		{[]string{"-h"}, "help.golden"},
+		{[]string{"healthcheck", "-h"}, "help-healthcheck.golden"},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			var stderr bytes.Buffer
+			err := Main(context.Background(), tc.args, io.Discard, &stderr)
+			if code := usageCode(t, err); code != 0 {
+				t.Errorf("exit code %d, want 0", code)
+			}
+			for _, v := range []string{"jwt-secret-from-env", "admin-token-from-env", "9999"} {
+				if strings.Contains(stderr.String(), v) {
+					t.Errorf("help shows %q from the environment", v)
+				}
+			}
+			if !*update {
+				golden(t, tc.golden, stderr.String())
+			}
+		})
+	}
+}
+
 // flagLine is a flag in PrintDefaults output: "  -name type".
 var flagLine = regexp.MustCompile(`^  -([a-z][a-z0-9-]*)`)
 
@@ -132,16 +167,8 @@ func checkEveryFlagHasEnv(t *testing.T, help string) {
 // parse returns the Config that env and args give.
 func parse(t *testing.T, env map[string]string, args ...string) (Config, error) {
 	t.Helper()
-	clearEnv(t)
-	for k, v := range env {
-		t.Setenv(k, v)
-	}
-	var cfg Config
-	fs, ee := flagSet(&cfg, io.Discard)
-	if err := fs.Parse(args); err != nil {
-		return cfg, err
-	}
-	return cfg, ee.parse()
+	cfg, _, err := parseFlags(args, func(k string) (string, bool) { v, ok := env[k]; return v, ok }, io.Discard)
+	return cfg, err
 }
 
 func TestConfig(t *testing.T) {
