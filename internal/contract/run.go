@@ -13,14 +13,14 @@ import (
 	_ "time/tzdata" // Europe/Oslo must resolve in scratch images too
 
 	"github.com/mockhelthjem/mockhelthjem/internal/calendar"
-	"github.com/mockhelthjem/mockhelthjem/spec"
+	"github.com/mockhelthjem/mockhelthjem/internal/validate"
 )
 
 // The specs are embedded and read-only once loaded, so every Runner shares
 // one load of each.
 var (
-	apiSpec = sync.OnceValues(func() (*conformance, error) { return newConformance(spec.Helthjem, "spec/helthjem.yaml") })
-	simSpec = sync.OnceValues(func() (*conformance, error) { return newConformance(spec.Sim, "spec/sim.yaml") })
+	apiSpec = sync.OnceValues(func() (*conformance, error) { return newConformance(validate.Helthjem, "spec/helthjem.yaml") })
+	simSpec = sync.OnceValues(func() (*conformance, error) { return newConformance(validate.Sim, "spec/sim.yaml") })
 )
 
 // Runner runs the selected flows of one Config against its target. A

@@ -259,7 +259,7 @@ func createFault(s *Server, c *call) (result, *apierror.Error) {
 	if err != nil {
 		return result{}, apierror.New(http.StatusBadRequest, KeyInvalidFault, err.Error()).WithField("fault", err.Error())
 	}
-	if req.Operation != "*" && !s.isAPIOperation(req.Operation) {
+	if req.Operation != "*" && s.api.Operation(req.Operation) == nil {
 		return result{}, apierror.New(http.StatusBadRequest, KeyInvalidFault, `operation must be an operationId of spec/helthjem.yaml or "*"`).
 			WithField("operation", "unknown operationId")
 	}
@@ -285,13 +285,4 @@ func clearFaults(s *Server, c *call) (result, *apierror.Error) {
 	s.faults.rules = nil
 	s.faults.mu.Unlock()
 	return ok(clearedResp{Removed: n}), nil
-}
-
-func (s *Server) isAPIOperation(id string) bool {
-	for _, op := range s.api.OperationIDs() {
-		if op == id {
-			return true
-		}
-	}
-	return false
 }

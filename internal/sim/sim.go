@@ -28,12 +28,10 @@ import (
 
 	"github.com/brianvoe/gofakeit/v7"
 
-	"github.com/mockhelthjem/mockhelthjem/fixtures"
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
 	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
 	"github.com/mockhelthjem/mockhelthjem/internal/journal"
 	"github.com/mockhelthjem/mockhelthjem/internal/validate"
-	"github.com/mockhelthjem/mockhelthjem/spec"
 )
 
 // Options configure a Server. The zero value is a usable configuration:
@@ -131,17 +129,17 @@ type handler func(s *Server, c *call) (result, *apierror.Error)
 
 // New builds a Server.
 func New(opts Options) (*Server, error) {
-	api, err := validate.New(spec.Helthjem)
+	api, err := validate.Helthjem()
 	if err != nil {
 		return nil, fmt.Errorf("carrier spec: %w", err)
 	}
-	ctl, err := validate.New(spec.Sim)
+	ctl, err := validate.Sim()
 	if err != nil {
 		return nil, fmt.Errorf("control spec: %w", err)
 	}
 	fx := opts.Fixtures
 	if fx == nil {
-		if fx, err = fixture.Load(fixtures.FS); err != nil {
+		if fx, err = fixture.Default(); err != nil {
 			return nil, fmt.Errorf("default fixtures: %w", err)
 		}
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
+	"github.com/mockhelthjem/mockhelthjem/spec"
 )
 
 // MaxBodyBytes is the largest request body accepted (413 above it).
@@ -62,6 +63,20 @@ type Route struct {
 	Secured bool
 	route   *routers.Route
 }
+
+// The embedded specs are loaded once per process: a Validator is safe for
+// concurrent use and never changes its document, so every simulator and
+// contract run shares these two (and their memory of passing inputs).
+var (
+	helthjemOnce = sync.OnceValues(func() (*Validator, error) { return New(spec.Helthjem) })
+	simOnce      = sync.OnceValues(func() (*Validator, error) { return New(spec.Sim) })
+)
+
+// Helthjem returns the process's Validator of spec/helthjem.yaml.
+func Helthjem() (*Validator, error) { return helthjemOnce() }
+
+// Sim returns the process's Validator of spec/sim.yaml.
+func Sim() (*Validator, error) { return simOnce() }
 
 // New loads, validates and indexes an OpenAPI 3.0 document.
 func New(specYAML []byte) (*Validator, error) {
@@ -121,8 +136,9 @@ func (v *Validator) OperationIDs() []string {
 	return ids
 }
 
-// Doc returns the loaded document. Callers must not modify it.
-func (v *Validator) Doc() *openapi3.T { return v.doc }
+// Operation returns the operation of an operationId, nil if there is none.
+// Callers must not modify it.
+func (v *Validator) Operation(id string) *openapi3.Operation { return v.ops[id] }
 
 // Find matches r to an operation. A trailing slash is ignored (real clients
 // send one; the guide writes nearby/ with it). It returns a 404 or 405
@@ -166,9 +182,6 @@ func (v *Validator) Find(r *http.Request) (*Route, *apierror.Error) {
 		route:       route,
 	}, nil
 }
-
-// Query returns the parsed query of the request the route was found for.
-func (rt *Route) Query(r *http.Request) url.Values { return r.URL.Query() }
 
 // HasBody reports whether the operation takes a request body.
 func (rt *Route) HasBody() bool { return rt.route.Operation.RequestBody != nil }
@@ -403,16 +416,6 @@ func responseProblems(err error) map[string]string {
 	}
 	walk(err)
 	return p.fields
-}
-
-// ResponseFor validates a response to an arbitrary request, for clients
-// (contracttest) that know the request but did not route it themselves.
-func (v *Validator) ResponseFor(ctx context.Context, r *http.Request, status int, header http.Header, body []byte) (*Route, error) {
-	rt, aerr := v.Find(r)
-	if aerr != nil {
-		return nil, fmt.Errorf("request %s %s matches no operation: %s", r.Method, r.URL.Path, aerr.Message)
-	}
-	return rt, v.Response(ctx, r, rt, status, header, body)
 }
 
 // requestProblem turns kin-openapi's errors into one 400 with an errorMap
