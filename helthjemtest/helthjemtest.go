@@ -30,13 +30,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/mockhelthjem/mockhelthjem/fixtures"
 	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
 	"github.com/mockhelthjem/mockhelthjem/internal/sim"
 )
@@ -130,17 +128,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 }
 
 func loadFixtures(cfg config) (*fixture.Set, error) {
-	var fx *fixture.Set
-	var err error
-	if cfg.fixturesDir != "" {
-		st, serr := os.Stat(cfg.fixturesDir)
-		if serr != nil || !st.IsDir() {
-			return nil, fmt.Errorf("fixtures directory %q: not a readable directory", cfg.fixturesDir)
-		}
-		fx, err = fixture.LoadOverlay(fixtures.FS, os.DirFS(cfg.fixturesDir))
-	} else {
-		fx, err = fixture.Default()
-	}
+	fx, err := fixture.LoadDir(cfg.fixturesDir)
 	if err != nil {
 		return nil, fmt.Errorf("load fixtures: %w", err)
 	}

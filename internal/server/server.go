@@ -10,7 +10,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	iofs "io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,7 +17,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/mockhelthjem/mockhelthjem/fixtures"
 	"github.com/mockhelthjem/mockhelthjem/internal/envflag"
 	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
 	"github.com/mockhelthjem/mockhelthjem/internal/sim"
@@ -182,15 +180,7 @@ func NewLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
 // not nil, receives the listening address once the server accepts.
 func Run(ctx context.Context, cfg Config, logw io.Writer, ready chan<- string) error {
 	log := NewLogger(logw, cfg.LogFormat, cfg.LogLevel)
-	var overlay iofs.FS
-	if cfg.FixturesDir != "" {
-		st, err := os.Stat(cfg.FixturesDir)
-		if err != nil || !st.IsDir() {
-			return fmt.Errorf("fixtures directory %q: not a readable directory", cfg.FixturesDir)
-		}
-		overlay = os.DirFS(cfg.FixturesDir)
-	}
-	fx, err := fixture.LoadOverlay(fixtures.FS, overlay)
+	fx, err := fixture.LoadDir(cfg.FixturesDir)
 	if err != nil {
 		return fmt.Errorf("load fixtures: %w", err)
 	}

@@ -16,10 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
-	"github.com/mockhelthjem/mockhelthjem/fixtures"
 	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
 	"github.com/mockhelthjem/mockhelthjem/internal/loopback"
 	"github.com/mockhelthjem/mockhelthjem/internal/sim"
@@ -48,11 +46,10 @@ func Sim(tb testing.TB, mod ...func(*sim.Options)) *sim.Server {
 // that a test can use a secret of its own.
 func WithClient(tb testing.TB, id, secret string) func(*sim.Options) {
 	tb.Helper()
-	clients, err := json.Marshal(map[string]any{"clients": []fixture.Client{{ID: id, Secret: secret, Name: "contracttest", Shops: []int64{16}}}})
-	if err != nil {
-		tb.Fatal(err)
+	fx, err := fixture.Default()
+	if err == nil {
+		fx, err = fx.WithClients([]fixture.Client{{ID: id, Secret: secret, Name: "contracttest", Shops: []int64{16}}})
 	}
-	fx, err := fixture.LoadOverlay(fixtures.FS, fstest.MapFS{fixture.ClientsFile: {Data: clients}})
 	if err != nil {
 		tb.Fatal(err)
 	}
