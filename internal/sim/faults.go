@@ -50,7 +50,7 @@ type fault struct {
 
 var faultStatuses = map[int]string{
 	http.StatusTooManyRequests:     "too.many.requests",
-	http.StatusInternalServerError: "internal.error",
+	http.StatusInternalServerError: apierror.KeyInternal,
 	http.StatusBadGateway:          "bad.gateway",
 	http.StatusServiceUnavailable:  "service.unavailable",
 	http.StatusGatewayTimeout:      "gateway.timeout",
@@ -122,22 +122,37 @@ func parseFault(text string) (fault, error) {
 			}
 			f.retryAfter = n
 		default:
-			return f, fmt.Errorf("unknown fault option %q", k)
+			return f, errors.New("unknown fault option (the one option is retry-after=N)")
 		}
 	}
 	return f, nil
 }
 
-// rule is an active fault rule from POST /__sim/faults.
-type rule struct {
-	ID          int      `json:"id"`
+// ruleSpec is what POST /__sim/faults asks for, and what a rule shows of it.
+type ruleSpec struct {
 	Operation   string   `json:"operation"`
 	ClientID    string   `json:"clientId,omitempty"`
 	Fault       string   `json:"fault"`
 	Times       *int     `json:"times"`       // remaining calls, nil = unlimited
 	Probability *float64 `json:"probability"` // nil = every matching call
-	Hits        int      `json:"hits"`
-	parsed      fault
+}
+
+// rule is an active fault rule.
+type rule struct {
+	ID int `json:"id"`
+	ruleSpec
+	Hits   int `json:"hits"`
+	parsed fault
+}
+
+// snapshotLocked copies ru for an answer written after fs.mu is released:
+// pick decrements Times under the lock.
+func (ru *rule) snapshotLocked() *rule {
+	c := *ru
+	if ru.Times != nil {
+		c.Times = ptr(*ru.Times)
+	}
+	return &c
 }
 
 // faults holds the rules and their seeded coin.
@@ -223,14 +238,6 @@ func sleep(ctx context.Context, d time.Duration) {
 // connection on this panic and logs nothing.
 func dropConnection() { panic(http.ErrAbortHandler) }
 
-type faultReq struct {
-	Operation   string   `json:"operation"`
-	ClientID    string   `json:"clientId"`
-	Fault       string   `json:"fault"`
-	Times       *int     `json:"times"`
-	Probability *float64 `json:"probability"`
-}
-
 type rulesResp struct {
 	Rules []*rule `json:"rules"`
 }
@@ -240,18 +247,14 @@ func (fs *faults) list() rulesResp {
 	defer fs.mu.Unlock()
 	out := rulesResp{Rules: make([]*rule, 0, len(fs.rules))}
 	for _, ru := range fs.rules {
-		c := *ru
-		if ru.Times != nil {
-			c.Times = ptr(*ru.Times)
-		}
-		out.Rules = append(out.Rules, &c)
+		out.Rules = append(out.Rules, ru.snapshotLocked())
 	}
 	return out
 }
 
 // createFault is POST /__sim/faults.
 func createFault(s *Server, c *call) (result, *apierror.Error) {
-	var req faultReq
+	var req ruleSpec
 	if aerr := decode(c.body, &req); aerr != nil {
 		return result{}, aerr
 	}
@@ -263,14 +266,15 @@ func createFault(s *Server, c *call) (result, *apierror.Error) {
 		return result{}, apierror.New(http.StatusBadRequest, KeyInvalidFault, `operation must be an operationId of spec/helthjem.yaml or "*"`).
 			WithField("operation", "unknown operationId")
 	}
-	ru := &rule{Operation: req.Operation, ClientID: req.ClientID, Fault: f.text, Times: req.Times, Probability: req.Probability, parsed: f}
+	req.Fault = f.text
+	ru := &rule{ruleSpec: req, parsed: f}
 	s.faults.mu.Lock()
 	ru.ID = s.faults.nextID
 	s.faults.nextID++
 	s.faults.rules = append(s.faults.rules, ru)
-	c2 := *ru
+	snap := ru.snapshotLocked()
 	s.faults.mu.Unlock()
-	return result{status: http.StatusCreated, body: &c2}, nil
+	return result{status: http.StatusCreated, body: snap}, nil
 }
 
 func listFaults(s *Server, c *call) (result, *apierror.Error) { return ok(s.faults.list()), nil }

@@ -12,10 +12,8 @@ import (
 // It holds no bodies, headers or query strings: nothing personal, no secret.
 type requestLog struct {
 	mu   sync.Mutex
-	ring []requestEntry
-	next int // where the next entry goes
-	full bool
-	seq  int64
+	ring []requestEntry // entry seq s is at ring[(s-1) % len(ring)]
+	seq  int64          // entries ever added
 }
 
 type requestEntry struct {
@@ -38,24 +36,19 @@ func (l *requestLog) add(e requestEntry) {
 	defer l.mu.Unlock()
 	l.seq++
 	e.Seq = l.seq
-	l.ring[l.next] = e
-	l.next++
-	if l.next == len(l.ring) {
-		l.next, l.full = 0, true
-	}
+	l.ring[l.slot(l.seq)] = e
 }
+
+func (l *requestLog) slot(seq int64) int { return int((seq - 1) % int64(len(l.ring))) }
 
 // newest returns up to limit entries, newest first, optionally one client's.
 func (l *requestLog) newest(limit int, client string) []requestEntry {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	n := l.next
-	if l.full {
-		n = len(l.ring)
-	}
-	out := make([]requestEntry, 0, min(limit, n))
-	for i := 0; i < n && len(out) < limit; i++ {
-		e := l.ring[(l.next-1-i+len(l.ring))%len(l.ring)]
+	n := min(l.seq, int64(len(l.ring)))
+	out := make([]requestEntry, 0, min(int64(limit), n))
+	for seq := l.seq; seq > l.seq-n && len(out) < limit; seq-- {
+		e := l.ring[l.slot(seq)]
 		if client == "" || e.ClientID == client {
 			out = append(out, e)
 		}

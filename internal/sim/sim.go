@@ -252,7 +252,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			s.log.LogAttrs(r.Context(), level, "request", attrs...)
 		}
-		if out.op != "" && !isControl(r.URL.Path) && out.op != "healthz" && out.op != "readyz" {
+		if out.api {
 			s.requests.add(requestEntry{
 				Time: start, SimTime: out.simTime, Method: r.Method, Path: r.URL.Path, Operation: out.op,
 				Status: out.status, ClientID: out.client, DurationMS: float64(d.Microseconds()) / 1000, Fault: out.fault,
@@ -267,6 +267,7 @@ type outcome struct {
 	op, client, fault string
 	status            int
 	simTime           time.Time
+	api               bool // routed to the carrier API: journaled
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, out *outcome) {
@@ -282,16 +283,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, out *outcome) {
 		out.status = aerr.Status
 		return
 	}
-	out.op = route.OperationID
+	out.op, out.api = route.OperationID, v == s.api
 	c := &call{r: r, route: route}
+	// Deferred, so that a dropped connection (a panic) is recorded with
+	// its client and simulated time too.
+	defer func() { out.client, out.simTime = c.client.ID, c.now }()
 	res, aerr := s.run(v, c, out)
-	out.client, out.simTime = c.client.ID, c.now
 	if aerr == nil && c.afterCommit != nil {
 		// The operation took effect; the client never hears of it.
 		if c.afterCommit.drop {
 			dropConnection()
 		}
-		aerr = apierror.New(http.StatusGatewayTimeout, faultStatuses[http.StatusGatewayTimeout],
+		aerr = apierror.New(c.afterCommit.status, faultStatuses[c.afterCommit.status],
 			"simulated fault (after-commit): the operation was applied, the answer lost")
 	}
 	if aerr != nil {
@@ -334,7 +337,6 @@ func (s *Server) run(v *validate.Validator, c *call, out *outcome) (result, *api
 			case faultLatency:
 				sleep(r.Context(), s.faults.delay(f))
 			case faultDrop:
-				out.client = c.client.ID
 				dropConnection()
 			case faultAfterCommit:
 				c.afterCommit = f
