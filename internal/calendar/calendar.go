@@ -347,6 +347,13 @@ func PickupDates(today Date, limit int) ([]Date, error) {
 	return dates, nil
 }
 
+// Offered reports whether d is among PickupDates(today, MaxPickupLimit):
+// a pickup day within the 30 days after today. It is that list's
+// membership test without building the list.
+func Offered(d, today Date) bool {
+	return d.After(today) && !d.After(today.AddDays(MaxPickupLimit)) && PickupDay(d)
+}
+
 // NextPickupDay returns the first pickup day strictly after d.
 func NextPickupDay(d Date) Date {
 	// This ends within four days: at most three non-pickup days follow

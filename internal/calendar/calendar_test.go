@@ -485,6 +485,27 @@ func TestNextPickupDay(t *testing.T) {
 	}
 }
 
+// TestOfferedAgreesWithPickupDates: Offered is membership in the 30-day
+// list, for every today from 2000 to 2100 and every d from today-2 to
+// today+33.
+func TestOfferedAgreesWithPickupDates(t *testing.T) {
+	for today := day(2000, time.January, 1); today.Year <= 2100; today = today.AddDays(1) {
+		dates, err := PickupDates(today, MaxPickupLimit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed := map[Date]bool{}
+		for _, d := range dates {
+			listed[d] = true
+		}
+		for d := today.AddDays(-2); !d.After(today.AddDays(MaxPickupLimit + 3)); d = d.AddDays(1) {
+			if got := Offered(d, today); got != listed[d] {
+				t.Fatalf("Offered(%v, today %v) = %v, but PickupDates lists it: %v", d, today, got, listed[d])
+			}
+		}
+	}
+}
+
 func TestNextPickupDayIsNear(t *testing.T) {
 	// The loop in NextPickupDay ends within four days, and agrees with
 	// PickupDates(d, 4).

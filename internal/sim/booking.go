@@ -17,20 +17,24 @@ import (
 // Booking errorKeys beyond the carrier's documented ones. They are public
 // interface: users' tests match on them.
 const (
-	KeyDateNotOffered     = "desiredDeliveryDate.not.available"
-	KeyDateNotInFuture    = "distributionDate.must.be.in.future"
-	KeyUnknownServicePt   = "unknown.servicePoint"
-	KeyDuplicateShipment  = "duplicate.shipmentId"
-	KeyDuplicateTracking  = "duplicate.trackingReference"
-	KeyBadTrackingRef     = "invalid.format.trackingReference"
-	KeyUnsupportedTS      = "unsupported.transportSolutionId"
-	KeyOrderLimitReached  = "order.limit.reached"
+	KeyDateNotOffered    = "desiredDeliveryDate.not.available"
+	KeyDateNotInFuture   = "distributionDate.must.be.in.future"
+	KeyUnknownServicePt  = "unknown.servicePoint"
+	KeyDuplicateShipment = "duplicate.shipmentId"
+	KeyDuplicateTracking = "duplicate.trackingReference"
+	KeyBadTrackingRef    = "invalid.format.trackingReference"
+	KeyUnsupportedTS     = "unsupported.transportSolutionId"
+	KeyOrderLimitReached = "order.limit.reached"
+)
+
+// Wire values of bookings.
+const (
 	linkedReturnFromPUDO  = "RETURN_FROM_SERVICE_POINT"
 	servicePointPartyType = "servicePoint"
 )
 
-// bookable lists the transport solutions bookings accept and the parties
-// whose postal code decides coverage.
+// bookable lists the transport solutions bookings accept (route decides
+// whose postal code counts).
 var bookable = map[int64]bool{
 	tsC2CPickup: true, tsC2CSmall: true, tsC2CLarge: true,
 	tsHomeOrPoint: true, tsHomeOnly: true, tsHentepakke: true, tsPointsOnly: true,
@@ -217,7 +221,7 @@ func (s *Server) route(p *plan, c *call) *apierror.Error {
 			p.fp = fpC2CLarge
 		}
 		p.returnCode = true
-		return s.pickPoint(p, consignor, "consignor")
+		return s.pickPoint(p, "consignor")
 	case tsHomeOnly, tsHomeOrPoint:
 		pc, aerr := s.postalCode(str(consignee.CountryCode), str(consignee.ZipCode), fmt.Sprintf("parties[%d].zipCode", p.consignee))
 		if aerr != nil {
@@ -231,10 +235,10 @@ func (s *Server) route(p *plan, c *call) *apierror.Error {
 			return noCarrierSupport("no home delivery at the consignee's postal code %s", pc.Code)
 		}
 		p.fp = fpHentepakke
-		return s.pickPoint(p, consignee, "consignee")
+		return s.pickPoint(p, "consignee")
 	default: // tsHentepakke, tsPointsOnly
 		p.fp = fpHentepakke
-		return s.pickPoint(p, consignee, "consignee")
+		return s.pickPoint(p, "consignee")
 	}
 }
 
@@ -245,11 +249,8 @@ func checkPickupDate(d, today calendar.Date) *apierror.Error {
 			"the pickup date must be after today; fetch dates from /parcels/v1/addresses/find/single/dates").
 			WithField("desiredDeliveryDate", "must be in the future")
 	}
-	offered, _ := calendar.PickupDates(today, calendar.MaxPickupLimit)
-	for _, o := range offered {
-		if o == d {
-			return nil
-		}
+	if calendar.Offered(d, today) {
+		return nil
 	}
 	return apierror.New(http.StatusBadRequest, KeyDateNotOffered,
 		"no pickup on that date (Sundays, public holidays and dates over 30 days ahead are not offered); fetch dates from /parcels/v1/addresses/find/single/dates").
@@ -257,8 +258,8 @@ func checkPickupDate(d, today calendar.Date) *apierror.Error {
 }
 
 // pickPoint uses the request's servicePoint party when it names a known
-// point, else the point nearest the party whose address decides.
-func (s *Server) pickPoint(p *plan, near partyIn, role string) *apierror.Error {
+// point, else the point nearest the party in role (consignor or consignee).
+func (s *Server) pickPoint(p *plan, role string) *apierror.Error {
 	carrier := products[p.fp].carrier
 	if p.pointParty >= 0 {
 		field := fmt.Sprintf("parties[%d].id", p.pointParty)
@@ -280,6 +281,7 @@ func (s *Server) pickPoint(p *plan, near partyIn, role string) *apierror.Error {
 	if role == "consignee" {
 		idx = p.consignee
 	}
+	near := p.party(idx)
 	pc, aerr := s.postalCode(str(near.CountryCode), str(near.ZipCode), fmt.Sprintf("parties[%d].zipCode", idx))
 	if aerr != nil {
 		return aerr
@@ -336,7 +338,7 @@ func (s *Server) bookLocked(c *call, p *plan) (bookingResp, *apierror.Error) {
 				WithField(fmt.Sprintf("items[%d].trackingReference", i), "already used")
 		}
 	}
-	if aerr := s.checkCapLocked(1); aerr != nil {
+	if aerr := s.checkCapLocked(); aerr != nil {
 		return bookingResp{}, aerr
 	}
 	before := s.genLocked()
@@ -367,7 +369,7 @@ func (s *Server) bookLocked(c *call, p *plan) (bookingResp, *apierror.Error) {
 	if d := o.pickupDate(); d != nil {
 		o.Events = append(o.Events, pickupEvents(*d, s.oslo)...)
 	}
-	resp := s.render(o, &p.req, p.date, p.point, c.client)
+	resp := s.render(o, &p.req)
 	g := s.genLocked()
 	if aerr := s.persistLocked(record{Type: "put", Orders: []orderRec{o.rec()}, Gen: &g}); aerr != nil {
 		_ = s.setGenLocked(before) // nothing was acknowledged: draw the same ids next time
@@ -384,17 +386,12 @@ func (s *Server) answerLocked(o *order) bookingResp {
 	}
 	var req bookingReq
 	_ = json.Unmarshal(o.Req, &req) // encoded by requestKey
-	var point *fixture.ServicePoint
-	if sp, found := s.fx.ServicePoint(o.BookedPoint); found {
-		point = &sp
-	}
-	cl, _ := s.fx.Client(o.ClientID)
-	return s.render(o, &req, o.Desired, point, cl)
+	return s.render(o, &req)
 }
 
-// checkCapLocked refuses a change that would store more than MaxOrders.
-func (s *Server) checkCapLocked(adding int) *apierror.Error {
-	if len(s.st.orders)+adding <= s.opts.MaxOrders {
+// checkCapLocked refuses a new order beyond MaxOrders.
+func (s *Server) checkCapLocked() *apierror.Error {
+	if len(s.st.orders) < s.opts.MaxOrders {
 		return nil
 	}
 	return apierror.Newf(http.StatusInsufficientStorage, KeyOrderLimitReached,
@@ -446,8 +443,13 @@ next:
 	}
 }
 
-// render builds the answer to a booking, shaped as the guide's.
-func (s *Server) render(o *order, req *bookingReq, date *calendar.Date, point *fixture.ServicePoint, cl fixture.Client) bookingResp {
+// render builds the answer to a booking from the order and its normalised
+// request, shaped as the guide's.
+func (s *Server) render(o *order, req *bookingReq) bookingResp {
+	var point *fixture.ServicePoint
+	if sp, found := s.fx.ServicePoint(o.BookedPoint); found {
+		point = &sp
+	}
 	resp := bookingResp{
 		ShipmentID: o.ShipmentID, FreightProductID: o.FP, OrderID: o.OrderID,
 		AdditionalServices: []any{},
@@ -474,7 +476,7 @@ func (s *Server) render(o *order, req *bookingReq, date *calendar.Date, point *f
 		}
 		resp.Items = append(resp.Items, out)
 	}
-	resp.Properties = s.properties(o, date, point, cl)
+	resp.Properties = s.properties(o, point)
 	return resp
 }
 
@@ -500,16 +502,17 @@ func pointParty(sp fixture.ServicePoint) partyOut {
 
 // properties is the booking's routing block. Routing numbers are derived
 // from the service point's id, so a point always routes the same way.
-func (s *Server) properties(o *order, date *calendar.Date, sp *fixture.ServicePoint, cl fixture.Client) map[string]*string {
+func (s *Server) properties(o *order, sp *fixture.ServicePoint) map[string]*string {
 	// distributionDate echoes desiredDeliveryDate (notes §3.4); without
 	// one, a service-point parcel's is its booking day.
 	var dist *string
 	switch {
-	case date != nil:
-		dist = ptr(date.Compact())
+	case o.Desired != nil:
+		dist = ptr(o.Desired.Compact())
 	case o.TS != tsC2CPickup:
 		dist = ptr(calendar.DateOf(o.BookedAt.In(s.oslo)).Compact())
 	}
+	cl, _ := s.fx.Client(o.ClientID)
 	props := map[string]*string{
 		"areaId":             nil,
 		"distributionDate":   dist,

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
-	"github.com/mockhelthjem/mockhelthjem/internal/calendar"
 	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
 	"github.com/mockhelthjem/mockhelthjem/internal/ids"
 	"github.com/mockhelthjem/mockhelthjem/spec"
@@ -276,7 +275,7 @@ func createDropoff(s *Server, c *call) (result, *apierror.Error) {
 		}
 		return ok(dropoffResp{Kind: "dropoff", Order: o.summary(now)}), nil
 	}
-	if aerr := s.checkCapLocked(1); aerr != nil {
+	if aerr := s.checkCapLocked(); aerr != nil {
 		return result{}, aerr
 	}
 	n, aerr := s.convertLocked(o, sp, now)
@@ -319,9 +318,7 @@ func (s *Server) convertLocked(o *order, sp fixture.ServicePoint, now time.Time)
 		it.LinkedTrackingReference = ptr(ids.TrackingPrefix + o.Items[i].SSCC)
 		resp.Items[i] = it
 	}
-	today := calendar.DateOf(now.In(s.oslo))
-	cl, _ := s.fx.Client(o.ClientID)
-	resp.Properties = s.properties(n, &today, &sp, cl)
+	resp.Properties = s.properties(n, &sp)
 	n.Conv = &resp
 	g := s.genLocked()
 	if aerr := s.persistLocked(record{Type: "put", Orders: []orderRec{o.rec(), n.rec()}, Gen: &g}); aerr != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
+	"github.com/mockhelthjem/mockhelthjem/internal/ids"
 )
 
 // eventTimeLayout is how tracking writes times, in Norwegian local time.
@@ -42,7 +43,7 @@ func isNorwegian(locale string) bool {
 // trackedLocked renders one order of a journey as tracking shows it.
 func (s *Server) trackedLocked(o *order, chain []*order, now time.Time, english, onlyLast bool) trackedShipment {
 	ts := trackedShipment{
-		ShipmentNumber: strings.TrimPrefix(o.ShipmentID, "(401)"), ShopID: o.ShopID,
+		ShipmentNumber: strings.TrimPrefix(o.ShipmentID, ids.ShipmentPrefix), ShopID: o.ShopID,
 		OrderID: o.OrderID, FreightProductID: o.FP,
 	}
 	events := o.visible(now)
