@@ -66,7 +66,9 @@ func TestStateFileRestart(t *testing.T) {
 func TestStateFileRefusesCorruption(t *testing.T) {
 	for _, tt := range []struct{ name, content string }{
 		{"garbage line", `{"type":"meta","meta":{"version":1,"jwtKey":"","seed":1},"at":"2026-06-16T08:00:00Z"}` + "\nthis is not json\n"},
-		{"unknown record", `{"type":"explode","at":"2026-06-16T08:00:00Z"}` + "\n"},
+		{"no meta record first", `{"type":"explode","at":"2026-06-16T08:00:00Z"}` + "\n"},
+		{"unknown record", `{"type":"meta","meta":{"version":1,"jwtKey":"","seed":1},"at":"2026-06-16T08:00:00Z"}` + "\n" + `{"type":"explode","at":"2026-06-16T08:00:00Z"}` + "\n"},
+		{"clock record without clock", `{"type":"meta","meta":{"version":1,"jwtKey":"","seed":1},"at":"2026-06-16T08:00:00Z"}` + "\n" + `{"type":"clock","at":"2026-06-16T08:00:00Z"}` + "\n"},
 		{"future version", `{"type":"meta","meta":{"version":99},"at":"2026-06-16T08:00:00Z"}` + "\n"},
 		// Regression: a one-line file without a newline was taken for a
 		// torn record, dropped, and the file overwritten.

@@ -164,7 +164,12 @@ func (s *Server) openState(path string) error {
 		}
 	}
 	s.log.Info("state file loaded", "path", path, "records", n, "orders", len(s.st.orders), "torn_record_dropped", torn)
-	return s.compactLocked()
+	if err := s.compactLocked(); err != nil {
+		// New fails, so nobody would ever Close the file.
+		s.file = nil
+		return errors.Join(err, f.Close())
+	}
+	return nil
 }
 
 // metaLocked is the state file's meta record. A generated signing key is
