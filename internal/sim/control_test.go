@@ -2,7 +2,10 @@ package sim_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/sim"
 	"github.com/mockhelthjem/mockhelthjem/spec"
@@ -58,5 +61,48 @@ func TestAdminToken(t *testing.T) {
 				t.Errorf("= %d %s, want %d", r.Status, r.Body, tt.status)
 			}
 		})
+	}
+}
+
+// TestRunningClockFollowsWall: without Options.Clock the simulated clock
+// runs with the injected wall clock; advances add to it, reset drops them.
+func TestRunningClockFollowsWall(t *testing.T) {
+	var mu sync.Mutex
+	wall := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	tick := func(d time.Duration) { mu.Lock(); wall = wall.Add(d); mu.Unlock() }
+	e := newEnv(t, func(o *sim.Options) {
+		o.Clock = time.Time{}
+		o.Wall = func() time.Time { mu.Lock(); defer mu.Unlock(); return wall }
+	})
+	now := func() time.Time {
+		t.Helper()
+		var c struct {
+			Now    time.Time
+			Frozen bool
+		}
+		if err := json.Unmarshal(e.do("GET", "/__sim/clock", "", nil).Body, &c); err != nil {
+			t.Fatal(err)
+		}
+		if c.Frozen {
+			t.Fatal("the clock is frozen without Options.Clock")
+		}
+		return c.Now
+	}
+	start := wall
+	for _, step := range []struct {
+		name string
+		act  func()
+		want time.Time
+	}{
+		{"at start", func() {}, start},
+		{"wall moves", func() { tick(90 * time.Minute) }, start.Add(90 * time.Minute)},
+		{"advance", func() { e.advance("24h") }, start.Add(90*time.Minute + 24*time.Hour)},
+		{"wall moves on", func() { tick(time.Minute) }, start.Add(91*time.Minute + 24*time.Hour)},
+		{"reset drops the advance", func() { e.do("POST", "/__sim/reset", "", nil) }, start.Add(91 * time.Minute)},
+	} {
+		step.act()
+		if got := now(); !got.Equal(step.want) {
+			t.Errorf("%s: now = %s, want %s", step.name, got, step.want)
+		}
 	}
 }
