@@ -43,12 +43,10 @@ type exchange struct {
 	req      request
 	url      string
 	header   http.Header
-	sent     []byte // the body as sent
 	shown    []byte // the body as shown: secrets replaced
 	status   int
 	respHdr  http.Header
 	respBody []byte
-	took     time.Duration
 	err      error
 }
 
@@ -123,7 +121,7 @@ func (c *client) do(ctx context.Context, rq request) *exchange {
 		ex.err = fmt.Errorf("encode request: %w", err)
 		return ex
 	}
-	ex.sent, ex.shown = sent, shown
+	ex.shown = shown
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
@@ -145,16 +143,13 @@ func (c *client) do(ctx context.Context, rq request) *exchange {
 		return ex
 	}
 	hr.Header = ex.header.Clone()
-	start := time.Now()
 	res, err := c.http.Do(hr)
 	if err != nil {
-		ex.took = time.Since(start)
 		ex.err = c.transportError(parent, ctx, err)
 		return ex
 	}
 	defer res.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(res.Body, maxResponseBytes))
-	ex.took = time.Since(start)
 	ex.status, ex.respHdr, ex.respBody = res.StatusCode, res.Header, body
 	if err != nil {
 		ex.err = c.transportError(parent, ctx, fmt.Errorf("read response: %w", err))

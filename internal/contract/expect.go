@@ -270,22 +270,22 @@ func nonEmptyString(v any) bool {
 	return ok && strings.TrimSpace(s) != ""
 }
 
-func validShipmentID(v any) bool {
-	s, ok := v.(string)
-	if !ok || !strings.HasPrefix(s, ids.ShipmentPrefix) {
-		return false
-	}
-	k, digits := ids.Parse(s)
-	return k == ids.KindShipment && ids.ValidGS1(digits)
-}
+var (
+	validShipmentID = gs1Form(ids.ShipmentPrefix, ids.KindShipment)
+	validSSCC       = gs1Form(ids.TrackingPrefix, ids.KindSSCC)
+)
 
-func validSSCC(v any) bool {
-	s, ok := v.(string)
-	if !ok || !strings.HasPrefix(s, ids.TrackingPrefix) {
-		return false
+// gs1Form accepts a string that is prefix, then a GS1 number of kind with
+// a valid check digit.
+func gs1Form(prefix string, kind ids.Kind) func(any) bool {
+	return func(v any) bool {
+		s, ok := v.(string)
+		if !ok || !strings.HasPrefix(s, prefix) {
+			return false
+		}
+		k, digits := ids.Parse(s)
+		return k == kind && ids.ValidGS1(digits)
 	}
-	k, digits := ids.Parse(s)
-	return k == ids.KindSSCC && ids.ValidGS1(digits)
 }
 
 func validReturnCode(v any) bool {

@@ -238,7 +238,7 @@ func seconds(ms float64) string { return fmt.Sprintf("%.3f", ms/1000) }
 func (r *Report) WriteJUnit(w io.Writer) error {
 	root := junitSuites{Name: "contracttest", Time: seconds(r.DurationMS)}
 	index := map[string]int{}
-	suiteMS := map[string]float64{}
+	var suiteMS []float64 // by suite index
 	for _, st := range r.Steps {
 		i, ok := index[st.Flow]
 		if !ok {
@@ -248,6 +248,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 				Name: "contracttest." + st.Flow, Timestamp: r.StartedAt.Format(time.RFC3339),
 				Properties: []junitProperty{{"target", r.Target}, {"version", r.Version}, {"today", r.Today}},
 			})
+			suiteMS = append(suiteMS, 0)
 		}
 		s := &root.Suites[i]
 		tc := junitCase{Classname: "contracttest." + st.Flow, Name: st.Step, Time: seconds(st.DurationMS)}
@@ -262,12 +263,12 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			tc.SystemOut = strings.Join(st.details(), "\n") // warnings
 		}
 		s.Tests++
-		suiteMS[st.Flow] += st.DurationMS
+		suiteMS[i] += st.DurationMS
 		s.Cases = append(s.Cases, tc)
 	}
 	for i := range root.Suites {
 		s := &root.Suites[i]
-		s.Time = seconds(suiteMS[strings.TrimPrefix(s.Name, "contracttest.")])
+		s.Time = seconds(suiteMS[i])
 		root.Tests += s.Tests
 		root.Failures += s.Failures
 		root.Skipped += s.Skipped
