@@ -14,13 +14,15 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mockhelthjem/mockhelthjem/internal/loopback"
 )
 
 // operation is a request the load generator sends, byte for byte the same
 // to the mock and to the plain server.
 type operation struct {
-	name, path string
-	body       []byte
+	path string
+	body []byte
 	// vary, when set, is replaced in body by a number unique to each
 	// request, so the mock never sees the same request twice.
 	vary string
@@ -50,11 +52,11 @@ const guideCoverage = `{
 
 // coverage is find/single for TS 23, booking is the TS 113 booking.
 var operations = map[string]operation{
-	"coverage": {"coverage", "/parcels/v1/addresses/find/single", []byte(guideCoverage), ""},
+	"coverage": {path: "/parcels/v1/addresses/find/single", body: []byte(guideCoverage)},
 	// coverage-unique is coverage with a customer name never sent before:
 	// the cost of a request whose validation verdict is not remembered.
-	"coverage-unique": {"coverage-unique", "/parcels/v1/addresses/find/single", []byte(guideCoverage), "Sender Name"},
-	"booking": {"booking", "/parcels/v1/bookings", []byte(`{
+	"coverage-unique": {path: "/parcels/v1/addresses/find/single", body: []byte(guideCoverage), vary: "Sender Name"},
+	"booking": {path: "/parcels/v1/bookings", body: []byte(`{
 "shopId": 16,
 "transportSolutionId": 113,
 "shipmentId": null,
@@ -72,7 +74,7 @@ var operations = map[string]operation{
 "items": [
 {"itemNumber": 1, "trackingReference": "", "weight": 1000, "width": 12, "height": 12, "length": 12, "contents": "test item"}
 ]
-}`), ""},
+}`)},
 }
 
 // client is a keep-alive HTTP client for one server and one concurrency.
@@ -338,7 +340,7 @@ func measureLoad(ctx context.Context, cfg config, bin, dir string, rep *report, 
 	if err != nil {
 		return fmt.Errorf("find this program to start the plain server: %w", err)
 	}
-	addr, err := freeAddr()
+	addr, err := loopback.FreeAddr()
 	if err != nil {
 		return err
 	}

@@ -148,8 +148,8 @@ func TestDrive(t *testing.T) {
 		c := newClient(addr, 2)
 		defer c.close()
 		r := c.drive(context.Background(), op, "tok", 2, 20*time.Millisecond, 50*time.Millisecond, 0)
-		if r.Requests == 0 || r.Errors != 0 || r.Elapsed != 50*time.Millisecond {
-			t.Errorf("requests %d, errors %d, elapsed %s; want some, 0, 50ms", r.Requests, r.Errors, r.Elapsed)
+		if r.Requests == 0 || r.Errors != 0 {
+			t.Errorf("requests %d, errors %d; want some, 0", r.Requests, r.Errors)
 		}
 	})
 	t.Run("errors are counted, not timed", func(t *testing.T) {

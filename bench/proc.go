@@ -88,9 +88,6 @@ func describeBinary(bin string) binaryInfo {
 	return info
 }
 
-// freeAddr returns a loopback address with a port that was free a moment ago.
-func freeAddr() (string, error) { return loopback.FreeAddr() }
-
 // proc is a server process the benchmark started.
 type proc struct {
 	name    string
@@ -243,7 +240,7 @@ func (p *proc) stop() {
 
 // startMock starts the mock binary on a free loopback port.
 func startMock(ctx context.Context, bin, dir, logLevel string) (*proc, error) {
-	addr, err := freeAddr()
+	addr, err := loopback.FreeAddr()
 	if err != nil {
 		return nil, err
 	}

@@ -266,13 +266,10 @@ func (m *mock) request(method, path string, hdr map[string]string, body any) (in
 	return res.StatusCode, b
 }
 
-// freeAddr returns a loopback address nothing listens on.
-func freeAddr(t *testing.T) string { return loopback.Addr(t) }
-
 // TestExitCodes: 0 for -version and -h, 2 for a bad flag, argument or
 // environment variable, 1 when the program fails to start.
 func TestExitCodes(t *testing.T) {
-	closed := freeAddr(t)
+	closed := loopback.Addr(t)
 	tests := []struct {
 		name       string
 		env        []string
@@ -548,19 +545,26 @@ func TestLogOptions(t *testing.T) {
 		env         []string
 		args        []string
 		wantRequest string // "" when no request line may appear
+		alsoGet     string // a path requested after /healthz
 	}{
 		// Health probes log at debug, so a Docker HEALTHCHECK does not flood info.
-		{"text", nil, []string{"--log-format", "text", "--log-level", "debug"}, "level=DEBUG msg=request method=GET operation=healthz status=200"},
-		{"info hides health probes", nil, []string{"--log-format", "text"}, ""},
+		{"text", nil, []string{"--log-format", "text", "--log-level", "debug"}, "level=DEBUG msg=request method=GET operation=healthz status=200", ""},
+		{"info hides health probes", nil, []string{"--log-format", "text"}, "", ""},
 		{"json, debug from env", []string{"MOCKHELTHJEM_LOG_FORMAT=json", "MOCKHELTHJEM_LOG_LEVEL=debug"}, nil,
-			`"msg":"request","method":"GET","operation":"healthz","status":200`},
-		{"warn", nil, []string{"--log-level", "warn"}, ""},
+			`"msg":"request","method":"GET","operation":"healthz","status":200`, ""},
+		// /openapi.yaml logs at info, so only the level can hide it.
+		{"warn", nil, []string{"--log-format", "text", "--log-level", "warn"}, "", "/openapi.yaml"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			m := startAt(t, freeAddr(t), tc.env, tc.args...)
-			if got, _ := m.request("GET", "/healthz", nil, nil); got != 200 {
-				t.Fatalf("healthz: %d", got)
+			m := startAt(t, loopback.Addr(t), tc.env, tc.args...)
+			for _, path := range []string{"/healthz", tc.alsoGet} {
+				if path == "" {
+					continue
+				}
+				if got, _ := m.request("GET", path, nil, nil); got != 200 {
+					t.Fatalf("GET %s: %d", path, got)
+				}
 			}
 			if code := m.stop(); code != 0 {
 				t.Fatalf("exit code %d", code)

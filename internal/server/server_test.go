@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +21,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/loopback"
+	"github.com/mockhelthjem/mockhelthjem/internal/sim"
 	"github.com/mockhelthjem/mockhelthjem/internal/version"
 )
 
@@ -172,9 +174,12 @@ func parse(t *testing.T, env map[string]string, args ...string) (Config, error) 
 }
 
 func TestConfig(t *testing.T) {
-	defaults, err := parse(t, nil)
-	if err != nil {
-		t.Fatalf("defaults: %v", err)
+	// The documented defaults (README's flag table), written out: the
+	// "defaults" row checks that parsing nothing gives them.
+	defaults := Config{
+		Addr: ":8080", LogFormat: "text", LogLevel: slog.LevelInfo,
+		MaxOrders: sim.DefaultMaxOrders, JournalSize: sim.DefaultJournalSize,
+		ShutdownTimeout: 10 * time.Second, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 	}
 	oslo, err := time.LoadLocation("Europe/Oslo")
 	if err != nil {
@@ -396,7 +401,7 @@ func TestHealthcheck(t *testing.T) {
 	}
 	up, down, slow := serve(200), serve(503), serve(0)
 	_, upPort, _ := net.SplitHostPort(up)
-	closed := freeAddr(t)
+	closed := loopback.Addr(t)
 	tests := []struct {
 		name    string
 		env     map[string]string
@@ -433,9 +438,6 @@ func TestHealthcheck(t *testing.T) {
 		})
 	}
 }
-
-// freeAddr returns a loopback address nothing listens on.
-func freeAddr(t *testing.T) string { return loopback.Addr(t) }
 
 // syncBuffer is a bytes.Buffer safe for a server goroutine to write while
 // the test reads.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -281,7 +282,7 @@ func TestBookingRetry(t *testing.T) {
 		b["shopId"] = "16"
 		b["transportSolutionId"] = "113"
 	})
-	second := e.do("POST", pathBooking, token, again)
+	second := e.do("POST", pathBooking, token, reversedKeys(t, again))
 	assertDiff(t, "retry answer", string(first.Body), string(second.Body))
 	if n := strings.Count(e.state(), `"orderId"`); n != 1 {
 		t.Errorf("%d orders stored, want 1", n)
@@ -377,4 +378,36 @@ func TestConcurrentBookings(t *testing.T) {
 			}
 		}
 	}
+}
+
+// reversedKeys encodes m with its top-level keys in reverse order
+// (json.Marshal would sort them), so that a test can send the same body
+// with its keys reordered.
+func reversedKeys(t testing.TB, m map[string]any) string {
+	t.Helper()
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(keys)))
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, k := range keys {
+		kb, err := json.Marshal(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vb, err := json.Marshal(m[k])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(kb)
+		b.WriteByte(':')
+		b.Write(vb)
+	}
+	b.WriteByte('}')
+	return b.String()
 }
