@@ -110,12 +110,16 @@ func flagSet(cfg *Config, stderr io.Writer) (*envflag.Set, func() error) {
 			return fmt.Errorf("-strict-responses (MOCKHELTHJEM_STRICT_RESPONSES) must be true or false")
 		}
 		for _, d := range []struct {
-			p    *time.Duration
-			v    string
-			name string
-		}{{&cfg.ShutdownTimeout, shutdown, "shutdown-timeout"}, {&cfg.ReadHeaderTimeout, readHeader, "read-header-timeout"}, {&cfg.IdleTimeout, idle, "idle-timeout"}} {
+			p         *time.Duration
+			v         string
+			name, env string
+		}{
+			{&cfg.ShutdownTimeout, shutdown, "shutdown-timeout", "MOCKHELTHJEM_SHUTDOWN_TIMEOUT"},
+			{&cfg.ReadHeaderTimeout, readHeader, "read-header-timeout", "MOCKHELTHJEM_READ_HEADER_TIMEOUT"},
+			{&cfg.IdleTimeout, idle, "idle-timeout", "MOCKHELTHJEM_IDLE_TIMEOUT"},
+		} {
 			if *d.p, err = time.ParseDuration(d.v); err != nil || *d.p <= 0 {
-				return fmt.Errorf("-%s must be a positive duration such as 10s", d.name)
+				return fmt.Errorf("-%s (%s) must be a positive duration such as 10s", d.name, d.env)
 			}
 		}
 		return nil
