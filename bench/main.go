@@ -21,7 +21,8 @@
 //	go run ./bench -duration 1s -conc 8 -ops coverage
 //	go run ./bench -json > result.json
 //
-// Only the standard library is used, and only loopback addresses.
+// Only the standard library and this module's internal/loopback are used,
+// and only loopback addresses.
 package main
 
 import (

@@ -214,8 +214,9 @@ func (s *Server) Now() time.Time {
 	return s.clock.now()
 }
 
-// Shutdown marks the server as stopping: /readyz answers 503 so load
-// balancers stop sending traffic while in-flight requests finish.
+// Shutdown marks the server as stopping: /readyz answers 503 from then on.
+// (The mockhelthjem binary closes its listener at the same moment, so only
+// a request on an already open connection can see that.)
 func (s *Server) Shutdown() { s.stopping.Store(true) }
 
 // resetLocked forgets every order and returns the clock and the id
