@@ -37,7 +37,7 @@ func exitCode(err error) int {
 	case err == nil:
 		return 0
 	case errors.As(err, &ue):
-		if !ue.Help && !ue.Printed {
+		if !ue.Printed { // the flag package has shown it (and -h the usage)
 			fmt.Fprintln(os.Stderr, "mockhelthjem:", err)
 		}
 		return ue.Code()

@@ -266,6 +266,21 @@ func (m *mock) request(method, path string, hdr map[string]string, body any) (in
 	return res.StatusCode, b
 }
 
+// demoToken gets a token for the demo client (demo / demo-secret).
+func (m *mock) demoToken() string {
+	m.t.Helper()
+	status, b := m.request("POST", "/auth/oauth2/v1/token", nil, map[string]string{
+		"client_id": "demo", "client_secret": "demo-secret", "grant_type": "client_credentials",
+	})
+	var tok struct {
+		Token string `json:"token"`
+	}
+	if err := json.Unmarshal(b, &tok); status != 200 || err != nil || tok.Token == "" {
+		m.t.Fatalf("token: %d %s", status, b)
+	}
+	return tok.Token
+}
+
 // TestExitCodes: 0 for -version and -h, 2 for a bad flag, argument or
 // environment variable, 1 when the program fails to start.
 func TestExitCodes(t *testing.T) {
@@ -452,6 +467,42 @@ func TestAdminToken(t *testing.T) {
 	}
 }
 
+// TestCrashRecovery books, kills the process with SIGKILL right after the
+// 200, restarts it on the same state file and tracks the parcel with the
+// token issued before the crash: an acknowledged booking, and the
+// generated signing key, survive a crash.
+func TestCrashRecovery(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state.jsonl")
+	args := []string{"-seed", "7", "-clock", "2026-06-16T10:00:00+02:00", "-state-file", state}
+	m := start(t, nil, args...)
+	auth := map[string]string{"Authorization": "Bearer " + m.demoToken()}
+	status, b := m.request("POST", "/parcels/v1/bookings", auth, map[string]any{
+		"shopId": 16, "transportSolutionId": 113,
+		"parties": []any{
+			map[string]any{"type": "consignee", "name": "Kari Nordmann", "address": "Vækerøveien 164d", "zipCode": "0751", "postalName": "Oslo", "countryCode": "NO"},
+			map[string]any{"type": "consignor", "name": "Test sender", "address": "Herslebsgate 2F", "zipCode": "0561", "postalName": "Oslo", "countryCode": "NO"},
+		},
+		"items": []any{map[string]any{"itemNumber": 1, "trackingReference": "", "weight": 1000}},
+	})
+	var booked struct {
+		Items []struct {
+			ReturnCode string `json:"returnCode"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(b, &booked); status != 200 || err != nil || len(booked.Items) != 1 || booked.Items[0].ReturnCode == "" {
+		t.Fatalf("booking: %d %s", status, b)
+	}
+	if err := m.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-m.done
+
+	again := start(t, nil, args...)
+	if status, b := again.request("GET", "/parcels/v1/tracking/fetch/"+booked.Items[0].ReturnCode+"/NO/false", auth, nil); status != 200 {
+		t.Fatalf("tracking %s after kill -9 and restart: %d %s", booked.Items[0].ReturnCode, status, b)
+	}
+}
+
 // TestAccessLog: one JSON line per request on stderr, with the operation
 // and status, and no secret, token, body or personal data.
 func TestAccessLog(t *testing.T) {
@@ -463,17 +514,9 @@ func TestAccessLog(t *testing.T) {
 		phone  = "98765432"
 		email  = "quintessa@example.org"
 	)
-	status, b := m.request("POST", "/auth/oauth2/v1/token", nil, map[string]string{
-		"client_id": "demo", "client_secret": secret, "grant_type": "client_credentials",
-	})
-	var tok struct {
-		Token string `json:"token"`
-	}
-	if err := json.Unmarshal(b, &tok); status != 200 || err != nil || tok.Token == "" {
-		t.Fatalf("token: %d %s", status, b)
-	}
-	auth := map[string]string{"Authorization": "Bearer " + tok.Token}
-	status, b = m.request("POST", "/parcels/v1/bookings", auth, map[string]any{
+	token := m.demoToken()
+	auth := map[string]string{"Authorization": "Bearer " + token}
+	status, b := m.request("POST", "/parcels/v1/bookings", auth, map[string]any{
 		"shopId": 16, "transportSolutionId": 23, "desiredDeliveryDate": 20260617,
 		"parties": []any{
 			map[string]any{"type": "consignee", "name": name, "address": street, "zipCode": "0751", "postalName": "Oslo",
@@ -520,7 +563,7 @@ func TestAccessLog(t *testing.T) {
 			t.Errorf("stderr line is not JSON: %q", line)
 			continue
 		}
-		for _, leak := range []string{secret, tok.Token, name, "Quintessa", street, phone, email, "a red scarf"} {
+		for _, leak := range []string{secret, token, name, "Quintessa", street, phone, email, "a red scarf"} {
 			if strings.Contains(line, leak) {
 				t.Errorf("log line contains %q: %s", leak, line)
 			}

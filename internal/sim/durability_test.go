@@ -1,23 +1,15 @@
 package sim_test
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/journal"
-	"github.com/mockhelthjem/mockhelthjem/internal/loopback"
 	"github.com/mockhelthjem/mockhelthjem/internal/sim"
 )
 
@@ -171,85 +163,6 @@ func TestRequestJournal(t *testing.T) {
 	}
 	if r := e.do("GET", "/__sim/requests?limit=2&clientId=nobody", "", nil); !strings.Contains(string(r.Body), `"requests":[]`) {
 		t.Errorf("filter by client = %s", r.Body)
-	}
-}
-
-// TestCrashRecovery runs the binary, books, kills it with SIGKILL right
-// after the 200, restarts it on the same state file and tracks the parcel.
-func TestCrashRecovery(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "mockhelthjem")
-	build := exec.Command("go", "build", "-o", bin, "../../cmd/mockhelthjem")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	state := filepath.Join(t.TempDir(), "state.jsonl")
-	start := func() (*exec.Cmd, string) {
-		addr := loopback.Addr(t)
-		cmd := exec.Command(bin, "-addr", addr, "-seed", "7", "-clock", "2026-06-16T10:00:00+02:00", "-state-file", state, "-log-level", "warn")
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			res, err := http.Get("http://" + addr + "/healthz")
-			if err == nil {
-				res.Body.Close()
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the mock did not come up: %s", stderr.String())
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		return cmd, "http://" + addr
-	}
-	post := func(url, token string, body any) (int, map[string]any) {
-		b, _ := json.Marshal(body)
-		req, _ := http.NewRequestWithContext(context.Background(), "POST", url, bytes.NewReader(b))
-		req.Header.Set("Content-Type", "application/json")
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var m map[string]any
-		_ = json.NewDecoder(bufio.NewReader(res.Body)).Decode(&m)
-		return res.StatusCode, m
-	}
-	cmd, url := start()
-	_, tok := post(url+pathToken, "", map[string]string{"client_id": "demo", "client_secret": "demo-secret", "grant_type": "client_credentials"})
-	token := tok["token"].(string)
-	status, resp := post(url+pathBooking, token, booking(t, 113, nil))
-	if status != 200 {
-		t.Fatalf("booking: %d %v", status, resp)
-	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Wait()
-
-	_, url = start()
-	rc := firstItem(resp)["returnCode"].(string)
-	res, err := func() (*http.Response, error) {
-		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/parcels/v1/tracking/fetch/%s/NO/false", url, rc), nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		return http.DefaultClient.Do(req)
-	}()
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != 200 {
-		t.Fatalf("tracking %s after kill -9 and restart: %d", rc, res.StatusCode)
 	}
 }
 
