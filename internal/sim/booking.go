@@ -33,13 +33,6 @@ const (
 	servicePointPartyType = "servicePoint"
 )
 
-// bookable lists the transport solutions bookings accept (route decides
-// whose postal code counts).
-var bookable = map[int64]bool{
-	tsC2CPickup: true, tsC2CSmall: true, tsC2CLarge: true,
-	tsHomeOrPoint: true, tsHomeOnly: true, tsHentepakke: true, tsPointsOnly: true,
-}
-
 // plan is a validated booking, ready to be stored: every check has passed
 // and nothing has been generated yet.
 type plan struct {
@@ -92,8 +85,14 @@ func (s *Server) storedRetry(client string, p *plan) (bookingResp, bool) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	prev := s.st.byShipment[shipKey{client, shipmentKey(id)}]
-	if prev == nil || prev.Req == nil || !bytes.Equal(prev.Req, p.key) {
+	return s.retryLocked(client, id, p.key)
+}
+
+// retryLocked finds the client's stored booking with shipmentId id and the
+// normalised body key, and renders its answer again.
+func (s *Server) retryLocked(client, id string, key []byte) (bookingResp, bool) {
+	prev := s.st.byShipment[shipmentKey(id)]
+	if prev == nil || prev.ClientID != client || prev.Req == nil || !bytes.Equal(prev.Req, key) {
 		return bookingResp{}, false
 	}
 	return s.answerLocked(prev), true
@@ -324,16 +323,18 @@ func requestKey(req *bookingReq) []byte {
 func (s *Server) bookLocked(c *call, p *plan) (bookingResp, *apierror.Error) {
 	supplied := strings.TrimSpace(str(p.req.ShipmentID))
 	if supplied != "" {
-		if prev := s.st.byShipment[shipKey{c.client.ID, shipmentKey(supplied)}]; prev != nil {
-			if prev.Req != nil && bytes.Equal(prev.Req, p.key) {
-				return s.answerLocked(prev), nil // a safe retry
-			}
+		if prev, found := s.retryLocked(c.client.ID, supplied, p.key); found {
+			return prev, nil // a safe retry
+		}
+		// The same answer whichever client holds the id: it must not tell
+		// that another client exists.
+		if s.st.byShipment[shipmentKey(supplied)] != nil {
 			return bookingResp{}, apierror.New(http.StatusConflict, KeyDuplicateShipment,
 				"this shipmentId is already booked with a different request").WithField("shipmentId", "already used")
 		}
 	}
 	for i, v := range p.supplied {
-		if v != "" && s.st.byCode[v] != nil {
+		if v != "" && s.st.taken(v) {
 			return bookingResp{}, apierror.New(http.StatusConflict, KeyDuplicateTracking, "this trackingReference is already booked").
 				WithField(fmt.Sprintf("items[%d].trackingReference", i), "already used")
 		}
@@ -341,42 +342,75 @@ func (s *Server) bookLocked(c *call, p *plan) (bookingResp, *apierror.Error) {
 	if aerr := s.checkCapLocked(); aerr != nil {
 		return bookingResp{}, aerr
 	}
-	before := s.genLocked()
-	o := &order{
+	rec, aerr := s.bookingRecordLocked(c, p, supplied)
+	if aerr != nil {
+		return bookingResp{}, aerr
+	}
+	if aerr := s.commitLocked(rec); aerr != nil {
+		return bookingResp{}, aerr
+	}
+	return s.render(s.st.byOrderID[rec.Order.OrderID], &p.req), nil
+}
+
+// bookingRecordLocked builds the order record of a checked booking, with
+// its ids drawn from a copy of the generators.
+func (s *Server) bookingRecordLocked(c *call, p *plan, shipmentID string) (*record, *apierror.Error) {
+	g := s.st.gen
+	taken := s.st.taken
+	if p.hasSupplied() {
+		// A generated SSCC must not equal one this booking supplies.
+		own := map[string]bool{}
+		for _, v := range p.supplied {
+			own[v] = true
+		}
+		taken = func(id string) bool { return own[id] || s.st.taken(id) }
+	}
+	o := &orderRec{
 		ClientID: c.client.ID, ShopID: p.req.ShopID.V, TS: p.ts, FP: p.fp,
-		BookedAt: c.now, Req: p.key, Desired: p.date,
+		BookedAt: c.now, Req: p.key, Desired: p.date, ShipmentID: shipmentID,
 	}
 	if p.point != nil {
 		o.ServicePointID, o.BookedPoint = p.point.ID, p.point.ID
 	}
-	if supplied != "" {
-		o.ShipmentID = supplied
-	} else {
-		o.ShipmentID = ids.ShipmentPrefix + s.shipmentNumberLocked()
+	if o.ShipmentID == "" {
+		n, err := g.shipmentNumber(taken)
+		if err != nil {
+			return nil, idSpaceError(err)
+		}
+		o.ShipmentID = ids.ShipmentPrefix + n
 	}
-	o.OrderID = s.orderIDLocked()
-	for _, v := range p.supplied {
+	o.OrderID = g.orderID()
+	o.Items = make([]orderItem, len(p.supplied))
+	for i, v := range p.supplied {
 		it := orderItem{SSCC: v}
 		if it.SSCC == "" {
-			it.SSCC = s.ssccLocked()
+			var err error
+			if it.SSCC, err = g.sscc(taken); err != nil {
+				return nil, idSpaceError(err)
+			}
 		}
 		if p.returnCode {
-			it.ReturnCode = s.returnCodeLocked(o.Items)
+			var err error
+			if it.ReturnCode, err = g.returnCode(taken); err != nil {
+				return nil, idSpaceError(err)
+			}
 		}
-		o.Items = append(o.Items, it)
+		o.Items[i] = it
 	}
 	o.Events = []event{{At: c.now, Kind: evBooked}}
-	if d := o.pickupDate(); d != nil {
-		o.Events = append(o.Events, pickupEvents(*d, s.oslo)...)
+	if p.ts == tsC2CPickup && p.date != nil {
+		o.Events = append(o.Events, pickupEvents(*p.date, s.oslo)...)
 	}
-	resp := s.render(o, &p.req)
-	g := s.genLocked()
-	if aerr := s.persistLocked(record{Type: "put", Orders: []orderRec{o.rec()}, Gen: &g}); aerr != nil {
-		_ = s.setGenLocked(before) // nothing was acknowledged: draw the same ids next time
-		return bookingResp{}, aerr
+	return &record{Type: recOrder, At: c.now, Order: o, Gen: g.rec()}, nil
+}
+
+func (p *plan) hasSupplied() bool {
+	for _, v := range p.supplied {
+		if v != "" {
+			return true
+		}
 	}
-	s.st.add(o)
-	return resp, nil
+	return false
 }
 
 // answerLocked renders a stored order's booking answer again.
@@ -398,49 +432,10 @@ func (s *Server) checkCapLocked() *apierror.Error {
 		"the mock stores at most %d orders; POST /__sim/reset (optionally ?clientId=) or raise -max-orders", s.opts.MaxOrders)
 }
 
-// shipmentNumberLocked, ssccLocked, orderIDLocked and returnCodeLocked
-// draw the next generated values. Shipments and items share one serial
-// counter, as the carrier's own examples suggest.
-func (s *Server) shipmentNumberLocked() string {
-	n, err := ids.ShipmentNumber(s.serial)
-	if err != nil {
-		panic(fmt.Sprintf("serial space exhausted: %v", err)) // 600M ids after the seeded start
-	}
-	s.serial++
-	return n
-}
-
-func (s *Server) ssccLocked() string {
-	n, err := ids.SSCC(s.serial)
-	if err != nil {
-		panic(fmt.Sprintf("serial space exhausted: %v", err))
-	}
-	s.serial++
-	return n
-}
-
-func (s *Server) orderIDLocked() int64 {
-	id := s.nextID
-	s.nextID += 1 + int64(s.rng.IntN(97))
-	return id
-}
-
-// returnCodeLocked draws a returnCode that no stored parcel and none of
-// the order's items drawn so far use.
-func (s *Server) returnCodeLocked(drawn []orderItem) string {
-next:
-	for {
-		rc := ids.NewReturnCode(s.rng.IntN)
-		if s.st.byCode[rc] != nil {
-			continue
-		}
-		for _, it := range drawn {
-			if it.ReturnCode == rc {
-				continue next
-			}
-		}
-		return rc
-	}
+// idSpaceError answers a draw that found no free id.
+func idSpaceError(err error) *apierror.Error {
+	return apierror.Newf(http.StatusInsufficientStorage, KeyOrderLimitReached,
+		"%v; POST /__sim/reset (optionally ?clientId=)", err)
 }
 
 // render builds the answer to a booking from the order and its normalised

@@ -295,10 +295,25 @@ func TestBookingRetry(t *testing.T) {
 	if got := first.json(t)["shipmentId"]; got != "ORDER-4711" {
 		t.Errorf("shipmentId = %v, want the client's", got)
 	}
-	// Another client may use the same shipmentId.
+	// shipmentIds are unique across clients (issue 10): another client's
+	// booking with the same shipmentId, even with the very same body, gets
+	// the answer a changed body of the owner gets, word for word, so it
+	// learns nothing of the other client.
 	other := booking(t, 113, func(b map[string]any) { b["shipmentId"] = "ORDER-4711"; b["shopId"] = 18 })
-	if r := e.do("POST", pathBooking, e.token("multi", "multi-secret"), other); r.Status != 200 {
-		t.Errorf("another client's ORDER-4711: %d %s", r.Status, r.Body)
+	for _, tc := range []struct {
+		name, client, secret string
+		body                 any
+	}{
+		{"other client", "multi", "multi-secret", other},
+		{"other client, same body", "your-client-id", "your-secret", body},
+	} {
+		got := e.do("POST", pathBooking, e.token(tc.client, tc.secret), tc.body)
+		if got.Status != 409 || string(got.Body) != string(r.Body) {
+			t.Errorf("%s with ORDER-4711: %d %s, want the owner's own conflict %s", tc.name, got.Status, got.Body, r.Body)
+		}
+	}
+	if n := strings.Count(e.state(), `"orderId"`); n != 1 {
+		t.Errorf("%d orders stored, want 1", n)
 	}
 }
 

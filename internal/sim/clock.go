@@ -8,12 +8,12 @@ import (
 
 // clock is the simulated time: a start, an offset moved by /__sim/clock,
 // and either frozen at start+offset or running with the wall clock.
-// It is guarded by Server.mu.
+// It is part of state.
 type clock struct {
 	start  time.Time // simulated time at construction
 	frozen bool
 	wall   func() time.Time
-	wall0  time.Time // wall time at construction (running clocks)
+	wall0  time.Time // wall time at start (running clocks: equal to start)
 	offset time.Duration
 }
 
@@ -64,22 +64,34 @@ func (c *clock) set(t time.Time) error {
 	return nil
 }
 
-// restore sets the clock from a state file record. A running clock keeps
-// its offset from the wall clock; a frozen one its start and offset.
+// clockRec is the clock as a record carries it.
+type clockRec struct {
+	Start  time.Time     `json:"start"`
+	Frozen bool          `json:"frozen"`
+	Offset time.Duration `json:"offset"`
+}
+
+func (c *clock) rec() *clockRec {
+	return &clockRec{Start: c.start, Frozen: c.frozen, Offset: c.offset}
+}
+
+// restore sets the clock from a record. A running clock's start is the
+// wall time it started from, so it keeps following the wall clock with
+// the recorded offset.
 func (c *clock) restore(r clockRec) {
-	c.frozen, c.offset = r.Frozen, r.Offset
-	if r.Frozen {
-		c.start = r.Start
-	} else {
-		c.start, c.wall0 = c.wall(), c.wall()
+	c.start, c.frozen, c.offset = r.Start, r.Frozen, r.Offset
+	if !r.Frozen {
+		c.wall0 = r.Start
 	}
 }
 
-// reset returns the clock to its start.
+// reset returns the clock to its start; a running one starts again from
+// the wall clock.
 func (c *clock) reset() {
 	c.offset = 0
 	if !c.frozen {
-		c.start, c.wall0 = c.wall(), c.wall()
+		w := c.wall()
+		c.start, c.wall0 = w, w
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
-	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
 	"github.com/mockhelthjem/mockhelthjem/internal/ids"
 	"github.com/mockhelthjem/mockhelthjem/spec"
 )
@@ -20,32 +19,6 @@ const (
 	KeyOrderCancelled  = "order.cancelled"
 	KeyDropoffNotC2C   = "dropoff.not.applicable"
 )
-
-// handlers maps every operationId of both specs to its handler.
-func handlers() map[string]handler {
-	return map[string]handler{
-		"getToken":                getToken,
-		"findSingleAddress":       findSingleAddress,
-		"findNearbyServicePoints": findNearbyServicePoints,
-		"findPickupDates":         findPickupDates,
-		"createBooking":           createBooking,
-		"fetchTracking":           fetchTracking,
-
-		"healthz":       healthz,
-		"readyz":        readyz,
-		"getOpenAPI":    getOpenAPI,
-		"getSimOpenAPI": getSimOpenAPI,
-		"getClock":      getClock,
-		"setClock":      setClock,
-		"resetState":    resetState,
-		"getState":      getState,
-		"createDropoff": createDropoff,
-		"listFaults":    listFaults,
-		"createFault":   createFault,
-		"clearFaults":   clearFaults,
-		"listRequests":  listRequests,
-	}
-}
 
 type health struct {
 	Status string `json:"status"`
@@ -75,7 +48,7 @@ type clockResp struct {
 }
 
 func (s *Server) clockRespLocked() clockResp {
-	return clockResp{Now: s.clock.now(), Start: s.clock.start, Frozen: s.clock.frozen}
+	return clockResp{Now: s.st.clock.now(), Start: s.st.clock.start, Frozen: s.st.clock.frozen}
 }
 
 func getClock(s *Server, c *call) (result, *apierror.Error) {
@@ -99,20 +72,20 @@ func setClock(s *Server, c *call) (result, *apierror.Error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	prev := s.clock.offset
+	moved := s.st.clock // moved on a copy; apply installs it
 	var err error
 	if req.Set != nil {
 		t, perr := time.Parse(time.RFC3339, *req.Set)
 		if perr != nil {
 			return result{}, apierror.New(http.StatusBadRequest, KeyClockRequest, "set must be an RFC 3339 time").WithField("set", "must be RFC 3339")
 		}
-		err = s.clock.set(t)
+		err = moved.set(t)
 	} else {
 		d, perr := time.ParseDuration(*req.Advance)
 		if perr != nil {
 			return result{}, apierror.New(http.StatusBadRequest, KeyClockRequest, `advance must be a duration such as "26h" or "90m"`).WithField("advance", "must be a duration")
 		}
-		err = s.clock.advance(d)
+		err = moved.advance(d)
 	}
 	switch {
 	case errors.Is(err, errBackwards):
@@ -120,8 +93,7 @@ func setClock(s *Server, c *call) (result, *apierror.Error) {
 	case err != nil:
 		return result{}, apierror.New(http.StatusBadRequest, KeyClockRequest, err.Error())
 	}
-	if aerr := s.persistLocked(record{Type: "clock", Clock: s.clockRecLocked()}); aerr != nil {
-		s.clock.offset = prev
+	if aerr := s.commitLocked(&record{Type: recClock, At: c.now, Clock: moved.rec()}); aerr != nil {
 		return result{}, aerr
 	}
 	return ok(s.clockRespLocked()), nil
@@ -131,23 +103,21 @@ type resetResp struct {
 	RemovedOrders int `json:"removedOrders"`
 }
 
+// resetState is POST /__sim/reset: every order, the clock and the
+// generators back to their start, or only ?clientId='s orders.
 func resetState(s *Server, c *call) (result, *apierror.Error) {
 	client := c.r.URL.Query().Get("clientId")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if client != "" {
-		if aerr := s.persistLocked(record{Type: "reset", Client: client}); aerr != nil {
-			return result{}, aerr
-		}
-		return ok(resetResp{RemovedOrders: s.st.removeClient(client)}), nil
+	n := s.st.count(client)
+	rec := &record{Type: recReset, At: c.now, Client: client}
+	if client == "" {
+		restarted := s.st.clock
+		restarted.reset()
+		g := newGen(s.seed)
+		rec.Clock, rec.Gen = restarted.rec(), g.rec()
 	}
-	n := len(s.st.orders)
-	oldSt, oldClock, oldGen := s.st, s.clock, s.genLocked()
-	s.resetLocked()
-	g := s.genLocked()
-	if aerr := s.persistLocked(record{Type: "reset", Gen: &g, Clock: s.clockRecLocked()}); aerr != nil {
-		s.st, s.clock = oldSt, oldClock
-		_ = s.setGenLocked(oldGen)
+	if aerr := s.commitLocked(rec); aerr != nil {
 		return result{}, aerr
 	}
 	return ok(resetResp{RemovedOrders: n}), nil
@@ -212,7 +182,7 @@ func getState(s *Server, c *call) (result, *apierror.Error) {
 	client := c.r.URL.Query().Get("clientId")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.clock.now()
+	now := s.st.clock.now()
 	resp := stateResp{Now: now, Orders: []orderSummary{}}
 	for _, o := range s.st.orders {
 		if client == "" || o.ClientID == client {
@@ -220,112 +190,4 @@ func getState(s *Server, c *call) (result, *apierror.Error) {
 		}
 	}
 	return ok(resp), nil
-}
-
-type dropoffReq struct {
-	Code           string `json:"code"`
-	ServicePointID string `json:"servicePointId"`
-}
-
-type dropoffResp struct {
-	Kind           string        `json:"kind"`
-	CancelledOrder *orderSummary `json:"cancelledOrder"`
-	Order          orderSummary  `json:"order"`
-}
-
-// createDropoff is POST /__sim/dropoffs: a service point scans a parcel.
-func createDropoff(s *Server, c *call) (result, *apierror.Error) {
-	var req dropoffReq
-	if aerr := decode(c.body, &req); aerr != nil {
-		return result{}, aerr
-	}
-	sp, found := s.fx.ServicePoint(req.ServicePointID)
-	if !found || sp.Carrier != "helthjem" {
-		return result{}, apierror.New(http.StatusBadRequest, KeyUnknownServicePt, "no Helthjem service point with that id").
-			WithField("servicePointId", "unknown service point")
-	}
-	key, isCode := codeKey(req.Code)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var o *order
-	if isCode {
-		o = s.st.byCode[key]
-	}
-	if o == nil {
-		return result{}, apierror.New(http.StatusNotFound, apierror.KeyCannotFindOrder, "no parcel with that returnCode or trackingReference")
-	}
-	now := s.clock.now()
-	switch status := o.status(now); {
-	case o.TS != tsC2CPickup && o.TS != tsC2CSmall && o.TS != tsC2CLarge:
-		return result{}, apierror.New(http.StatusConflict, KeyDropoffNotC2C, "only C2C parcels (transport solutions 23, 113, 115) are dropped off by senders")
-	case status == eventInfo[evCancelled].status:
-		return result{}, apierror.New(http.StatusConflict, KeyOrderCancelled, "the order is cancelled")
-	case status == eventInfo[evDroppedOff].status || (o.TS != tsC2CPickup && status != eventInfo[evBooked].status):
-		return result{}, apierror.New(http.StatusConflict, KeyAlreadyDropped, "the parcel has already been dropped off")
-	case status != eventInfo[evBooked].status:
-		return result{}, apierror.New(http.StatusConflict, KeyAlreadyPickedUp, "the parcel has already been picked up")
-	}
-	if o.TS != tsC2CPickup {
-		events, point := o.Events, o.ServicePointID
-		o.Events = append(o.Events[:len(o.Events):len(o.Events)], dropoffEvents(now, sp.ID, s.oslo)...)
-		o.ServicePointID = sp.ID
-		if aerr := s.persistLocked(record{Type: "put", Orders: []orderRec{o.rec()}}); aerr != nil {
-			o.Events, o.ServicePointID = events, point
-			return result{}, aerr
-		}
-		return ok(dropoffResp{Kind: "dropoff", Order: o.summary(now)}), nil
-	}
-	if aerr := s.checkCapLocked(); aerr != nil {
-		return result{}, aerr
-	}
-	n, aerr := s.convertLocked(o, sp, now)
-	if aerr != nil {
-		return result{}, aerr
-	}
-	cancelled := o.summary(now)
-	return ok(dropoffResp{Kind: "conversion", CancelledOrder: &cancelled, Order: n.summary(now)}), nil
-}
-
-// convertLocked is the PUDO conversion (guide §5): the pickup order is
-// cancelled and a return-from-service-point order (freight product 92)
-// continues it, with new ids, the same returnCode, linked both ways.
-func (s *Server) convertLocked(o *order, sp fixture.ServicePoint, now time.Time) (*order, *apierror.Error) {
-	before := s.genLocked()
-	oldEvents := o.Events
-	vis := o.visible(now)
-	o.Events = append(vis[:len(vis):len(vis)], event{At: now, Kind: evCancelled, ServicePointID: sp.ID})
-	n := &order{
-		ClientID: o.ClientID, ShopID: o.ShopID, TS: tsC2CSmall, FP: fpC2CSmall,
-		ServicePointID: sp.ID, BookedAt: now, Replaces: o,
-	}
-	n.ShipmentID = ids.ShipmentPrefix + s.shipmentNumberLocked()
-	n.OrderID = s.orderIDLocked()
-	for _, it := range o.Items {
-		n.Items = append(n.Items, orderItem{SSCC: s.ssccLocked(), ReturnCode: it.ReturnCode})
-	}
-	n.Events = append([]event{{At: now, Kind: evBooked}}, dropoffEvents(now, sp.ID, s.oslo)...)
-	o.ReplacedBy = n
-
-	old := s.answerLocked(o)
-	resp := old
-	resp.ShipmentID, resp.FreightProductID, resp.OrderID = n.ShipmentID, n.FP, n.OrderID
-	resp.Parties = append(append([]partyOut{}, old.Parties...), pointParty(sp))
-	resp.Items = make([]itemOut, len(old.Items))
-	for i, it := range old.Items {
-		it.TrackingReference = ids.TrackingPrefix + n.Items[i].SSCC
-		it.Properties.ShortItemIdentifier = ids.ShortItemIdentifier(n.Items[i].SSCC)
-		it.LinkedParcelType = ptr(linkedReturnFromPUDO)
-		it.LinkedTrackingReference = ptr(ids.TrackingPrefix + o.Items[i].SSCC)
-		resp.Items[i] = it
-	}
-	resp.Properties = s.properties(n, &sp)
-	n.Conv = &resp
-	g := s.genLocked()
-	if aerr := s.persistLocked(record{Type: "put", Orders: []orderRec{o.rec(), n.rec()}, Gen: &g}); aerr != nil {
-		o.Events, o.ReplacedBy = oldEvents, nil
-		_ = s.setGenLocked(before)
-		return nil, aerr
-	}
-	s.st.add(n)
-	return n, nil
 }

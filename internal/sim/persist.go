@@ -1,168 +1,85 @@
 package sim
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
-	"time"
-
-	"github.com/brianvoe/gofakeit/v7"
+	"syscall"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
-	"github.com/mockhelthjem/mockhelthjem/internal/calendar"
 	"github.com/mockhelthjem/mockhelthjem/internal/journal"
 )
 
-// KeyStateWrite is the errorKey when the state file cannot be written: the
-// change is not applied, so nothing unrecorded is ever acknowledged.
-const KeyStateWrite = "state.write.failed"
+// Storage errorKeys: a change the state file could not record. It was not
+// applied, so nothing unrecorded is ever acknowledged.
+const (
+	KeyStorageFull   = "storage.full"   // 507: no room on the disk (or over a file-size limit)
+	KeyStorageFailed = "storage.failed" // 500: any other write or sync failure
+)
 
-// gen is the id generators' state: the seeded PCG behind gofakeit and the
-// two counters. It is recorded with every change so a restart continues
-// the same sequence.
-type gen struct {
-	PCG    []byte `json:"pcg"`
-	Serial uint64 `json:"serial"`
-	NextID int64  `json:"nextOrderId"`
-}
-
-// newGenLocked seeds the generators. gofakeit.NewFaker over our own PCG is
-// what gofakeit.New(seed) builds; keeping the PCG lets us save its state.
-func (s *Server) newGenLocked() {
-	s.pcg = rand.NewPCG(s.seed, s.seed)
-	s.rng = gofakeit.NewFaker(s.pcg, false) // s.mu guards it
-	s.serial = 300_000_000 + uint64(s.rng.IntN(90_000_000))
-	s.nextID = 227_000_000 + int64(s.rng.IntN(1_000_000))
-}
-
-func (s *Server) genLocked() gen {
-	b, _ := s.pcg.MarshalBinary()
-	return gen{PCG: b, Serial: s.serial, NextID: s.nextID}
-}
-
-func (s *Server) setGenLocked(g gen) error {
-	if err := s.pcg.UnmarshalBinary(g.PCG); err != nil {
-		return fmt.Errorf("generator state: %w", err)
+// commitLocked is the one road for a change: r is appended to the state
+// file (when one is configured) and then applied with the function a
+// restart's replay uses. When the append fails nothing was applied, so
+// memory is unchanged without any undo.
+func (s *Server) commitLocked(r *record) *apierror.Error {
+	if s.file != nil {
+		// Refuse before writing a record that the replay would refuse.
+		if err := s.st.check(r); err != nil {
+			return s.refused(r, err)
+		}
+		if err := s.file.Append(r); err != nil {
+			return s.storageError(err)
+		}
 	}
-	s.serial, s.nextID = g.Serial, g.NextID
-	return nil
-}
-
-// record is one line of the state file.
-type record struct {
-	Type   string     `json:"type"` // meta, put, clock, reset
-	Meta   *metaRec   `json:"meta,omitempty"`
-	Orders []orderRec `json:"orders,omitempty"`
-	Gen    *gen       `json:"gen,omitempty"`
-	Clock  *clockRec  `json:"clock,omitempty"`
-	Client string     `json:"clientId,omitempty"` // reset of one client
-	At     time.Time  `json:"at"`
-}
-
-type metaRec struct {
-	Version int    `json:"version"`
-	JWTKey  string `json:"jwtKey,omitempty"` // a generated key, so tokens survive a restart
-	Seed    uint64 `json:"seed"`
-}
-
-type clockRec struct {
-	Start  time.Time     `json:"start"`
-	Frozen bool          `json:"frozen"`
-	Offset time.Duration `json:"offset"`
-}
-
-// orderRec is an order as stored, with links as orderIds.
-type orderRec struct {
-	ClientID       string          `json:"clientId"`
-	ShopID         int64           `json:"shopId"`
-	OrderID        int64           `json:"orderId"`
-	ShipmentID     string          `json:"shipmentId"`
-	TS             int             `json:"ts"`
-	FP             int             `json:"fp"`
-	ServicePointID string          `json:"servicePointId,omitempty"`
-	BookedAt       time.Time       `json:"bookedAt"`
-	Items          []orderItem     `json:"items"`
-	Events         []event         `json:"events"`
-	Req            json.RawMessage `json:"req,omitempty"`
-	Desired        *calendar.Date  `json:"desired,omitempty"`
-	BookedPoint    string          `json:"bookedPoint,omitempty"`
-	Conv           *bookingResp    `json:"conv,omitempty"`
-	Replaces       int64           `json:"replaces,omitempty"`
-	ReplacedBy     int64           `json:"replacedBy,omitempty"`
-}
-
-func (o *order) rec() orderRec {
-	r := orderRec{
-		ClientID: o.ClientID, ShopID: o.ShopID, OrderID: o.OrderID, ShipmentID: o.ShipmentID,
-		TS: o.TS, FP: o.FP, ServicePointID: o.ServicePointID,
-		BookedAt: o.BookedAt, Items: o.Items, Events: o.Events,
-		Req: o.Req, Desired: o.Desired, BookedPoint: o.BookedPoint, Conv: o.Conv,
-	}
-	if o.Replaces != nil {
-		r.Replaces = o.Replaces.OrderID
-	}
-	if o.ReplacedBy != nil {
-		r.ReplacedBy = o.ReplacedBy.OrderID
-	}
-	return r
-}
-
-// persistLocked records a change before it is acknowledged. Without a
-// state file it does nothing.
-func (s *Server) persistLocked(r record) *apierror.Error {
-	if s.file == nil {
-		return nil
-	}
-	r.At = s.clock.now()
-	if err := s.file.Append(r); err != nil {
-		s.log.Error("state file write failed", "error", err.Error())
-		return apierror.New(http.StatusInternalServerError, KeyStateWrite, "the change could not be recorded and was not applied")
+	if err := s.st.apply(r); err != nil {
+		return s.refused(r, err)
 	}
 	return nil
 }
 
-func (s *Server) clockRecLocked() *clockRec {
-	return &clockRec{Start: s.clock.start, Frozen: s.clock.frozen, Offset: s.clock.offset}
+// refused answers a record apply would not take: a bug in the handler that
+// built it, never the client's fault.
+func (s *Server) refused(r *record, err error) *apierror.Error {
+	s.log.Error("change refused by apply", "record", r.Type, "error", err.Error())
+	return apierror.New(http.StatusInternalServerError, apierror.KeyInternal, "the change is inconsistent with the stored state and was not applied")
 }
 
-// openState replays the state file and compacts it to one record per
-// live order. Called from New before the server is shared.
+// storageError answers a failed append: 507 storage.full when the disk
+// has no room, 500 storage.failed otherwise.
+func (s *Server) storageError(err error) *apierror.Error {
+	s.log.Error("state file write failed", "error", err.Error())
+	if isFull(err) {
+		return apierror.New(http.StatusInsufficientStorage, KeyStorageFull,
+			"the state file's disk is full: the change was not recorded and not applied; free space and retry")
+	}
+	return apierror.New(http.StatusInternalServerError, KeyStorageFailed,
+		"the state file could not be written: the change was not recorded and not applied")
+}
+
+// openState replays the state file and compacts it. Called from New
+// before the server is shared.
 func (s *Server) openState(path string) error {
-	var meta *metaRec
 	first := true
 	f, n, torn, err := journal.Open(path, func(raw json.RawMessage) error {
 		var r record
-		if err := json.Unmarshal(raw, &r); err != nil {
-			return err
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields() // a renamed key is corruption, not a missing field
+		if err := dec.Decode(&r); err != nil {
+			return fmt.Errorf("not a mockhelthjem record: %w", err)
 		}
-		if first && r.Type != "meta" {
-			// Every state file starts with its meta record: anything else
-			// is some other file, which must not be overwritten.
-			return errors.New("not a mockhelthjem state file (no meta record first)")
+		if first {
+			first = false
+			return s.applyMeta(&r)
 		}
-		first = false
-		if r.Type == "meta" {
-			if r.Meta == nil || r.Meta.Version != 1 {
-				return errors.New("unsupported state file version")
-			}
-			meta = r.Meta
-			return nil
-		}
-		return s.applyLocked(r)
+		return s.st.apply(&r)
 	})
 	if err != nil {
 		return err
 	}
 	s.file = f
-	if meta != nil {
-		key, err := base64.StdEncoding.DecodeString(meta.JWTKey)
-		if err == nil && len(s.opts.JWTKey) == 0 && len(key) > 0 {
-			s.jwtKey = key
-		}
-	}
 	s.log.Info("state file loaded", "path", path, "records", n, "orders", len(s.st.orders), "torn_record_dropped", torn)
 	if err := s.compactLocked(); err != nil {
 		// New fails, so nobody would ever Close the file.
@@ -172,85 +89,51 @@ func (s *Server) openState(path string) error {
 	return nil
 }
 
+// applyMeta checks the first record: every state file starts with its
+// meta record, so a file without one is some other file and must not be
+// overwritten. It restores a generated signing key.
+func (s *Server) applyMeta(r *record) error {
+	if r.Type != recMeta || r.Meta == nil {
+		return errors.New("not a mockhelthjem state file (no meta record first)")
+	}
+	if r.Meta.Version != stateVersion {
+		return fmt.Errorf("state file version %d, this mockhelthjem reads version %d", r.Meta.Version, stateVersion)
+	}
+	if key, err := base64.StdEncoding.DecodeString(r.Meta.JWTKey); err == nil && len(s.opts.JWTKey) == 0 && len(key) > 0 {
+		s.jwtKey = key
+	}
+	return nil
+}
+
 // metaLocked is the state file's meta record. A generated signing key is
 // kept so tokens survive a restart; a configured one (-jwt-secret) is the
 // operator's secret and is never written.
 func (s *Server) metaLocked() *metaRec {
-	m := &metaRec{Version: 1, Seed: s.seed}
+	m := &metaRec{Version: stateVersion, Seed: s.seed}
 	if len(s.opts.JWTKey) == 0 {
 		m.JWTKey = base64.StdEncoding.EncodeToString(s.jwtKey)
 	}
 	return m
 }
 
-// compactLocked rewrites the state file as meta, clock and one put.
-func (s *Server) compactLocked() error {
-	recs := []any{
-		record{Type: "meta", Meta: s.metaLocked(), At: s.clock.now()},
-		record{Type: "clock", Clock: s.clockRecLocked(), At: s.clock.now()},
-	}
-	g := s.genLocked()
-	put := record{Type: "put", Gen: &g, At: s.clock.now()}
+// compactionLocked is the state as records, one per line: meta, a full
+// reset to the clock and generators, then one order record per order (an
+// order that continues another comes after it, as booked).
+func (s *Server) compactionLocked() []any {
+	now := s.st.clock.now()
+	recs := make([]any, 0, 2+len(s.st.orders))
+	recs = append(recs,
+		&record{Type: recMeta, At: now, Meta: s.metaLocked()},
+		&record{Type: recReset, At: now, Clock: s.st.clock.rec(), Gen: s.st.gen.rec()})
 	for _, o := range s.st.orders {
-		put.Orders = append(put.Orders, o.rec())
+		recs = append(recs, &record{Type: recOrder, At: now, Order: o.rec()})
 	}
-	recs = append(recs, put)
-	return s.file.Rewrite(recs)
+	return recs
 }
 
-// applyLocked replays one record.
-func (s *Server) applyLocked(r record) error {
-	switch r.Type {
-	case "put":
-		for _, or := range r.Orders {
-			s.putLocked(or)
-		}
-		// Links resolve once every order of the record is in.
-		for _, or := range r.Orders {
-			o := s.st.byOrderID[or.OrderID]
-			o.Replaces, o.ReplacedBy = s.st.byOrderID[or.Replaces], s.st.byOrderID[or.ReplacedBy]
-		}
-	case "clock":
-		if r.Clock == nil {
-			return errors.New("clock record without clock")
-		}
-	case "reset":
-		if r.Client != "" {
-			s.st.removeClient(r.Client)
-		} else {
-			s.st = newState()
-		}
-	default:
-		return fmt.Errorf("unknown record type %q", r.Type)
-	}
-	if r.Clock != nil {
-		s.clock.restore(*r.Clock)
-	}
-	if r.Gen != nil {
-		return s.setGenLocked(*r.Gen)
-	}
-	return nil
-}
-
-// putLocked inserts or replaces an order from its record.
-func (s *Server) putLocked(r orderRec) {
-	o := s.st.byOrderID[r.OrderID]
-	fresh := o == nil
-	if fresh {
-		o = &order{}
-	}
-	*o = order{
-		ClientID: r.ClientID, ShopID: r.ShopID, OrderID: r.OrderID, ShipmentID: r.ShipmentID,
-		TS: r.TS, FP: r.FP, ServicePointID: r.ServicePointID,
-		BookedAt: r.BookedAt, Items: r.Items, Events: r.Events,
-		Req: r.Req, Desired: r.Desired, BookedPoint: r.BookedPoint, Conv: r.Conv,
-		Replaces: o.Replaces, ReplacedBy: o.ReplacedBy,
-	}
-	if fresh {
-		s.st.add(o)
-	} else {
-		s.st.index(o)
-	}
+// compactLocked rewrites the state file as compactionLocked.
+func (s *Server) compactLocked() error {
+	return s.file.Rewrite(s.compactionLocked())
 }
 
 // Close closes the state file, if any.
@@ -263,4 +146,10 @@ func (s *Server) Close() error {
 	err := s.file.Close()
 	s.file = nil
 	return err
+}
+
+// isFull reports whether an append failed for want of room: ENOSPC,
+// EDQUOT or EFBIG (a file-size limit).
+func isFull(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EFBIG)
 }

@@ -5,30 +5,69 @@
 // A *Server is an http.Handler. Every request is matched to an operation of
 // spec/helthjem.yaml (or spec/sim.yaml) by internal/validate, authenticated,
 // validated, and dispatched by operationId; no path is written in this
-// package. State lives behind one mutex (methods that need it held end in
-// Locked); time comes from an injected clock and randomness from a seed, so
+// package. Time comes from an injected clock and randomness from a seed, so
 // the same seed, clock and requests give the same ids and codes.
 //
 // It is not a network server (cmd/mockhelthjem runs it) and not a client.
+//
+// # One road for state
+//
+// The simulator's state (type state: orders, their indexes, the clock, the
+// id generators) is separate from the Server around it and changes by one
+// road. A handler validates the request, reading state under Server.mu
+// (methods that need it held end in Locked), and describes the change as a
+// record, with every generated id already drawn from a copy of the
+// generators. commitLocked appends the record to the state file, when there
+// is one, and then applies it with state.apply, the function a restart
+// replays the file with. A refused request or a failed append has applied
+// nothing, so nothing is ever undone.
+//
+// # Which file owns what
+//
+// The HTTP server:
+//
+//	sim.go        Options, Server, New: what the simulator is built from
+//	serve.go      the request pipeline (route, authenticate, fault, validate,
+//	              dispatch by operationId, encode and check the answer) and
+//	              the operationId → handler table
+//	auth.go       tokens (JWT) and the control plane's admin token
+//	faults.go     injected faults: the X-Sim-Fault header and /__sim/faults
+//	requestlog.go the request journal, GET /__sim/requests
+//	persist.go    the state file: commitLocked, start-up replay and
+//	              compaction, storage errors
+//
+// The carrier API (spec/helthjem.yaml):
+//
+//	catalogue.go  transport solutions, freight products, reach of points
+//	coverage.go   find/single, service points nearby, pickup dates
+//	booking.go    bookings: checks, the order record, the answer
+//	tracking.go   tracking
+//	wire.go       the carrier's request and answer shapes
+//
+// The control plane (spec/sim.yaml):
+//
+//	control.go    health, specs, clock, reset, state
+//	dropoff.go    drop-offs and the PUDO conversion
+//
+// The state and its records:
+//
+//	state.go      state: orders and indexes, lookups
+//	order.go      an order, its events and their schedule
+//	records.go    the record types and apply, the only code that changes state
+//	gen.go        the id generators: serials, orderIds, the returnCode walk
+//	clock.go      the simulated clock
 package sim
 
 import (
 	crand "crypto/rand"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 	_ "time/tzdata" // Europe/Oslo must resolve in scratch images too
 
-	"github.com/brianvoe/gofakeit/v7"
-
-	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
 	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
 	"github.com/mockhelthjem/mockhelthjem/internal/journal"
 	"github.com/mockhelthjem/mockhelthjem/internal/validate"
@@ -61,10 +100,11 @@ type Options struct {
 	AdminToken string
 	// StateFile, when set, makes orders, their events and the clock
 	// survive a restart: every change is appended and fsynced before it is
-	// acknowledged. Empty keeps everything in memory.
+	// applied and acknowledged. Empty keeps everything in memory.
 	StateFile string
 	// MaxOrders caps stored orders; a booking past it is refused with 507
-	// order.limit.reached, never by evicting. 0 means DefaultMaxOrders.
+	// order.limit.reached, never by evicting. 0 means DefaultMaxOrders; at
+	// most MaxOrdersLimit().
 	MaxOrders int
 	// JournalSize is how many requests GET /__sim/requests keeps.
 	// 0 means DefaultJournalSize.
@@ -77,7 +117,8 @@ const (
 	DefaultJournalSize = 1000
 )
 
-// Server is the simulator. Create it with New.
+// Server is the simulator: the HTTP server around the state. Create it
+// with New.
 type Server struct {
 	opts     Options
 	api, ctl *validate.Validator
@@ -93,39 +134,10 @@ type Server struct {
 	faults   *faults
 	tokens   tokenCache
 
-	mu     sync.Mutex
-	clock  clock
-	st     *state
-	pcg    *rand.PCG
-	rng    *gofakeit.Faker
-	serial uint64 // next GS1 serial; shipments and items share it
-	nextID int64  // next orderId
-	file   *journal.File
+	mu   sync.Mutex
+	st   *state        // changed only by commitLocked (and the replay in New)
+	file *journal.File // the state file; nil keeps state in memory only
 }
-
-// call is one request on its way through a handler.
-type call struct {
-	r      *http.Request
-	route  *validate.Route
-	body   []byte
-	client fixture.Client // the token's client, for secured operations
-	now    time.Time
-	// afterCommit, when set, replaces a successful answer with 504 or a
-	// dropped connection (fault after-commit).
-	afterCommit *fault
-}
-
-// result is what a handler answers. body is JSON-encoded unless raw is set.
-type result struct {
-	status      int
-	body        any
-	raw         []byte
-	contentType string
-}
-
-func ok(body any) result { return result{status: http.StatusOK, body: body} }
-
-type handler func(s *Server, c *call) (result, *apierror.Error)
 
 // New builds a Server.
 func New(opts Options) (*Server, error) {
@@ -146,6 +158,10 @@ func New(opts Options) (*Server, error) {
 	oslo, err := time.LoadLocation("Europe/Oslo")
 	if err != nil {
 		return nil, fmt.Errorf("load Europe/Oslo: %w", err)
+	}
+	if opts.MaxOrders > MaxOrdersLimit() {
+		return nil, fmt.Errorf("max orders %d is over the limit of %d (a quarter of the returnCode space over %d items an order)",
+			opts.MaxOrders, MaxOrdersLimit(), maxBookingItems)
 	}
 	s := &Server{
 		opts:     opts,
@@ -194,8 +210,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.requests = newRequestLog(s.opts.JournalSize)
 	s.faults = newFaults(s.seed)
-	s.clock = newClock(opts.Clock, wall)
-	s.resetLocked()
+	s.st = newState(newClock(opts.Clock, wall), newGen(s.seed))
 	if opts.StateFile != "" {
 		if err := s.openState(opts.StateFile); err != nil {
 			return nil, err
@@ -211,7 +226,7 @@ func (s *Server) Seed() uint64 { return s.seed }
 func (s *Server) Now() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.clock.now()
+	return s.st.clock.now()
 }
 
 // Shutdown marks the server as stopping: /readyz answers 503 from then on.
@@ -219,184 +234,4 @@ func (s *Server) Now() time.Time {
 // a request on an already open connection can see that.)
 func (s *Server) Shutdown() { s.stopping.Store(true) }
 
-// resetLocked forgets every order and returns the clock and the id
-// generators to their start, so the same requests give the same ids again.
-func (s *Server) resetLocked() {
-	s.clock.reset()
-	s.st = newState()
-	s.newGenLocked()
-}
-
-// ServeHTTP routes through the specs, authenticates, validates, dispatches
-// and writes the answer, with one access-log line and a journal entry.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	out := &outcome{status: 0}
-	defer func() {
-		// Also runs when a fault drops the connection (status 0).
-		d := time.Since(start)
-		// Health probes (a Docker HEALTHCHECK every few seconds) log at debug.
-		level := slog.LevelInfo
-		if out.op == "healthz" || out.op == "readyz" {
-			level = slog.LevelDebug
-		}
-		if s.log.Enabled(r.Context(), level) {
-			attrs := []slog.Attr{
-				slog.String("method", r.Method),
-				slog.String("operation", out.op),
-				slog.Int("status", out.status),
-				slog.String("client", out.client),
-				slog.Duration("duration", d),
-			}
-			if out.fault != "" {
-				attrs = append(attrs, slog.String("fault", out.fault))
-			}
-			s.log.LogAttrs(r.Context(), level, "request", attrs...)
-		}
-		if out.api {
-			s.requests.add(requestEntry{
-				Time: start, SimTime: out.simTime, Method: r.Method, Path: r.URL.Path, Operation: out.op,
-				Status: out.status, ClientID: out.client, DurationMS: float64(d.Microseconds()) / 1000, Fault: out.fault,
-			})
-		}
-	}()
-	s.serve(w, r, out)
-}
-
-// outcome is what the access log and the request journal record.
-type outcome struct {
-	op, client, fault string
-	status            int
-	simTime           time.Time
-	api               bool // routed to the carrier API: journaled
-}
-
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, out *outcome) {
-	v := s.api
-	route, aerr := s.api.Find(r)
-	if aerr != nil && aerr.Status == http.StatusNotFound {
-		if rt, cerr := s.ctl.Find(r); cerr == nil || cerr.Status != http.StatusNotFound {
-			v, route, aerr = s.ctl, rt, cerr
-		}
-	}
-	if aerr != nil {
-		aerr.Write(w)
-		out.status = aerr.Status
-		return
-	}
-	out.op, out.api = route.OperationID, v == s.api
-	c := &call{r: r, route: route}
-	// Deferred, so that a dropped connection (a panic) is recorded with
-	// its client and simulated time too.
-	defer func() { out.client, out.simTime = c.client.ID, c.now }()
-	res, aerr := s.run(v, c, out)
-	if aerr == nil && c.afterCommit != nil {
-		// The operation took effect; the client never hears of it.
-		if c.afterCommit.drop {
-			dropConnection()
-		}
-		aerr = apierror.New(c.afterCommit.status, faultStatuses[c.afterCommit.status],
-			"simulated fault (after-commit): the operation was applied, the answer lost")
-	}
-	if aerr != nil {
-		aerr.Write(w)
-		out.status = aerr.Status
-		return
-	}
-	out.status = s.write(w, v, c, res)
-}
-
-// run authenticates, applies faults, reads and validates the request and
-// calls its handler.
-func (s *Server) run(v *validate.Validator, c *call, out *outcome) (result, *apierror.Error) {
-	r := c.r
-	if v == s.ctl && s.opts.AdminToken != "" && isControl(r.URL.Path) {
-		if aerr := checkAdmin(r, s.opts.AdminToken); aerr != nil {
-			return result{}, aerr
-		}
-	}
-	s.mu.Lock()
-	c.now = s.clock.now()
-	s.mu.Unlock()
-	if c.route.Secured {
-		cl, aerr := s.authenticate(r, c.now)
-		if aerr != nil {
-			return result{}, aerr
-		}
-		c.client = cl
-	}
-	if v == s.api {
-		f, source, aerr := s.faults.pick(r, c.route.OperationID, c.client.ID)
-		if aerr != nil {
-			return result{}, aerr
-		}
-		if f != nil {
-			out.fault = source + ": " + f.text
-			switch f.kind {
-			case faultStatus:
-				return result{}, f.errorFor(source)
-			case faultLatency:
-				sleep(r.Context(), s.faults.delay(f))
-			case faultDrop:
-				dropConnection()
-			case faultAfterCommit:
-				c.afterCommit = f
-			}
-		}
-	}
-	body, aerr := validate.ReadBody(r)
-	if aerr != nil {
-		return result{}, aerr
-	}
-	c.body = body
-	if aerr := v.Request(r.Context(), r, c.route, body); aerr != nil {
-		return result{}, aerr
-	}
-	return s.handlers[c.route.OperationID](s, c)
-}
-
-// write encodes and sends a handler's result, checking it against the spec.
-func (s *Server) write(w http.ResponseWriter, v *validate.Validator, c *call, res result) int {
-	b, ct := res.raw, res.contentType
-	if b == nil {
-		var err error
-		if b, err = json.Marshal(res.body); err != nil {
-			aerr := apierror.New(http.StatusInternalServerError, apierror.KeyInternal, "the response could not be encoded")
-			aerr.Write(w)
-			return aerr.Status
-		}
-		ct = "application/json"
-	}
-	h := w.Header()
-	h.Set("Content-Type", ct)
-	if !s.opts.SkipResponseValidation {
-		if err := v.Response(c.r.Context(), c.r, c.route, res.status, h, b); err != nil {
-			if s.opts.StrictResponses {
-				aerr := apierror.New(http.StatusInternalServerError, apierror.KeyInvalidResponse, err.Error())
-				aerr.Write(w)
-				return aerr.Status
-			}
-			s.log.LogAttrs(c.r.Context(), slog.LevelWarn, "response does not match the spec",
-				slog.String("operation", c.route.OperationID), slog.String("error", err.Error()))
-		}
-	}
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(res.status)
-	_, _ = w.Write(b)
-	return res.status
-}
-
-// decode unmarshals a validated body into a typed request. The spec has
-// accepted the body, so a failure here is a gap between spec and code.
-func decode(body []byte, v any) *apierror.Error {
-	if err := json.Unmarshal(body, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return apierror.New(http.StatusBadRequest, apierror.KeyInvalidRequest, "the request does not match the API specification").
-				WithField(te.Field, "has the wrong type")
-		}
-		return apierror.New(http.StatusBadRequest, apierror.KeyParse, "the request body is not valid JSON").
-			WithField("body", "is not valid JSON")
-	}
-	return nil
-}
+var _ http.Handler = (*Server)(nil)

@@ -1,0 +1,189 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"math/bits"
+	"math/rand/v2"
+
+	"github.com/brianvoe/gofakeit/v7"
+
+	"github.com/mockhelthjem/mockhelthjem/internal/ids"
+)
+
+// gen is the id generators' state: the seeded PCG behind gofakeit (orderId
+// steps), the GS1 serial that shipment numbers and SSCCs share, the next
+// orderId, and the position of the returnCode walk.
+//
+// A handler draws from a copy of the state's gen; the record it builds
+// carries the copy's state after the draws (genRec), and apply installs
+// it. So a change that is refused or fails to be written leaves the
+// generators as they were, and a replay continues the same sequence.
+type gen struct {
+	pcg    rand.PCG
+	serial uint64 // next GS1 serial
+	nextID int64  // next orderId
+	rcKey  uint64 // keys the permutation the returnCode walk follows
+	rcNext uint64 // returnCodes drawn so far: the walk's position
+}
+
+// newGen seeds the generators. The first two draws are those of every
+// earlier version, so a seed gives the same first ids as before.
+func newGen(seed uint64) gen {
+	g := gen{pcg: *rand.NewPCG(seed, seed), rcKey: mix64(seed ^ 0x7265_7475_726e)}
+	g.serial = 300_000_000 + uint64(g.intN(90_000_000))
+	g.nextID = 227_000_000 + int64(g.intN(1_000_000))
+	return g
+}
+
+// intN draws from the PCG as gofakeit.New(seed).IntN does (the values
+// depend on gofakeit's reduction, so keep it for stable sequences).
+func (g *gen) intN(n int) int { return gofakeit.NewFaker(&g.pcg, false).IntN(n) }
+
+// errIDSpace is a draw that found no free value: the id space is used up.
+var errIDSpace = errors.New("the id space is used up")
+
+// shipmentNumber draws the next GS1 shipment number no order holds.
+func (g *gen) shipmentNumber(taken func(string) bool) (string, error) {
+	return g.fromSerial(ids.ShipmentNumber, taken)
+}
+
+// sscc draws the next SSCC no order holds.
+func (g *gen) sscc(taken func(string) bool) (string, error) {
+	return g.fromSerial(ids.SSCC, taken)
+}
+
+// fromSerial makes ids from the shared serial, skipping taken ones.
+func (g *gen) fromSerial(id func(serial uint64) (string, error), taken func(string) bool) (string, error) {
+	for {
+		n, err := id(g.serial)
+		if err != nil {
+			return "", fmt.Errorf("%w: %v", errIDSpace, err)
+		}
+		g.serial++
+		if !taken(n) {
+			return n, nil
+		}
+	}
+}
+
+// orderID draws the next orderId: increasing by a seeded step, so orderIds
+// never repeat until a full reset forgets every order.
+func (g *gen) orderID() int64 {
+	id := g.nextID
+	g.nextID += 1 + int64(g.intN(97))
+	return id
+}
+
+// returnCode draws the next returnCode no order holds. The codes follow a
+// seeded permutation of the whole code space (returnCodes), one position
+// per draw, so a draw costs O(1) expected time: codes drawn in one pass
+// never repeat, and the rare taken one (held since an earlier pass, or
+// written under another seed) is skipped. Each pass uses a new
+// permutation, so codes still held from the last pass are scattered, not
+// met in a run. The order cap (MaxOrdersLimit) keeps the space at most a
+// quarter full.
+func (g *gen) returnCode(taken func(string) bool) (string, error) {
+	for range returnCodes.size {
+		pass, pos := g.rcNext/returnCodes.size, g.rcNext%returnCodes.size
+		g.rcNext++
+		code := returnCodes.code(returnCodes.permute(mix64(g.rcKey+pass), pos))
+		if !taken(code) {
+			return code, nil
+		}
+	}
+	return "", fmt.Errorf("%w: every returnCode is held", errIDSpace)
+}
+
+// genRec is gen as a record carries it.
+type genRec struct {
+	PCG    []byte `json:"pcg"`
+	Serial uint64 `json:"serial"`
+	NextID int64  `json:"nextOrderId"`
+	RCKey  uint64 `json:"returnCodeKey"`
+	RCNext uint64 `json:"returnCodesDrawn"`
+}
+
+func (g *gen) rec() *genRec {
+	b, _ := g.pcg.MarshalBinary() // never fails
+	return &genRec{PCG: b, Serial: g.serial, NextID: g.nextID, RCKey: g.rcKey, RCNext: g.rcNext}
+}
+
+// gen decodes a recorded generator state.
+func (r *genRec) gen() (gen, error) {
+	g := gen{serial: r.Serial, nextID: r.NextID, rcKey: r.RCKey, rcNext: r.RCNext}
+	if err := g.pcg.UnmarshalBinary(r.PCG); err != nil {
+		return gen{}, fmt.Errorf("generator state: %w", err)
+	}
+	return g, nil
+}
+
+// codeSpace is the set of returnCodes ids.NewReturnCode can make, numbered
+// 0..size-1, and a family of seeded permutations of it.
+type codeSpace struct {
+	draw func(rnd func(n int) int) string // ids.NewReturnCode
+	size uint64
+	half uint // a permutation works on 2*half bits, the fewest covering size
+}
+
+// returnCodes is the returnCode space. It is measured through
+// ids.NewReturnCode itself, so a wider alphabet or a longer code there
+// needs no change here.
+var returnCodes = newCodeSpace(ids.NewReturnCode)
+
+// newCodeSpace measures the space of draw, a function that builds a code
+// from calls of rnd(n) as ids.NewReturnCode does.
+func newCodeSpace(draw func(rnd func(n int) int) string) codeSpace {
+	size := uint64(1)
+	draw(func(n int) int { size *= uint64(n); return 0 })
+	half := uint(bits.Len64(size-1)+1) / 2
+	return codeSpace{draw: draw, size: size, half: max(half, 1)}
+}
+
+// code returns code number i: i's digits, in the mixed radix of the
+// characters NewReturnCode draws, choose them.
+func (cs codeSpace) code(i uint64) string {
+	return cs.draw(func(n int) int {
+		d := int(i % uint64(n))
+		i /= uint64(n)
+		return d
+	})
+}
+
+// permute maps x (< size) to its image under the permutation keyed by
+// key: a four-round Feistel network on 2*half bits, walked until it lands
+// inside the space again (fewer than four steps on average).
+func (cs codeSpace) permute(key, x uint64) uint64 {
+	mask := uint64(1)<<cs.half - 1
+	for {
+		l, r := x>>cs.half, x&mask
+		for round := range uint64(4) {
+			l, r = r, l^(mix64(r^key^(round*0x9e37_79b9_7f4a_7c15))&mask)
+		}
+		x = l<<cs.half | r
+		if x < cs.size {
+			return x
+		}
+	}
+}
+
+// mix64 is SplitMix64's finaliser: a bijective scramble of 64 bits.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58_476d_1ce4_e5b9
+	x ^= x >> 27
+	x *= 0x94d0_49bb_1331_11eb
+	x ^= x >> 31
+	return x
+}
+
+// maxBookingItems is the most items a booking may have (spec/helthjem.yaml,
+// BookingRequest.items.maxItems), so an order holds at most that many
+// returnCodes.
+const maxBookingItems = 10
+
+// MaxOrdersLimit is the largest Options.MaxOrders (-max-orders) allowed:
+// a quarter of the returnCode space, divided among the most items an order
+// may hold. The cap keeps at most a quarter of the codes held, so drawing
+// a free one stays cheap and never runs out.
+func MaxOrdersLimit() int { return int(returnCodes.size / (4 * maxBookingItems)) }

@@ -1,0 +1,271 @@
+package sim
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mockhelthjem/mockhelthjem/internal/calendar"
+	"github.com/mockhelthjem/mockhelthjem/internal/ids"
+)
+
+// Record types. docs/state-file.md describes each one.
+const (
+	recMeta    = "meta"    // the state file's first line: version, seed, signing key
+	recOrder   = "order"   // a new order: a booking, or an order of a compacted file
+	recDropoff = "dropoff" // a TS 113/115 parcel dropped off: events appended
+	recConvert = "convert" // a PUDO conversion: the pickup order cancelled, its successor added
+	recClock   = "clock"   // the clock set or advanced
+	recReset   = "reset"   // every order forgotten (clock and generators restart), or one client's
+)
+
+// record is one change of the simulator's state and one line of the state
+// file. A handler builds it from a validated request, with every generated
+// value drawn and the generators' state after the draws; apply makes it
+// happen, live and on replay alike.
+type record struct {
+	Type string    `json:"type"`
+	At   time.Time `json:"at"` // simulated time of the change; convert cancels at At
+	Meta *metaRec  `json:"meta,omitempty"`
+	// Order is the order an order or convert record adds.
+	Order *orderRec `json:"order,omitempty"`
+	// OrderID is the stored order a dropoff or convert changes.
+	OrderID        int64     `json:"orderId,omitempty"`
+	ServicePointID string    `json:"servicePointId,omitempty"` // dropoff, convert
+	Events         []event   `json:"events,omitempty"`         // dropoff: appended to the order's
+	Clock          *clockRec `json:"clock,omitempty"`          // clock; a full reset's restarted clock
+	Client         string    `json:"clientId,omitempty"`       // reset of one client
+	Gen            *genRec   `json:"gen,omitempty"`            // after the draws; a full reset's restarted generators
+}
+
+type metaRec struct {
+	Version int    `json:"version"`
+	JWTKey  string `json:"jwtKey,omitempty"` // a generated key, so tokens survive a restart
+	Seed    uint64 `json:"seed"`
+}
+
+// stateVersion is the meta record's version: 2 since records became one
+// per change (issue 10); a version-1 file is refused.
+const stateVersion = 2
+
+// orderRec is an order as a record carries it. Its link to the order it
+// continues is an orderId; the link back is implied.
+type orderRec struct {
+	ClientID       string          `json:"clientId"`
+	ShopID         int64           `json:"shopId"`
+	OrderID        int64           `json:"orderId"`
+	ShipmentID     string          `json:"shipmentId"`
+	TS             int             `json:"ts"`
+	FP             int             `json:"fp"`
+	ServicePointID string          `json:"servicePointId,omitempty"`
+	BookedAt       time.Time       `json:"bookedAt"`
+	Items          []orderItem     `json:"items"`
+	Events         []event         `json:"events"`
+	Req            json.RawMessage `json:"req,omitempty"`
+	Desired        *calendar.Date  `json:"desired,omitempty"`
+	BookedPoint    string          `json:"bookedPoint,omitempty"`
+	Conv           *bookingResp    `json:"conv,omitempty"`
+	Replaces       int64           `json:"replaces,omitempty"`
+}
+
+func (o *order) rec() *orderRec {
+	r := &orderRec{
+		ClientID: o.ClientID, ShopID: o.ShopID, OrderID: o.OrderID, ShipmentID: o.ShipmentID,
+		TS: o.TS, FP: o.FP, ServicePointID: o.ServicePointID,
+		BookedAt: o.BookedAt, Items: o.Items, Events: o.Events,
+		Req: o.Req, Desired: o.Desired, BookedPoint: o.BookedPoint, Conv: o.Conv,
+	}
+	if o.Replaces != nil {
+		r.Replaces = o.Replaces.OrderID
+	}
+	return r
+}
+
+// apply makes r happen. It is the one function that changes state: a
+// handler calls it after appending r to the state file, a restart for
+// every record of the file. It checks r first and changes nothing when r
+// is impossible (an order without a client, a link to a missing order, an
+// id already held, an unknown type): on replay that is corruption.
+func (st *state) apply(r *record) error {
+	commit, err := st.prepare(r)
+	if err != nil {
+		return err
+	}
+	commit()
+	return nil
+}
+
+// check reports whether apply would accept r, changing nothing.
+func (st *state) check(r *record) error {
+	_, err := st.prepare(r)
+	return err
+}
+
+// prepare checks r against the state and returns the change it makes.
+func (st *state) prepare(r *record) (func(), error) {
+	var g *gen
+	if r.Gen != nil {
+		v, err := r.Gen.gen()
+		if err != nil {
+			return nil, err
+		}
+		g = &v
+	}
+	setGen := func() {
+		if g != nil {
+			st.gen = *g
+		}
+	}
+	switch r.Type {
+	case recOrder:
+		if r.Order == nil {
+			return nil, errors.New("order record without order")
+		}
+		var prev *order
+		if r.Order.Replaces != 0 {
+			if prev = st.byOrderID[r.Order.Replaces]; prev == nil {
+				return nil, fmt.Errorf("order %d continues order %d, which does not exist", r.Order.OrderID, r.Order.Replaces)
+			}
+		}
+		if err := st.checkOrder(r.Order, prev); err != nil {
+			return nil, err
+		}
+		return func() { st.addOrder(r.Order, prev); setGen() }, nil
+	case recDropoff:
+		o := st.byOrderID[r.OrderID]
+		if o == nil {
+			return nil, fmt.Errorf("drop-off of order %d, which does not exist", r.OrderID)
+		}
+		if r.ServicePointID == "" || len(r.Events) == 0 {
+			return nil, errors.New("drop-off without service point or events")
+		}
+		if err := checkEvents(r.Events); err != nil {
+			return nil, err
+		}
+		if last := o.Events[len(o.Events)-1]; r.Events[0].At.Before(last.At) {
+			return nil, fmt.Errorf("drop-off of order %d before its last event", r.OrderID)
+		}
+		return func() {
+			o.Events = append(o.Events[:len(o.Events):len(o.Events)], r.Events...)
+			o.ServicePointID = r.ServicePointID
+			setGen()
+		}, nil
+	case recConvert:
+		o := st.byOrderID[r.OrderID]
+		switch {
+		case o == nil:
+			return nil, fmt.Errorf("conversion of order %d, which does not exist", r.OrderID)
+		case r.Order == nil || r.Order.Replaces != r.OrderID:
+			return nil, fmt.Errorf("conversion of order %d without the order that continues it", r.OrderID)
+		case r.At.IsZero() || r.ServicePointID == "":
+			return nil, errors.New("conversion without time or service point")
+		}
+		if err := st.checkOrder(r.Order, o); err != nil {
+			return nil, err
+		}
+		return func() {
+			vis := o.visible(r.At)
+			o.Events = append(vis[:len(vis):len(vis)], event{At: r.At, Kind: evCancelled, ServicePointID: r.ServicePointID})
+			st.addOrder(r.Order, o)
+			setGen()
+		}, nil
+	case recClock:
+		if r.Clock == nil {
+			return nil, errors.New("clock record without clock")
+		}
+		return func() { st.clock.restore(*r.Clock); setGen() }, nil
+	case recReset:
+		if r.Client != "" {
+			return func() { st.removeClient(r.Client); setGen() }, nil
+		}
+		if r.Clock == nil || g == nil {
+			return nil, errors.New("full reset without the restarted clock and generators")
+		}
+		return func() { st.removeAll(); st.clock.restore(*r.Clock); setGen() }, nil
+	case recMeta:
+		return nil, errors.New("a meta record after the first line")
+	default:
+		return nil, fmt.Errorf("unknown record type %q", r.Type)
+	}
+}
+
+// checkOrder checks a new order: it has a client and ids no order holds
+// (except the returnCodes it takes over from prev, the order it
+// continues), known products and events in time order.
+func (st *state) checkOrder(r *orderRec, prev *order) error {
+	switch {
+	case r.ClientID == "":
+		return fmt.Errorf("order %d has no clientId", r.OrderID)
+	case r.OrderID <= 0 || st.byOrderID[r.OrderID] != nil:
+		return fmt.Errorf("orderId %d is not new", r.OrderID)
+	case shipmentKey(r.ShipmentID) == "" || st.byShipment[shipmentKey(r.ShipmentID)] != nil:
+		// A client may choose a shipmentId that equals another order's
+		// code (find tells them apart by client), not another's shipmentId.
+		return fmt.Errorf("order %d: its shipmentId is empty or already held", r.OrderID)
+	case len(r.Items) == 0 || len(r.Items) > maxBookingItems:
+		return fmt.Errorf("order %d has %d items", r.OrderID, len(r.Items))
+	case r.Req == nil && r.Conv == nil:
+		return fmt.Errorf("order %d has neither its request nor its answer", r.OrderID)
+	case !bookable[int64(r.TS)]:
+		return fmt.Errorf("order %d has unknown transport solution %d", r.OrderID, r.TS)
+	}
+	if _, ok := products[r.FP]; !ok {
+		return fmt.Errorf("order %d has unknown freight product %d", r.OrderID, r.FP)
+	}
+	if prev != nil {
+		if prev.ClientID != r.ClientID || prev.ReplacedBy != nil {
+			return fmt.Errorf("order %d cannot continue order %d", r.OrderID, prev.OrderID)
+		}
+	}
+	for i, it := range r.Items {
+		if k, v := ids.Parse(it.SSCC); k != ids.KindSSCC || v != it.SSCC || st.taken(v) {
+			return fmt.Errorf("order %d item %d: the SSCC is malformed or already held", r.OrderID, i)
+		}
+		if it.ReturnCode != "" {
+			k, v := ids.Parse(it.ReturnCode)
+			// A conversion's order takes over the returnCodes of the order
+			// it continues, item by item.
+			inherited := prev != nil && i < len(prev.Items) && prev.Items[i].ReturnCode == v && st.byCode[v] == prev
+			if k != ids.KindReturnCode || v != it.ReturnCode || (!inherited && st.taken(v)) {
+				return fmt.Errorf("order %d item %d: the returnCode is malformed or already held", r.OrderID, i)
+			}
+		}
+		for _, other := range r.Items[:i] { // at most maxBookingItems
+			if other.SSCC == it.SSCC || (it.ReturnCode != "" && other.ReturnCode == it.ReturnCode) {
+				return fmt.Errorf("order %d item %d repeats an id", r.OrderID, i)
+			}
+		}
+	}
+	return checkEvents(r.Events)
+}
+
+// checkEvents wants at least one event, known kinds, in time order.
+func checkEvents(evs []event) error {
+	if len(evs) == 0 {
+		return errors.New("an order without events")
+	}
+	for i, e := range evs {
+		if !e.Kind.known() {
+			return fmt.Errorf("unknown event kind %d", e.Kind)
+		}
+		if i > 0 && e.At.Before(evs[i-1].At) {
+			return errors.New("events out of time order")
+		}
+	}
+	return nil
+}
+
+// addOrder stores a new order from its record, linked to prev (apply only).
+func (st *state) addOrder(r *orderRec, prev *order) {
+	o := &order{
+		ClientID: r.ClientID, ShopID: r.ShopID, OrderID: r.OrderID, ShipmentID: r.ShipmentID,
+		TS: r.TS, FP: r.FP, ServicePointID: r.ServicePointID,
+		BookedAt: r.BookedAt, Items: r.Items, Events: r.Events,
+		Req: r.Req, Desired: r.Desired, BookedPoint: r.BookedPoint, Conv: r.Conv,
+	}
+	if prev != nil {
+		o.Replaces, prev.ReplacedBy = prev, o
+	}
+	st.add(o)
+}
