@@ -1,8 +1,6 @@
 package sim
 
 import (
-	"strings"
-
 	"github.com/mockhelthjem/mockhelthjem/internal/ids"
 )
 
@@ -36,13 +34,13 @@ func newState(c clock, g gen) *state {
 	}
 }
 
-// shipmentKey is how a shipmentId is indexed: bare digits for GS1 shipment
-// numbers (so "(401)…" and the bare form find the same order), else as sent.
+// shipmentKey is how a shipmentId is indexed: the canonical form of an id
+// ids.Parse knows (so "(401)…" and the bare digits find the same order, and
+// a client's shipmentId shaped like an SSCC or a returnCode is seen as
+// taken by the generators), else as sent without surrounding space.
 func shipmentKey(id string) string {
-	if k, v := ids.Parse(id); k == ids.KindShipment {
-		return v
-	}
-	return strings.TrimSpace(id)
+	_, v := ids.Parse(id)
+	return v
 }
 
 // codeKey normalises an SSCC or a returnCode for byCode.

@@ -1,0 +1,121 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// StateDiff compares the whole state of two servers, (-a +b): every order
+// with every field, the indexes, the links, the clock and the generators.
+// It compares the state type itself, so a field added to it is compared
+// without anyone remembering to. An order is compared in full once, as an
+// element of state.orders; an index entry or a link compares by orderId,
+// after checking that it points into state.orders at all.
+func StateDiff(a, b *Server) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := a.st.consistent(); err != nil {
+		return "a: " + err.Error()
+	}
+	if err := b.st.consistent(); err != nil {
+		return "b: " + err.Error()
+	}
+	byID := cmp.FilterPath(func(p cmp.Path) bool {
+		if p.Last().Type() != reflect.TypeFor[*order]() {
+			return false
+		}
+		_, inSlice := p.Last().(cmp.SliceIndex)
+		f, ok := p.Index(-2).(cmp.StructField)
+		return !inSlice || !ok || f.Name() != "orders"
+	}, cmp.Comparer(func(x, y *order) bool {
+		return (x == nil) == (y == nil) && (x == nil || x.OrderID == y.OrderID)
+	}))
+	return cmp.Diff(a.st, b.st, byID,
+		cmp.AllowUnexported(state{}, clock{}, gen{}, rand.PCG{}),
+		cmpopts.IgnoreFields(clock{}, "wall")) // a func; wall0 is compared
+}
+
+// consistent checks that every index entry and link points to an order of
+// st.orders, under that order's own identifiers.
+func (st *state) consistent() error {
+	in := map[*order]bool{}
+	for _, o := range st.orders {
+		in[o] = true
+	}
+	for k, o := range st.byShipment {
+		if !in[o] || shipmentKey(o.ShipmentID) != k {
+			return fmt.Errorf("byShipment[%s] is not an order's shipmentId", k)
+		}
+	}
+	for k, o := range st.byCode {
+		found := false
+		for _, it := range o.Items {
+			found = found || it.SSCC == k || it.ReturnCode == k
+		}
+		if !in[o] || !found {
+			return fmt.Errorf("byCode[%s] is not an order's code", k)
+		}
+	}
+	for k, o := range st.byOrderID {
+		if !in[o] || o.OrderID != k {
+			return fmt.Errorf("byOrderID[%d] is not that order", k)
+		}
+	}
+	if len(st.byOrderID) != len(st.orders) {
+		return fmt.Errorf("%d orders, %d in byOrderID", len(st.orders), len(st.byOrderID))
+	}
+	for _, o := range st.orders {
+		if (o.Replaces != nil && (!in[o.Replaces] || o.Replaces.ReplacedBy != o)) ||
+			(o.ReplacedBy != nil && (!in[o.ReplacedBy] || o.ReplacedBy.Replaces != o)) {
+			return fmt.Errorf("order %d is linked to an order outside the state or one way only", o.OrderID)
+		}
+	}
+	return nil
+}
+
+// Perturbations Perturb can make, each a change StateDiff must see.
+var Perturbations = []string{"generator", "clock", "index", "event", "link"}
+
+// Perturb changes s's state behind apply's back, to show that StateDiff
+// notices: a test of the test. It reports false when the state has nothing
+// to change of that kind (no order, no link).
+func Perturb(s *Server, what string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.st
+	switch what {
+	case "generator":
+		st.gen.rcNext++
+	case "clock":
+		st.clock.offset++
+	case "index":
+		for k := range st.byCode {
+			delete(st.byCode, k)
+			return true
+		}
+		return false
+	case "event":
+		if len(st.orders) == 0 {
+			return false
+		}
+		o := st.orders[len(st.orders)-1]
+		o.Events = o.Events[:len(o.Events)-1]
+	case "link":
+		for _, o := range st.orders {
+			if o.ReplacedBy != nil {
+				o.ReplacedBy = nil
+				return true
+			}
+		}
+		return false
+	default:
+		panic("unknown perturbation " + what)
+	}
+	return true
+}
