@@ -133,7 +133,7 @@ func (s *Server) clockRecLocked() *clockRec {
 func (s *Server) openState(path string) error {
 	var meta *metaRec
 	first := true
-	f, n, torn, err := journal.Open(path, func(raw json.RawMessage) error {
+	f, info, err := journal.Open(path, journal.Options{Logger: s.log}, func(raw json.RawMessage) error {
 		var r record
 		if err := json.Unmarshal(raw, &r); err != nil {
 			return err
@@ -163,7 +163,7 @@ func (s *Server) openState(path string) error {
 			s.jwtKey = key
 		}
 	}
-	s.log.Info("state file loaded", "path", path, "records", n, "orders", len(s.st.orders), "torn_record_dropped", torn)
+	s.log.Info("state file loaded", "path", path, "records", info.Replayed, "orders", len(s.st.orders), "torn_record_dropped", info.TornBytes > 0)
 	if err := s.compactLocked(); err != nil {
 		// New fails, so nobody would ever Close the file.
 		s.file = nil
