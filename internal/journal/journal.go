@@ -172,11 +172,16 @@ func lockedError(path string) error {
 	return fmt.Errorf("state file %s: %w; is another mockhelthjem using it? Stop it, or give this one its own state file", path, ErrLocked)
 }
 
-// isAt reports whether h is still the file at path.
+// isAt reports whether h is still the file at path. A file that is not a
+// regular file (a FIFO, a device) is an error: reading it could block or
+// never end.
 func isAt(fsys FS, h FSFile, path string) (bool, error) {
 	hi, err := h.Stat()
 	if err != nil {
 		return false, fmt.Errorf("stat state file: %w", err)
+	}
+	if !hi.Mode().IsRegular() {
+		return false, fmt.Errorf("state file %s is not a regular file (%s)", path, hi.Mode().Type())
 	}
 	pi, err := fsys.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {

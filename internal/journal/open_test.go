@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -274,5 +275,18 @@ func TestAppendUnencodable(t *testing.T) {
 	f.Close()
 	if diff := cmp.Diff(lines(rec{N: 1}, rec{N: 2}), readFile(t, path)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestOpenRefusesNonRegularFile: a FIFO (or a device) as the state file
+// would block start-up on its first read; it is refused.
+func TestOpenRefusesNonRegularFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Skipf("cannot make a FIFO here: %v", err)
+	}
+	_, _, _, err := open(t, path, journal.Options{})
+	if err == nil || !strings.Contains(err.Error(), "is not a regular file") {
+		t.Errorf("err = %v, want a refusal of a file that is not regular", err)
 	}
 }
