@@ -330,9 +330,13 @@ func classify(err error) error {
 // not survive a crash: Rewrite says so, and each later Append retries the
 // directory sync first and fails until it succeeds, so nothing is
 // acknowledged that a crash could take back.
-func (f *File) Rewrite(recs []any) (err error) {
+func (f *File) Rewrite(recs []any) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	return f.rewriteLocked(recs)
+}
+
+func (f *File) rewriteLocked(recs []any) (err error) {
 	if f.closed {
 		return fmt.Errorf("compact state file: %w: %w", ErrFailed, os.ErrClosed)
 	}

@@ -290,3 +290,24 @@ func TestOpenRefusesNonRegularFile(t *testing.T) {
 		t.Errorf("err = %v, want a refusal of a file that is not regular", err)
 	}
 }
+
+// TestAppendIndentedRawMessage: a record that is already JSON, with line
+// breaks in it, is still written on one line (json.Marshal compacts it).
+func TestAppendIndentedRawMessage(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.jsonl")
+	_, f := mustOpen(t, path, journal.Options{})
+	if err := f.Append(json.RawMessage("{\n  \"n\": 1,\n  \"s\": \"a\"\n}")); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(lines(rec{N: 1, S: "a"}), readFile(t, path)); diff != "" {
+		t.Errorf("after append (-want +got):\n%s", diff)
+	}
+	if err := f.Rewrite([]any{json.RawMessage("{\n\"n\": 2\n}")}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(lines(rec{N: 2}), readFile(t, path)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	appendAll(t, f, rec{N: 3})
+	closeAndReplay(t, f, path, []rec{{N: 2}, {N: 3}})
+}
