@@ -97,7 +97,7 @@ func TestStateFileTornRecord(t *testing.T) {
 	rc := firstItem(e.book(e.demo(), booking(t, 113, nil)))["returnCode"].(string)
 	e.srv.Close()
 	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	f.WriteString(`{"type":"put","orders":[{"clientId":"demo","ord`)
+	f.WriteString(`0badc0de {"type":"put","orders":[{"clientId":"demo","ord`) // a checksum, then a record cut short
 	f.Close()
 	again := newEnv(t, withState(path))
 	if r := again.track(again.demo(), rc, false); r.Status != 200 {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"syscall"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
 	"github.com/mockhelthjem/mockhelthjem/internal/journal"
@@ -51,7 +50,7 @@ func (s *Server) refused(r *record, err error) *apierror.Error {
 // has no room, 500 storage.failed otherwise.
 func (s *Server) storageError(err error) *apierror.Error {
 	s.log.Error("state file write failed", "error", err.Error())
-	if isFull(err) {
+	if errors.Is(err, journal.ErrFull) {
 		return apierror.New(http.StatusInsufficientStorage, KeyStorageFull,
 			"the state file's disk is full: the change was not recorded and not applied; free space and retry")
 	}
@@ -63,7 +62,8 @@ func (s *Server) storageError(err error) *apierror.Error {
 // before the server is shared.
 func (s *Server) openState(path string) error {
 	first := true
-	f, n, torn, err := journal.Open(path, func(raw json.RawMessage) error {
+	opts := journal.Options{FS: s.opts.StateFS, Logger: s.log}
+	f, info, err := journal.Open(path, opts, func(raw json.RawMessage) error {
 		var r record
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.DisallowUnknownFields() // a renamed key is corruption, not a missing field
@@ -80,7 +80,7 @@ func (s *Server) openState(path string) error {
 		return err
 	}
 	s.file = f
-	s.log.Info("state file loaded", "path", path, "records", n, "orders", len(s.st.orders), "torn_record_dropped", torn)
+	s.log.Info("state file loaded", "path", info.Path, "records", info.Replayed, "orders", len(s.st.orders), "torn_bytes_dropped", info.TornBytes)
 	if err := s.compactLocked(); err != nil {
 		// New fails, so nobody would ever Close the file.
 		s.file = nil
@@ -146,10 +146,4 @@ func (s *Server) Close() error {
 	err := s.file.Close()
 	s.file = nil
 	return err
-}
-
-// isFull reports whether an append failed for want of room: ENOSPC,
-// EDQUOT or EFBIG (a file-size limit).
-func isFull(err error) bool {
-	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EFBIG)
 }

@@ -102,6 +102,9 @@ type Options struct {
 	// survive a restart: every change is appended and fsynced before it is
 	// applied and acknowledged. Empty keeps everything in memory.
 	StateFile string
+	// StateFS is the file system the state file is written through; nil
+	// is the real one. Tests inject a failing one (journaltest.FailingFS).
+	StateFS journal.FS
 	// MaxOrders caps stored orders; a booking past it is refused with 507
 	// order.limit.reached, never by evicting. 0 means DefaultMaxOrders; at
 	// most MaxOrdersLimit().

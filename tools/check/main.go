@@ -3,7 +3,9 @@
 //
 //	go run ./tools/check
 //
-// It runs `go vet ./...` and then `go test -race ./...`. The race detector
+// It runs `go vet ./...`, then staticcheck (`go tool staticcheck ./...`,
+// the version pinned by the tool line in go.mod), then
+// `go test -race ./...`. The race detector
 // needs cgo and a C compiler; on a machine with only Go installed it runs
 // `go test ./...` instead and says so, so the command works everywhere and
 // CI (CI=true, which has gcc) must get -race and fails without it. Extra arguments go to `go test`
@@ -26,6 +28,9 @@ func main() {
 
 func run(extra []string) error {
 	if err := step("go", "vet", "./..."); err != nil {
+		return err
+	}
+	if err := step("go", "tool", "staticcheck", "./..."); err != nil {
 		return err
 	}
 	args := []string{"test"}
