@@ -122,5 +122,6 @@ func BenchmarkCoverageUnique(b *testing.B) {
 	}
 }
 
-// benchMaxOrders lifts the order cap: b.N bookings accumulate.
-const benchMaxOrders = 1 << 30
+// benchMaxOrders lifts the order cap as far as it goes: b.N bookings
+// accumulate.
+var benchMaxOrders = sim.MaxOrdersLimit()

@@ -13,14 +13,15 @@ type clock struct {
 	start  time.Time // simulated time at construction
 	frozen bool
 	wall   func() time.Time
-	wall0  time.Time // wall time at start (running clocks: equal to start)
+	wall0  time.Time // a running clock's wall time at start (equal to start); zero when frozen
 	offset time.Duration
 }
 
 func newClock(start time.Time, wall func() time.Time) clock {
-	c := clock{wall: wall, wall0: wall()}
+	c := clock{wall: wall}
 	if start.IsZero() {
-		c.start = c.wall0
+		w := wall()
+		c.start, c.wall0 = w, w
 	} else {
 		c.start, c.frozen = start, true
 	}
@@ -79,7 +80,7 @@ func (c *clock) rec() *clockRec {
 // wall time it started from, so it keeps following the wall clock with
 // the recorded offset.
 func (c *clock) restore(r clockRec) {
-	c.start, c.frozen, c.offset = r.Start, r.Frozen, r.Offset
+	c.start, c.frozen, c.offset, c.wall0 = r.Start, r.Frozen, r.Offset, time.Time{}
 	if !r.Frozen {
 		c.wall0 = r.Start
 	}
