@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -180,4 +181,178 @@ func TestConfiguredJWTSecretNotWritten(t *testing.T) {
 			t.Errorf("the state file holds the configured secret (%s)", leak)
 		}
 	}
+}
+
+// stateRecords reads the records of a state file, without their checksums.
+func stateRecords(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	var recs []map[string]any
+	for _, line := range strings.Split(strings.TrimSuffix(string(readFile(t, path)), "\n"), "\n") {
+		_, rec, ok := strings.Cut(line, " ")
+		var m map[string]any
+		if err := json.Unmarshal([]byte(rec), &m); !ok || err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		recs = append(recs, m)
+	}
+	return recs
+}
+
+// writeState writes records as a state file, checksummed as the journal
+// writes them: what a hand edit with recomputed checksums would leave.
+func writeState(t *testing.T, path string, recs []map[string]any) {
+	t.Helper()
+	f, _, err := journal.Open(path, journal.Options{}, func(json.RawMessage) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		if err := f.Append(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// recordsOfEveryType leaves a state file with a record of each type
+// (meta, reset, order, convert, dropoff, clock) and returns its path.
+func recordsOfEveryType(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "state.jsonl")
+	e := newEnv(t, withState(path))
+	tok := e.demo()
+	rc := firstItem(e.book(tok, booking(t, 23, nil)))["returnCode"].(string)
+	e.dropoff(rc, "49003", 200)
+	rc = firstItem(e.book(tok, booking(t, 113, nil)))["returnCode"].(string)
+	e.dropoff(rc, "49003", 200)
+	e.advance("1h")
+	e.srv.Close()
+	return path
+}
+
+// TestRecordThatParsesButIsImpossible (issue 10, finding 5): corruption
+// that stays valid JSON (a renamed key, a changed digit) was accepted, and
+// an order ended up with no clientId. Even with its checksum recomputed, a
+// record that is semantically impossible refuses start-up, names its line
+// and leaves the file as it was.
+func TestRecordThatParsesButIsImpossible(t *testing.T) {
+	src := recordsOfEveryType(t)
+	base := stateRecords(t, src)
+	find := func(typ string, nth int) int {
+		for i, r := range base {
+			if r["type"] == typ {
+				if nth == 0 {
+					return i
+				}
+				nth--
+			}
+		}
+		t.Fatalf("no %s record in %v", typ, base)
+		return 0
+	}
+	order := func(r map[string]any) map[string]any { return r["order"].(map[string]any) }
+	for _, tc := range []struct {
+		name string
+		line int // 0-based index of the record edited
+		edit func(r map[string]any)
+	}{
+		{"order without clientId", find("order", 0), func(r map[string]any) { delete(order(r), "clientId") }},
+		{"renamed key", find("order", 0), func(r map[string]any) { o := order(r); o["client"] = o["clientId"]; delete(o, "clientId") }},
+		{"changed digit of an SSCC", find("order", 1), func(r map[string]any) {
+			it := order(r)["items"].([]any)[0].(map[string]any)
+			s := it["sscc"].(string)
+			it["sscc"] = s[:10] + string('0'+(s[10]-'0'+1)%10) + s[11:]
+		}},
+		{"orderId held twice", find("order", 1), func(r map[string]any) { order(r)["orderId"] = order(base[find("order", 0)])["orderId"] }},
+		{"unknown record type", find("clock", 0), func(r map[string]any) { r["type"] = "explode" }},
+		{"clock record without clock", find("clock", 0), func(r map[string]any) { delete(r, "clock") }},
+		{"conversion of a missing order", find("convert", 0), func(r map[string]any) { r["orderId"] = 1; order(r)["replaces"] = 1 }},
+		{"drop-off of a missing order", find("dropoff", 0), func(r map[string]any) { r["orderId"] = 1 }},
+		{"unknown event kind", find("order", 1), func(r map[string]any) { order(r)["events"].([]any)[0].(map[string]any)["kind"] = 42 }},
+		{"a second meta record", find("clock", 0), func(r map[string]any) {
+			clear(r)
+			maps.Copy(r, base[0])
+		}},
+		{"meta of version 1", 0, func(r map[string]any) { r["meta"].(map[string]any)["version"] = 1 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			recs := stateRecords(t, src) // a fresh copy to edit
+			tc.edit(recs[tc.line])
+			path := filepath.Join(t.TempDir(), "state.jsonl")
+			writeState(t, path, recs)
+			before := readFile(t, path)
+			_, err := sim.New(sim.Options{Seed: 42, Clock: guideClock, StateFile: path})
+			var ce *journal.CorruptError
+			if !errors.As(err, &ce) || ce.Line != tc.line+1 {
+				t.Fatalf("err = %v, want corruption at line %d", err, tc.line+1)
+			}
+			assertDiff(t, "file after the refusal", string(before), string(readFile(t, path)))
+		})
+	}
+	// The unedited file starts.
+	path := filepath.Join(t.TempDir(), "state.jsonl")
+	writeState(t, path, base)
+	s, err := sim.New(sim.Options{Seed: 42, Clock: guideClock, StateFile: path})
+	if err != nil {
+		t.Fatalf("the unedited records: %v", err)
+	}
+	s.Close()
+}
+
+// TestCompactionWritesOneLinePerOrder (issue 10, finding 3): compaction
+// wrote every order into one final line, so a truncation anywhere in it
+// dropped them all as a torn tail. Start-up now writes meta, the clock and
+// generators, then one line per order, and cutting the file inside the
+// last order's line loses that line only.
+func TestCompactionWritesOneLinePerOrder(t *testing.T) {
+	src := recordsOfEveryType(t)
+	s, err := sim.New(sim.Options{Seed: 42, Clock: guideClock, StateFile: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	var types []string
+	for _, r := range stateRecords(t, src) {
+		types = append(types, r["type"].(string))
+	}
+	assertDiff(t, "compacted records", []string{"meta", "reset", "order", "order", "order"}, types)
+
+	b := readFile(t, src)
+	cut := bytes.LastIndexByte(b[:len(b)-1], '\n') + 40 // inside the last line
+	if err := os.WriteFile(src, b[:cut], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	again := newEnv(t, withState(src))
+	defer again.srv.Close()
+	if n := again.orders(); n != 2 {
+		t.Errorf("%d orders after cutting the last line, want the other 2", n)
+	}
+}
+
+// TestSymlinkedStateFileStaysALink (issue 10, finding 5): start-up
+// compaction replaced a symlinked state file by a regular file. The link
+// stays a link, and its target holds the orders.
+func TestSymlinkedStateFileStaysALink(t *testing.T) {
+	dir := t.TempDir()
+	link, target := filepath.Join(dir, "state.jsonl"), filepath.Join(dir, "volume", "real.jsonl")
+	if err := os.Mkdir(filepath.Dir(target), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, withState(link))
+	rc := firstItem(e.book(e.demo(), booking(t, 113, nil)))["returnCode"].(string)
+	e.srv.Close()
+	again := newEnv(t, withState(link)) // replays and compacts
+	defer again.srv.Close()
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("%s after compaction: %v, %v; want the symlink", link, fi.Mode(), err)
+	}
+	if !strings.Contains(string(readFile(t, target)), rc) {
+		t.Errorf("the link's target does not hold the order")
+	}
+	again.tracked(again.demo(), rc)
 }

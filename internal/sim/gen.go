@@ -84,10 +84,16 @@ func (g *gen) orderID() int64 {
 // met in a run. The order cap (MaxOrdersLimit) keeps the space at most a
 // quarter full.
 func (g *gen) returnCode(taken func(string) bool) (string, error) {
-	for range returnCodes.size {
-		pass, pos := g.rcNext/returnCodes.size, g.rcNext%returnCodes.size
+	return returnCodes.next(g, taken)
+}
+
+// next draws the code at g's position in the walk of cs, skipping taken
+// ones; after a whole pass of taken codes it gives up.
+func (cs codeSpace) next(g *gen, taken func(string) bool) (string, error) {
+	for range cs.size {
+		pass, pos := g.rcNext/cs.size, g.rcNext%cs.size
 		g.rcNext++
-		code := returnCodes.code(returnCodes.permute(mix64(g.rcKey+pass), pos))
+		code := cs.code(cs.permute(mix64(g.rcKey+pass), pos))
 		if !taken(code) {
 			return code, nil
 		}

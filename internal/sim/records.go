@@ -219,7 +219,9 @@ func (st *state) checkOrder(r *orderRec, prev *order) error {
 		}
 	}
 	for i, it := range r.Items {
-		if k, v := ids.Parse(it.SSCC); k != ids.KindSSCC || v != it.SSCC || st.taken(v) {
+		// Generated and client-supplied SSCCs alike have a valid check
+		// digit, so a changed digit is caught here too.
+		if k, v := ids.Parse(it.SSCC); k != ids.KindSSCC || v != it.SSCC || !ids.ValidGS1(v) || st.taken(v) {
 			return fmt.Errorf("order %d item %d: the SSCC is malformed or already held", r.OrderID, i)
 		}
 		if it.ReturnCode != "" {

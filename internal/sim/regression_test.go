@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/mockhelthjem/mockhelthjem/internal/ids"
 )
 
 // Regression tests, each named after the bug it pins (found by fuzzing
@@ -139,5 +141,108 @@ func TestFaultErrorDoesNotEchoInput(t *testing.T) {
 				t.Errorf("the answer repeats the submitted option: %s", r.Body)
 			}
 		})
+	}
+}
+
+// TestGeneratedShipmentIDEqualToSuppliedOne (issue 10, finding 4): with
+// -seed 42 -clock 2026-06-16T10:00:00+02:00, a booking with
+// "shipmentId":"(401)70724763557360619" and then one without: the
+// generator issued the same id, two orders held it and only the second
+// could be tracked.
+func TestGeneratedShipmentIDEqualToSuppliedOne(t *testing.T) {
+	const supplied = "(401)70724763557360619"
+	// The collision is real: without the supplied id, it is the one the
+	// second booking draws.
+	scratch := newEnv(t)
+	scratch.book(scratch.demo(), booking(t, 113, func(b map[string]any) { b["shipmentId"] = "MINE-1" }))
+	if got := scratch.book(scratch.demo(), booking(t, 113, nil))["shipmentId"]; got != supplied {
+		t.Fatalf("seed 42 draws %v second, not %s: the test no longer reproduces the finding", got, supplied)
+	}
+
+	e := newEnv(t)
+	tok := e.demo()
+	first := e.book(tok, booking(t, 113, func(b map[string]any) { b["shipmentId"] = supplied }))
+	second := e.book(tok, booking(t, 113, nil))
+	if second["shipmentId"] == supplied {
+		t.Fatalf("the generated shipmentId repeats the supplied %s", supplied)
+	}
+	for _, o := range []map[string]any{first, second} {
+		tr := e.tracked(tok, o["shipmentId"].(string))
+		if len(tr) != 1 || float64(tr[0].OrderID) != o["orderId"] {
+			t.Errorf("tracking %v finds %+v, want order %v", o["shipmentId"], tr, o["orderId"])
+		}
+	}
+}
+
+// TestGeneratedSSCCEqualToAnotherClientsSupplied (issue 10, finding 4):
+// the same across clients for SSCCs: one client supplies the SSCC the
+// generator draws next, another books without one.
+func TestGeneratedSSCCEqualToAnotherClientsSupplied(t *testing.T) {
+	// demo's booking draws its shipment number from serial N, demo2's
+	// from N+1 and its SSCC from N+2: demo supplies that one.
+	scratch := newEnv(t)
+	_, ship := ids.Parse(scratch.book(scratch.demo(), booking(t, 113, nil))["shipmentId"].(string))
+	sscc, err := ids.SSCC(serialOf(ship) + 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := ids.TrackingPrefix + sscc
+
+	e := newEnv(t)
+	demo, demo2 := e.demo(), e.token("demo2", "demo2-secret")
+	mine := e.book(demo, booking(t, 113, func(b map[string]any) { item(b, 0)["trackingReference"] = next }))
+	theirs := e.book(demo2, booking(t, 113, func(b map[string]any) { b["shopId"] = 17 }))
+	got := firstItem(theirs)["trackingReference"].(string)
+	if got == next {
+		t.Fatalf("demo2 was issued %s, which demo supplied", next)
+	}
+	for _, tc := range []struct {
+		token, id string
+		order     any
+	}{{demo, next, mine["orderId"]}, {demo2, got, theirs["orderId"]}} {
+		tr := e.tracked(tc.token, tc.id)
+		if len(tr) != 1 || float64(tr[0].OrderID) != tc.order {
+			t.Errorf("tracking %s finds %+v, want order %v", tc.id, tr, tc.order)
+		}
+	}
+	if r := e.track(demo2, next, false); r.Status != 404 {
+		t.Errorf("demo2 tracking demo's %s: %d, want 404", next, r.Status)
+	}
+	// A client-supplied SSCC another client holds: the owner's own 409.
+	own := e.do("POST", pathBooking, demo, booking(t, 113, func(b map[string]any) { item(b, 0)["trackingReference"] = next }))
+	other := e.do("POST", pathBooking, demo2, booking(t, 113, func(b map[string]any) { b["shopId"] = 17; item(b, 0)["trackingReference"] = next }))
+	if own.Status != 409 || string(other.Body) != string(own.Body) || other.Status != 409 {
+		t.Errorf("SSCC held: own %d %s, other client's %d %s, want the same 409", own.Status, own.Body, other.Status, other.Body)
+	}
+}
+
+// TestReturnCodesOfTenItems: a booking of the most items the spec allows
+// gets distinct returnCodes, every one trackable (finding 6 of issue 10
+// made this quadratic; TestReturnCodeDrawRetriedAtRandom pins the cost).
+// One item more is refused by the spec, so an order holds at most sim's
+// maxBookingItems codes, which the -max-orders limit counts on.
+func TestReturnCodesOfTenItems(t *testing.T) {
+	e := newEnv(t)
+	tok := e.demo()
+	withItems := func(n int) map[string]any {
+		return booking(t, 113, func(b map[string]any) {
+			var items []any
+			for i := range n {
+				items = append(items, map[string]any{"itemNumber": i + 1, "trackingReference": "", "weight": 500})
+			}
+			b["items"] = items
+		})
+	}
+	if r := e.do("POST", pathBooking, tok, withItems(11)); r.Status != 400 {
+		t.Errorf("11 items: %d %s, want 400", r.Status, r.Body)
+	}
+	seen := map[string]bool{}
+	for _, it := range e.book(tok, withItems(10))["items"].([]any) {
+		rc := it.(map[string]any)["returnCode"].(string)
+		if seen[rc] {
+			t.Fatalf("returnCode %s twice in one booking", rc)
+		}
+		seen[rc] = true
+		e.tracked(tok, rc)
 	}
 }
