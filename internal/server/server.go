@@ -79,7 +79,7 @@ func flagSet(cfg *Config, stderr io.Writer) (*envflag.Set, func() error) {
 	str(&cfg.JWTSecret, "jwt-secret", "MOCKHELTHJEM_JWT_SECRET", "", "HMAC key for tokens; empty generates one per run")
 	str(&strict, "strict-responses", "MOCKHELTHJEM_STRICT_RESPONSES", "false", "answer 500 mock.response.invalid when a response breaks the spec (else log a warning)")
 	str(&cfg.StateFile, "state-file", "MOCKHELTHJEM_STATE_FILE", "", "file that keeps orders, their events and the clock across restarts (fsynced per change); empty: memory only")
-	str(&maxOrders, "max-orders", "MOCKHELTHJEM_MAX_ORDERS", strconv.Itoa(sim.DefaultMaxOrders), "most orders stored; more bookings get 507 order.limit.reached")
+	str(&maxOrders, "max-orders", "MOCKHELTHJEM_MAX_ORDERS", strconv.Itoa(sim.DefaultMaxOrders), "most orders stored (at most "+strconv.Itoa(sim.MaxOrdersLimit())+"); more bookings get 507 order.limit.reached")
 	str(&journalSize, "journal-size", "MOCKHELTHJEM_JOURNAL_SIZE", strconv.Itoa(sim.DefaultJournalSize), "requests kept for GET /__sim/requests")
 	str(&shutdown, "shutdown-timeout", "MOCKHELTHJEM_SHUTDOWN_TIMEOUT", "10s", "how long in-flight requests may finish after SIGTERM")
 	str(&readHeader, "read-header-timeout", "MOCKHELTHJEM_READ_HEADER_TIMEOUT", "10s", "time allowed to read request headers")
@@ -100,8 +100,8 @@ func flagSet(cfg *Config, stderr io.Writer) (*envflag.Set, func() error) {
 		if err := cfg.LogLevel.UnmarshalText([]byte(level)); err != nil {
 			return fmt.Errorf("-log-level (MOCKHELTHJEM_LOG_LEVEL) must be debug, info, warn or error")
 		}
-		if cfg.MaxOrders, err = strconv.Atoi(maxOrders); err != nil || cfg.MaxOrders < 1 {
-			return fmt.Errorf("-max-orders (MOCKHELTHJEM_MAX_ORDERS) must be a positive integer")
+		if cfg.MaxOrders, err = strconv.Atoi(maxOrders); err != nil || cfg.MaxOrders < 1 || cfg.MaxOrders > sim.MaxOrdersLimit() {
+			return fmt.Errorf("-max-orders (MOCKHELTHJEM_MAX_ORDERS) must be an integer from 1 to %d", sim.MaxOrdersLimit())
 		}
 		if cfg.JournalSize, err = strconv.Atoi(journalSize); err != nil || cfg.JournalSize < 1 {
 			return fmt.Errorf("-journal-size (MOCKHELTHJEM_JOURNAL_SIZE) must be a positive integer")

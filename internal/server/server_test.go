@@ -242,6 +242,8 @@ func TestUsageErrors(t *testing.T) {
 		{"clock", map[string]string{"MOCKHELTHJEM_CLOCK": "2026-06-16"}, nil, "-clock (MOCKHELTHJEM_CLOCK) must be RFC 3339"},
 		{"log format", map[string]string{"MOCKHELTHJEM_LOG_FORMAT": "xml"}, nil, "-log-format (MOCKHELTHJEM_LOG_FORMAT) must be text or json"},
 		{"log level", nil, []string{"-log-level", "loud"}, "-log-level (MOCKHELTHJEM_LOG_LEVEL) must be debug, info, warn or error"},
+		{"max orders", nil, []string{"-max-orders", "0"}, "-max-orders (MOCKHELTHJEM_MAX_ORDERS) must be an integer from 1 to 244140"},
+		{"max orders past the returnCode space", map[string]string{"MOCKHELTHJEM_MAX_ORDERS": "244141"}, nil, "-max-orders (MOCKHELTHJEM_MAX_ORDERS) must be an integer from 1 to 244140"},
 		{"strict", map[string]string{"MOCKHELTHJEM_STRICT_RESPONSES": "yes please"}, nil, "-strict-responses (MOCKHELTHJEM_STRICT_RESPONSES) must be true or false"},
 		{"zero duration", nil, []string{"-shutdown-timeout", "0s"}, "-shutdown-timeout (MOCKHELTHJEM_SHUTDOWN_TIMEOUT) must be a positive duration"},
 		{"bad duration", map[string]string{"MOCKHELTHJEM_IDLE_TIMEOUT": "forever"}, nil, "-idle-timeout (MOCKHELTHJEM_IDLE_TIMEOUT) must be a positive duration"},
