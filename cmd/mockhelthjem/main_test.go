@@ -467,6 +467,16 @@ func TestAdminToken(t *testing.T) {
 	}
 }
 
+// booking113 is a TS 113 booking for the demo client.
+var booking113 = map[string]any{
+	"shopId": 16, "transportSolutionId": 113,
+	"parties": []any{
+		map[string]any{"type": "consignee", "name": "Kari Nordmann", "address": "Vækerøveien 164d", "zipCode": "0751", "postalName": "Oslo", "countryCode": "NO"},
+		map[string]any{"type": "consignor", "name": "Test sender", "address": "Herslebsgate 2F", "zipCode": "0561", "postalName": "Oslo", "countryCode": "NO"},
+	},
+	"items": []any{map[string]any{"itemNumber": 1, "trackingReference": "", "weight": 1000}},
+}
+
 // TestCrashRecovery books, kills the process with SIGKILL right after the
 // 200, restarts it on the same state file and tracks the parcel with the
 // token issued before the crash: an acknowledged booking, and the
@@ -476,14 +486,7 @@ func TestCrashRecovery(t *testing.T) {
 	args := []string{"-seed", "7", "-clock", "2026-06-16T10:00:00+02:00", "-state-file", state}
 	m := start(t, nil, args...)
 	auth := map[string]string{"Authorization": "Bearer " + m.demoToken()}
-	status, b := m.request("POST", "/parcels/v1/bookings", auth, map[string]any{
-		"shopId": 16, "transportSolutionId": 113,
-		"parties": []any{
-			map[string]any{"type": "consignee", "name": "Kari Nordmann", "address": "Vækerøveien 164d", "zipCode": "0751", "postalName": "Oslo", "countryCode": "NO"},
-			map[string]any{"type": "consignor", "name": "Test sender", "address": "Herslebsgate 2F", "zipCode": "0561", "postalName": "Oslo", "countryCode": "NO"},
-		},
-		"items": []any{map[string]any{"itemNumber": 1, "trackingReference": "", "weight": 1000}},
-	})
+	status, b := m.request("POST", "/parcels/v1/bookings", auth, booking113)
 	var booked struct {
 		Items []struct {
 			ReturnCode string `json:"returnCode"`
