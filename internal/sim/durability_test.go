@@ -55,7 +55,10 @@ func TestStateFileRestart(t *testing.T) {
 }
 
 // TestStateFileRefusesCorruption: a corrupt file stops start-up with a
-// clear message and is left exactly as it was.
+// clear message and is left exactly as it was. These lines have no
+// checksums (format 1, or some other file), so the journal refuses them
+// before the simulator reads a record; TestRecordThatParsesButIsImpossible
+// has the simulator's own refusals.
 func TestStateFileRefusesCorruption(t *testing.T) {
 	for _, tt := range []struct{ name, content string }{
 		{"garbage line", `{"type":"meta","meta":{"version":1,"jwtKey":"","seed":1},"at":"2026-06-16T08:00:00Z"}` + "\nthis is not json\n"},
@@ -98,7 +101,7 @@ func TestStateFileTornRecord(t *testing.T) {
 	rc := firstItem(e.book(e.demo(), booking(t, 113, nil)))["returnCode"].(string)
 	e.srv.Close()
 	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	f.WriteString(`0badc0de {"type":"put","orders":[{"clientId":"demo","ord`) // a checksum, then a record cut short
+	f.WriteString(`0badc0de {"type":"order","order":{"clientId":"demo","ord`) // a checksum, then a record cut short
 	f.Close()
 	again := newEnv(t, withState(path))
 	if r := again.track(again.demo(), rc, false); r.Status != 200 {
@@ -276,6 +279,11 @@ func TestRecordThatParsesButIsImpossible(t *testing.T) {
 			maps.Copy(r, base[0])
 		}},
 		{"meta of version 1", 0, func(r map[string]any) { r["meta"].(map[string]any)["version"] = 1 }},
+		{"meta of a future version", 0, func(r map[string]any) { r["meta"].(map[string]any)["version"] = 3 }},
+		{"no meta record first", 0, func(r map[string]any) {
+			clear(r)
+			maps.Copy(r, base[1])
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			recs := stateRecords(t, src) // a fresh copy to edit
