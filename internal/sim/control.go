@@ -10,14 +10,10 @@ import (
 	"github.com/mockhelthjem/mockhelthjem/spec"
 )
 
-// Control-plane errorKeys (public interface).
+// Clock errorKeys (public interface).
 const (
-	KeyClockBackwards  = "clock.backwards"
-	KeyClockRequest    = "clock.invalid"
-	KeyAlreadyPickedUp = "parcel.already.picked.up"
-	KeyAlreadyDropped  = "parcel.already.dropped.off"
-	KeyOrderCancelled  = "order.cancelled"
-	KeyDropoffNotC2C   = "dropoff.not.applicable"
+	KeyClockBackwards = "clock.backwards"
+	KeyClockRequest   = "clock.invalid"
 )
 
 type health struct {

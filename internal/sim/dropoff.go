@@ -9,6 +9,14 @@ import (
 	"github.com/mockhelthjem/mockhelthjem/internal/ids"
 )
 
+// Drop-off errorKeys (public interface).
+const (
+	KeyAlreadyPickedUp = "parcel.already.picked.up"
+	KeyAlreadyDropped  = "parcel.already.dropped.off"
+	KeyOrderCancelled  = "order.cancelled"
+	KeyDropoffNotC2C   = "dropoff.not.applicable"
+)
+
 type dropoffReq struct {
 	Code           string `json:"code"`
 	ServicePointID string `json:"servicePointId"`
