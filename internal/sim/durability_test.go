@@ -364,3 +364,59 @@ func TestSymlinkedStateFileStaysALink(t *testing.T) {
 	}
 	again.tracked(again.demo(), rc)
 }
+
+// TestStateFileCutInItsLastRecords: a state file of real records cut at
+// byte offsets all through its last three records (each offset near a line's
+// ends, a stride in between): start-up keeps every whole line and drops
+// only the cut one, so the orders are those of the whole lines; it never
+// drops a whole record and never refuses a cut file.
+func TestStateFileCutInItsLastRecords(t *testing.T) {
+	src := recordsOfEveryType(t)
+	full := readFile(t, src)
+	var ends []int // offsets just past each newline
+	for i, c := range full {
+		if c == '\n' {
+			ends = append(ends, i+1)
+		}
+	}
+	if len(ends) < 5 {
+		t.Fatalf("%d lines", len(ends))
+	}
+	// The orders a prefix of whole lines holds.
+	ordersIn := func(lines int) int {
+		path := filepath.Join(t.TempDir(), "state.jsonl")
+		if err := os.WriteFile(path, full[:ends[lines-1]], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		e := newEnv(t, withState(path))
+		defer e.srv.Close()
+		return e.orders()
+	}
+	tried := 0
+	for line := len(ends) - 3; line < len(ends); line++ {
+		want := ordersIn(line)
+		start, end := ends[line-1], ends[line]
+		for cut := start + 1; cut < end; cut++ {
+			if cut-start > 12 && end-cut > 12 && cut%41 != 0 {
+				continue
+			}
+			tried++
+			path := filepath.Join(t.TempDir(), "state.jsonl")
+			if err := os.WriteFile(path, full[:cut], 0o600); err != nil {
+				t.Fatal(err)
+			}
+			s, err := sim.New(sim.Options{Seed: 42, Clock: guideClock, StateFile: path})
+			if err != nil {
+				t.Fatalf("cut at byte %d (line %d): %v", cut, line+1, err)
+			}
+			e := &env{t: t, srv: s}
+			if got := e.orders(); got != want {
+				t.Errorf("cut at byte %d (line %d): %d orders, want the %d of the whole lines", cut, line+1, got, want)
+			}
+			s.Close()
+		}
+	}
+	if tried < 60 {
+		t.Fatalf("only %d cuts tried", tried)
+	}
+}
