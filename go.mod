@@ -3,7 +3,6 @@ module github.com/mockhelthjem/mockhelthjem
 go 1.26.0
 
 require (
-	github.com/brianvoe/gofakeit/v7 v7.18.2
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/google/go-cmp v0.7.0
 )

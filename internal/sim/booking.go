@@ -349,7 +349,7 @@ func (s *Server) bookLocked(c *call, p *plan) (bookingResp, *apierror.Error) {
 	if aerr := s.commitLocked(rec); aerr != nil {
 		return bookingResp{}, aerr
 	}
-	return s.render(s.st.byOrderID[rec.Order.OrderID], &p.req), nil
+	return s.render(rec.Order, &p.req), nil
 }
 
 // bookingRecordLocked builds the order record of a checked booking, with
@@ -365,10 +365,10 @@ func (s *Server) bookingRecordLocked(c *call, p *plan, shipmentID string) (*reco
 		}
 		taken = func(id string) bool { return own[id] || s.st.taken(id) }
 	}
-	o := &orderRec{
+	o := &order{orderRec: orderRec{
 		ClientID: c.client.ID, ShopID: p.req.ShopID.V, TS: p.ts, FP: p.fp,
 		BookedAt: c.now, Req: p.key, Desired: p.date, ShipmentID: shipmentID,
-	}
+	}}
 	if p.point != nil {
 		o.ServicePointID, o.BookedPoint = p.point.ID, p.point.ID
 	}
@@ -401,7 +401,7 @@ func (s *Server) bookingRecordLocked(c *call, p *plan, shipmentID string) (*reco
 	if p.ts == tsC2CPickup && p.date != nil {
 		o.Events = append(o.Events, pickupEvents(*p.date, s.oslo)...)
 	}
-	return &record{Type: recOrder, At: c.now, Order: o, Gen: g.rec()}, nil
+	return &record{Type: recOrder, At: c.now, Order: o, Gen: &g}, nil
 }
 
 func (p *plan) hasSupplied() bool {

@@ -111,7 +111,7 @@ func resetState(s *Server, c *call) (result, *apierror.Error) {
 		restarted := s.st.clock
 		restarted.reset()
 		g := newGen(s.seed)
-		rec.Clock, rec.Gen = restarted.rec(), g.rec()
+		rec.Clock, rec.Gen = restarted.rec(), &g
 	}
 	if aerr := s.commitLocked(rec); aerr != nil {
 		return result{}, aerr

@@ -87,10 +87,10 @@ func createDropoff(s *Server, c *call) (result, *apierror.Error) {
 // linked both ways.
 func (s *Server) conversionLocked(o *order, sp fixture.ServicePoint, now time.Time) (*record, *apierror.Error) {
 	g := s.st.gen
-	n := &orderRec{
+	n := &order{orderRec: orderRec{
 		ClientID: o.ClientID, ShopID: o.ShopID, TS: tsC2CSmall, FP: fpC2CSmall,
-		ServicePointID: sp.ID, BookedAt: now, Replaces: o.OrderID,
-	}
+		ServicePointID: sp.ID, BookedAt: now, ReplacesID: o.OrderID,
+	}}
 	num, err := g.shipmentNumber(s.st.taken)
 	if err != nil {
 		return nil, idSpaceError(err)
@@ -119,7 +119,7 @@ func (s *Server) conversionLocked(o *order, sp fixture.ServicePoint, now time.Ti
 		it.LinkedTrackingReference = ptr(ids.TrackingPrefix + o.Items[i].SSCC)
 		resp.Items[i] = it
 	}
-	resp.Properties = s.properties(&order{ClientID: n.ClientID, TS: n.TS, FP: n.FP, BookedAt: n.BookedAt}, &sp)
+	resp.Properties = s.properties(n, &sp)
 	n.Conv = &resp
-	return &record{Type: recConvert, At: now, OrderID: o.OrderID, ServicePointID: sp.ID, Order: n, Gen: g.rec()}, nil
+	return &record{Type: recConvert, At: now, OrderID: o.OrderID, ServicePointID: sp.ID, Order: n, Gen: &g}, nil
 }

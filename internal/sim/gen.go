@@ -1,17 +1,17 @@
 package sim
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/bits"
 	"math/rand/v2"
 
-	"github.com/brianvoe/gofakeit/v7"
-
 	"github.com/mockhelthjem/mockhelthjem/internal/ids"
 )
 
-// gen is the id generators' state: the seeded PCG behind gofakeit (orderId
+// gen is the id generators' state: the seeded PCG (orderId
 // steps), the GS1 serial that shipment numbers and SSCCs share, the next
 // orderId, and the position of the returnCode walk.
 //
@@ -36,9 +36,10 @@ func newGen(seed uint64) gen {
 	return g
 }
 
-// intN draws from the PCG as gofakeit.New(seed).IntN does (the values
-// depend on gofakeit's reduction, so keep it for stable sequences).
-func (g *gen) intN(n int) int { return gofakeit.NewFaker(&g.pcg, false).IntN(n) }
+// intN draws from the PCG as rand.New(pcg).IntN does (and so, on 64-bit
+// platforms, gofakeit's IntN, which earlier versions used): the same seed
+// gives the same ids as before.
+func (g *gen) intN(n int) int { return rand.New(&g.pcg).IntN(n) }
 
 // errIDSpace is a draw that found no free value: the id space is used up.
 var errIDSpace = errors.New("the id space is used up")
@@ -110,24 +111,38 @@ type genRec struct {
 	RCNext uint64 `json:"returnCodesDrawn"`
 }
 
-func (g *gen) rec() *genRec {
-	b, _ := g.pcg.MarshalBinary() // never fails
-	return &genRec{PCG: b, Serial: g.serial, NextID: g.nextID, RCKey: g.rcKey, RCNext: g.rcNext}
+// MarshalJSON writes g as genRec.
+func (g *gen) MarshalJSON() ([]byte, error) {
+	b, err := g.pcg.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(genRec{PCG: b, Serial: g.serial, NextID: g.nextID, RCKey: g.rcKey, RCNext: g.rcNext})
 }
 
-// gen decodes a recorded generator state.
-func (r *genRec) gen() (gen, error) {
-	g := gen{serial: r.Serial, nextID: r.NextID, rcKey: r.RCKey, rcNext: r.RCNext}
-	if err := g.pcg.UnmarshalBinary(r.PCG); err != nil {
-		return gen{}, fmt.Errorf("generator state: %w", err)
+// UnmarshalJSON reads g from genRec, refusing unknown keys and a
+// malformed random state.
+func (g *gen) UnmarshalJSON(b []byte) error {
+	var r genRec
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return fmt.Errorf("generator state: %w", err)
 	}
-	return g, nil
+	*g = gen{serial: r.Serial, nextID: r.NextID, rcKey: r.RCKey, rcNext: r.RCNext}
+	if err := g.pcg.UnmarshalBinary(r.PCG); err != nil {
+		return fmt.Errorf("generator state: %w", err)
+	}
+	return nil
 }
 
 // codeSpace is the set of returnCodes ids.NewReturnCode can make, numbered
 // 0..size-1, and a family of seeded permutations of it.
 type codeSpace struct {
-	draw func(rnd func(n int) int) string // ids.NewReturnCode
+	// draw builds a code as ids.NewReturnCode does; nil is that function
+	// (called directly, so drawing a code allocates only the code). Tests
+	// set another to try other spaces.
+	draw func(rnd func(n int) int) string
 	size uint64
 	half uint // a permutation works on 2*half bits, the fewest covering size
 }
@@ -135,25 +150,46 @@ type codeSpace struct {
 // returnCodes is the returnCode space. It is measured through
 // ids.NewReturnCode itself, so a wider alphabet or a longer code there
 // needs no change here.
-var returnCodes = newCodeSpace(ids.NewReturnCode)
+var returnCodes = newCodeSpace(nil)
 
-// newCodeSpace measures the space of draw, a function that builds a code
-// from calls of rnd(n) as ids.NewReturnCode does.
+// newCodeSpace measures the space of draw (nil: ids.NewReturnCode).
 func newCodeSpace(draw func(rnd func(n int) int) string) codeSpace {
-	size := uint64(1)
-	draw(func(n int) int { size *= uint64(n); return 0 })
-	half := uint(bits.Len64(size-1)+1) / 2
-	return codeSpace{draw: draw, size: size, half: max(half, 1)}
+	cs := codeSpace{draw: draw, size: 1}
+	cs.make(func(n int) int { cs.size *= uint64(n); return 0 })
+	cs.half = max(uint(bits.Len64(cs.size-1)+1)/2, 1)
+	return cs
+}
+
+func (cs codeSpace) make(rnd func(n int) int) string {
+	if cs.draw == nil {
+		return ids.NewReturnCode(rnd)
+	}
+	return cs.draw(rnd)
 }
 
 // code returns code number i: i's digits, in the mixed radix of the
 // characters NewReturnCode draws, choose them.
 func (cs codeSpace) code(i uint64) string {
-	return cs.draw(func(n int) int {
-		d := int(i % uint64(n))
-		i /= uint64(n)
-		return d
-	})
+	if cs.draw != nil {
+		return cs.drawCode(i)
+	}
+	// A direct call: the closure and i stay on the stack.
+	return ids.NewReturnCode(func(n int) int { return nextDigit(&i, n) })
+}
+
+// drawCode is code through cs.draw. It stays out of line: inlined, its
+// escaping closure would move code's i to the heap on every draw.
+//
+//go:noinline
+func (cs codeSpace) drawCode(i uint64) string {
+	return cs.draw(func(n int) int { return nextDigit(&i, n) })
+}
+
+// nextDigit takes the last digit in base n off *i.
+func nextDigit(i *uint64, n int) int {
+	d := int(*i % uint64(n))
+	*i /= uint64(n)
+	return d
 }
 
 // permute maps x (< size) to its image under the permutation keyed by

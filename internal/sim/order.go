@@ -7,27 +7,12 @@ import (
 )
 
 // order is one booking (or the order a PUDO conversion created). Orders
-// live in state; only apply (records.go) creates or changes one.
+// live in state; only apply (records.go) adds or changes one. What a
+// record carries of it is orderRec; the links both ways are apply's.
 type order struct {
-	ClientID       string
-	ShopID         int64
-	OrderID        int64
-	ShipmentID     string // as answered: "(401)…" or the client's own
-	TS, FP         int
-	ServicePointID string // the booked or drop-off point
-	BookedAt       time.Time
-	Items          []orderItem
-	Events         []event
-	// What renders the booking's answer, kept instead of the answer itself
-	// (a third of the memory): the normalised request, its date and the
-	// service point chosen at booking. A retry re-renders the same bytes.
-	Req         []byte
-	Desired     *calendar.Date
-	BookedPoint string
-	// Conv is the answer of an order a PUDO conversion created (no request).
-	Conv       *bookingResp
-	Replaces   *order // the cancelled pickup order this one continues
-	ReplacedBy *order // the return-from-service-point order that continues this one
+	orderRec
+	Replaces   *order `json:"-"` // the cancelled pickup order this one continues
+	ReplacedBy *order `json:"-"` // the return-from-service-point order that continues this one
 }
 
 type orderItem struct {

@@ -26,7 +26,7 @@ const (
 func (s *Server) commitLocked(r *record) *apierror.Error {
 	if s.file != nil {
 		// Refuse before writing a record that the replay would refuse.
-		if err := s.st.check(r); err != nil {
+		if _, err := s.st.check(r); err != nil {
 			return s.refused(r, err)
 		}
 		if err := s.file.Append(r); err != nil {
@@ -120,13 +120,13 @@ func (s *Server) metaLocked() *metaRec {
 // reset to the clock and generators, then one order record per order (an
 // order that continues another comes after it, as booked).
 func (s *Server) compactionLocked() []any {
-	now := s.st.clock.now()
+	now, g := s.st.clock.now(), s.st.gen
 	recs := make([]any, 0, 2+len(s.st.orders))
 	recs = append(recs,
 		&record{Type: recMeta, At: now, Meta: s.metaLocked()},
-		&record{Type: recReset, At: now, Clock: s.st.clock.rec(), Gen: s.st.gen.rec()})
+		&record{Type: recReset, At: now, Clock: s.st.clock.rec(), Gen: &g})
 	for _, o := range s.st.orders {
-		recs = append(recs, &record{Type: recOrder, At: now, Order: o.rec()})
+		recs = append(recs, &record{Type: recOrder, At: now, Order: o})
 	}
 	return recs
 }

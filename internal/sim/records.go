@@ -28,15 +28,16 @@ type record struct {
 	Type string    `json:"type"`
 	At   time.Time `json:"at"` // simulated time of the change; convert cancels at At
 	Meta *metaRec  `json:"meta,omitempty"`
-	// Order is the order an order or convert record adds.
-	Order *orderRec `json:"order,omitempty"`
+	// Order is the order an order or convert record adds; apply stores
+	// this very value.
+	Order *order `json:"order,omitempty"`
 	// OrderID is the stored order a dropoff or convert changes.
 	OrderID        int64     `json:"orderId,omitempty"`
 	ServicePointID string    `json:"servicePointId,omitempty"` // dropoff, convert
 	Events         []event   `json:"events,omitempty"`         // dropoff: appended to the order's
 	Clock          *clockRec `json:"clock,omitempty"`          // clock; a full reset's restarted clock
 	Client         string    `json:"clientId,omitempty"`       // reset of one client
-	Gen            *genRec   `json:"gen,omitempty"`            // after the draws; a full reset's restarted generators
+	Gen            *gen      `json:"gen,omitempty"`            // after the draws; a full reset's restarted generators
 }
 
 type metaRec struct {
@@ -49,37 +50,28 @@ type metaRec struct {
 // per change (issue 10); a version-1 file is refused.
 const stateVersion = 2
 
-// orderRec is an order as a record carries it. Its link to the order it
-// continues is an orderId; the link back is implied.
+// orderRec is an order as a record carries it: everything but the links,
+// of which it keeps the orderId of the order it continues.
 type orderRec struct {
-	ClientID       string          `json:"clientId"`
-	ShopID         int64           `json:"shopId"`
-	OrderID        int64           `json:"orderId"`
-	ShipmentID     string          `json:"shipmentId"`
-	TS             int             `json:"ts"`
-	FP             int             `json:"fp"`
-	ServicePointID string          `json:"servicePointId,omitempty"`
-	BookedAt       time.Time       `json:"bookedAt"`
-	Items          []orderItem     `json:"items"`
-	Events         []event         `json:"events"`
-	Req            json.RawMessage `json:"req,omitempty"`
-	Desired        *calendar.Date  `json:"desired,omitempty"`
-	BookedPoint    string          `json:"bookedPoint,omitempty"`
-	Conv           *bookingResp    `json:"conv,omitempty"`
-	Replaces       int64           `json:"replaces,omitempty"`
-}
-
-func (o *order) rec() *orderRec {
-	r := &orderRec{
-		ClientID: o.ClientID, ShopID: o.ShopID, OrderID: o.OrderID, ShipmentID: o.ShipmentID,
-		TS: o.TS, FP: o.FP, ServicePointID: o.ServicePointID,
-		BookedAt: o.BookedAt, Items: o.Items, Events: o.Events,
-		Req: o.Req, Desired: o.Desired, BookedPoint: o.BookedPoint, Conv: o.Conv,
-	}
-	if o.Replaces != nil {
-		r.Replaces = o.Replaces.OrderID
-	}
-	return r
+	ClientID       string      `json:"clientId"`
+	ShopID         int64       `json:"shopId"`
+	OrderID        int64       `json:"orderId"`
+	ShipmentID     string      `json:"shipmentId"` // as answered: "(401)…" or the client's own
+	TS             int         `json:"ts"`
+	FP             int         `json:"fp"`
+	ServicePointID string      `json:"servicePointId,omitempty"` // the booked or drop-off point
+	BookedAt       time.Time   `json:"bookedAt"`
+	Items          []orderItem `json:"items"`
+	Events         []event     `json:"events"`
+	// What renders the booking's answer, kept instead of the answer itself
+	// (a third of the memory): the normalised request, its date and the
+	// service point chosen at booking. A retry re-renders the same bytes.
+	Req         json.RawMessage `json:"req,omitempty"`
+	Desired     *calendar.Date  `json:"desired,omitempty"`
+	BookedPoint string          `json:"bookedPoint,omitempty"`
+	// Conv is the answer of an order a PUDO conversion created (no request).
+	Conv       *bookingResp `json:"conv,omitempty"`
+	ReplacesID int64        `json:"replaces,omitempty"` // the orderId of Replaces
 }
 
 // apply makes r happen. It is the one function that changes state: a
@@ -88,50 +80,51 @@ func (o *order) rec() *orderRec {
 // is impossible (an order without a client, a link to a missing order, an
 // id already held, an unknown type): on replay that is corruption.
 func (st *state) apply(r *record) error {
-	commit, err := st.prepare(r)
+	target, err := st.check(r)
 	if err != nil {
 		return err
 	}
-	commit()
+	switch r.Type {
+	case recOrder:
+		st.addOrder(r.Order, target)
+	case recDropoff:
+		target.Events = append(target.Events[:len(target.Events):len(target.Events)], r.Events...)
+		target.ServicePointID = r.ServicePointID
+	case recConvert:
+		vis := target.visible(r.At)
+		target.Events = append(vis[:len(vis):len(vis)], event{At: r.At, Kind: evCancelled, ServicePointID: r.ServicePointID})
+		st.addOrder(r.Order, target)
+	case recClock:
+		st.clock.restore(*r.Clock)
+	case recReset:
+		if r.Client != "" {
+			st.removeClient(r.Client)
+		} else {
+			st.removeAll()
+			st.clock.restore(*r.Clock)
+		}
+	}
+	if r.Gen != nil {
+		st.gen = *r.Gen
+	}
 	return nil
 }
 
-// check reports whether apply would accept r, changing nothing.
-func (st *state) check(r *record) error {
-	_, err := st.prepare(r)
-	return err
-}
-
-// prepare checks r against the state and returns the change it makes.
-func (st *state) prepare(r *record) (func(), error) {
-	var g *gen
-	if r.Gen != nil {
-		v, err := r.Gen.gen()
-		if err != nil {
-			return nil, err
-		}
-		g = &v
-	}
-	setGen := func() {
-		if g != nil {
-			st.gen = *g
-		}
-	}
+// check reports whether apply would accept r, changing nothing, and
+// returns the stored order r changes or continues, if any.
+func (st *state) check(r *record) (*order, error) {
 	switch r.Type {
 	case recOrder:
 		if r.Order == nil {
 			return nil, errors.New("order record without order")
 		}
 		var prev *order
-		if r.Order.Replaces != 0 {
-			if prev = st.byOrderID[r.Order.Replaces]; prev == nil {
-				return nil, fmt.Errorf("order %d continues order %d, which does not exist", r.Order.OrderID, r.Order.Replaces)
+		if r.Order.ReplacesID != 0 {
+			if prev = st.byOrderID[r.Order.ReplacesID]; prev == nil {
+				return nil, fmt.Errorf("order %d continues order %d, which does not exist", r.Order.OrderID, r.Order.ReplacesID)
 			}
 		}
-		if err := st.checkOrder(r.Order, prev); err != nil {
-			return nil, err
-		}
-		return func() { st.addOrder(r.Order, prev); setGen() }, nil
+		return prev, st.checkOrder(r.Order, prev)
 	case recDropoff:
 		o := st.byOrderID[r.OrderID]
 		if o == nil {
@@ -146,43 +139,28 @@ func (st *state) prepare(r *record) (func(), error) {
 		if last := o.Events[len(o.Events)-1]; r.Events[0].At.Before(last.At) {
 			return nil, fmt.Errorf("drop-off of order %d before its last event", r.OrderID)
 		}
-		return func() {
-			o.Events = append(o.Events[:len(o.Events):len(o.Events)], r.Events...)
-			o.ServicePointID = r.ServicePointID
-			setGen()
-		}, nil
+		return o, nil
 	case recConvert:
 		o := st.byOrderID[r.OrderID]
 		switch {
 		case o == nil:
 			return nil, fmt.Errorf("conversion of order %d, which does not exist", r.OrderID)
-		case r.Order == nil || r.Order.Replaces != r.OrderID:
+		case r.Order == nil || r.Order.ReplacesID != r.OrderID:
 			return nil, fmt.Errorf("conversion of order %d without the order that continues it", r.OrderID)
 		case r.At.IsZero() || r.ServicePointID == "":
 			return nil, errors.New("conversion without time or service point")
 		}
-		if err := st.checkOrder(r.Order, o); err != nil {
-			return nil, err
-		}
-		return func() {
-			vis := o.visible(r.At)
-			o.Events = append(vis[:len(vis):len(vis)], event{At: r.At, Kind: evCancelled, ServicePointID: r.ServicePointID})
-			st.addOrder(r.Order, o)
-			setGen()
-		}, nil
+		return o, st.checkOrder(r.Order, o)
 	case recClock:
 		if r.Clock == nil {
 			return nil, errors.New("clock record without clock")
 		}
-		return func() { st.clock.restore(*r.Clock); setGen() }, nil
+		return nil, nil
 	case recReset:
-		if r.Client != "" {
-			return func() { st.removeClient(r.Client); setGen() }, nil
-		}
-		if r.Clock == nil || g == nil {
+		if r.Client == "" && (r.Clock == nil || r.Gen == nil) {
 			return nil, errors.New("full reset without the restarted clock and generators")
 		}
-		return func() { st.removeAll(); st.clock.restore(*r.Clock); setGen() }, nil
+		return nil, nil
 	case recMeta:
 		return nil, errors.New("a meta record after the first line")
 	default:
@@ -193,7 +171,7 @@ func (st *state) prepare(r *record) (func(), error) {
 // checkOrder checks a new order: it has a client and ids no order holds
 // (except the returnCodes it takes over from prev, the order it
 // continues), known products and events in time order.
-func (st *state) checkOrder(r *orderRec, prev *order) error {
+func (st *state) checkOrder(r *order, prev *order) error {
 	switch {
 	case r.ClientID == "":
 		return fmt.Errorf("order %d has no clientId", r.OrderID)
@@ -258,14 +236,8 @@ func checkEvents(evs []event) error {
 	return nil
 }
 
-// addOrder stores a new order from its record, linked to prev (apply only).
-func (st *state) addOrder(r *orderRec, prev *order) {
-	o := &order{
-		ClientID: r.ClientID, ShopID: r.ShopID, OrderID: r.OrderID, ShipmentID: r.ShipmentID,
-		TS: r.TS, FP: r.FP, ServicePointID: r.ServicePointID,
-		BookedAt: r.BookedAt, Items: r.Items, Events: r.Events,
-		Req: r.Req, Desired: r.Desired, BookedPoint: r.BookedPoint, Conv: r.Conv,
-	}
+// addOrder stores a new order, linked to prev (apply only).
+func (st *state) addOrder(o, prev *order) {
 	if prev != nil {
 		o.Replaces, prev.ReplacedBy = prev, o
 	}
