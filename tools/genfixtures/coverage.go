@@ -161,22 +161,25 @@ func cover(codes []*postal, ts []town) {
 			known = append(known, c)
 		}
 	}
+	knownBand := newBand(len(known), func(i int) (float64, float64) { return known[i].lat, known[i].lon })
+	townBand := newBand(len(ts), func(i int) (float64, float64) { return ts[i].lat, ts[i].lon })
+	maxHomeKM := 0.0
+	for _, t := range ts {
+		maxHomeKM = max(maxHomeKM, homeKM(t.size))
+	}
 	for _, c := range codes {
 		if c.remote || c.vague {
 			continue
 		}
-		for _, t := range ts {
-			if fixture.DistanceKM(c.lat, c.lon, t.lat, t.lon) <= homeKM(t.size) {
-				c.home = true
-				break
-			}
-		}
+		townBand.within(c.lat, c.lon, maxHomeKM, func(i int, d float64) bool {
+			c.home = d <= homeKM(ts[i].size)
+			return !c.home
+		})
 		dense := 0
-		for _, k := range known {
-			if fixture.DistanceKM(c.lat, c.lon, k.lat, k.lon) <= pickupRadiusKM {
-				dense++
-			}
-		}
+		knownBand.within(c.lat, c.lon, pickupRadiusKM, func(int, float64) bool {
+			dense++
+			return true
+		})
 		if dense >= pickupMinCodes {
 			c.home, c.pickup = true, true
 		}
@@ -186,13 +189,22 @@ func cover(codes []*postal, ts []town) {
 // markUnreached makes remote every code with no Helthjem point within
 // reachKM.
 func markUnreached(codes []*postal, points []*point) []*postal {
+	var helthjem []*point
+	for _, sp := range points {
+		if sp.carrier == fixture.CarrierHelthjem {
+			helthjem = append(helthjem, sp)
+		}
+	}
+	b := newBand(len(helthjem), func(i int) (float64, float64) { return helthjem[i].lat, helthjem[i].lon })
 	var unreached []*postal
 	for _, c := range codes {
 		if c.remote {
 			continue
 		}
-		reached := slices.ContainsFunc(points, func(sp *point) bool {
-			return sp.carrier == fixture.CarrierHelthjem && fixture.DistanceKM(c.lat, c.lon, sp.lat, sp.lon) <= reachKM
+		reached := false
+		b.within(c.lat, c.lon, reachKM, func(int, float64) bool {
+			reached = true
+			return false
 		})
 		if !reached {
 			c.remote, c.home, c.pickup = true, false, false

