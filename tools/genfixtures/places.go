@@ -185,14 +185,15 @@ func (gx *geoIndex) countyOf(muni string, lat, lon float64) (string, bool) {
 //  1. A code in curated.csv has its curated position.
 //  2. A postal place is matched to GeoNames by name (else by municipality
 //     name); among namesakes the one nearest the place's numbered
-//     neighbours wins, and a match over maxMatchKM from them is dropped.
+//     neighbours wins, and a match too far from them is dropped (see
+//     matchPlaces).
 //  3. The other codes of a place with curated codes are interpolated
 //     between its curated codes by code number; the codes of a matched
 //     place without curated codes take the GeoNames position.
 //  4. The codes of a place still unknown take the position of their
 //     nearest numbered codes with a known position: interpolated by code
 //     number between the one below and the one above when those lie within
-//     neighbourKM of each other, else copied from the nearer.
+//     neighbourKM of each other, else copied from the nearer (vague).
 func locate(codes []*postal, places []*place, src *sources, gx *geoIndex) (rejected []string, err error) {
 	for _, c := range codes {
 		if r, ok := src.curated[c.code]; ok {

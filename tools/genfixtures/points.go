@@ -265,7 +265,8 @@ func inBounds(lat, lon float64) bool {
 }
 
 // pickStreet draws a common street name or, one time in six, the road
-// named after the nearest other town, when that is one word ("DRAMMENVEIEN").
+// named after the nearest other town, when that is one word (LYSAKERVEIEN in
+// Oslo).
 func pickStreet(g rng, t town) string {
 	if g.intn(6) == 0 && t.neighbour != "" {
 		return t.neighbour + "VEIEN"
