@@ -11,6 +11,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -560,4 +561,52 @@ func golden(t *testing.T, path string, got []byte) {
 			t.Errorf("%s differs (%d bytes, got %d); rerun with -update if the change is intended", path, len(want), len(got))
 		}
 	}
+}
+
+// FuzzLabelText renders labels whose texts are arbitrary strings: every
+// format must render, the SVG must parse as XML with no element but the
+// ones the renderer writes, and every ZPL field must be escaped ASCII.
+func FuzzLabelText(f *testing.F) {
+	f.Add("Kristian Voie Danielsen", "Vækerøveien 164d", "312-7")
+	f.Add(`Æ<&>^~_"'`, "^XZ~JA^FS", "]]><x/>")
+	f.Add("\x00\xff\ufffe\u202e", strings.Repeat("W", 300), "")
+	f.Fuzz(func(t *testing.T, name, address, route string) {
+		l := sample()
+		l.Receiver.Name, l.Sender.Address, l.Routing.Routing = name, address, route
+		l.ServicePoint.Name, l.ShipmentID = route, name
+		for _, f := range formats {
+			out, err := Render(f, []Label{l}, Options{})
+			if err != nil {
+				t.Fatalf("%v: %v", f, err)
+			}
+			switch f {
+			case SVG:
+				dec := xml.NewDecoder(bytes.NewReader(out))
+				for {
+					tok, err := dec.Token()
+					if err != nil {
+						if err.Error() != "EOF" {
+							t.Fatalf("SVG does not parse: %v", err)
+						}
+						break
+					}
+					if se, ok := tok.(xml.StartElement); ok && !slices.Contains([]string{"svg", "rect", "g", "text"}, se.Name.Local) {
+						t.Fatalf("SVG has a <%s> element", se.Name.Local)
+					}
+				}
+			case ZPL:
+				for _, line := range strings.Split(strings.TrimSuffix(string(out), "\n"), "\n") {
+					if _, fd, ok := strings.Cut(line, "^FD"); ok {
+						data, ok := strings.CutSuffix(fd, "^FS")
+						if !ok || strings.ContainsAny(data, "^~") {
+							t.Fatalf("ZPL field %q is not escaped", fd)
+						}
+					}
+				}
+				if bytes.ContainsFunc(out, func(r rune) bool { return r > 0x7e || r < 0x20 && r != '\n' }) {
+					t.Fatalf("ZPL is not printable ASCII")
+				}
+			}
+		}
+	})
 }
