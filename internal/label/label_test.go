@@ -70,7 +70,7 @@ func hostile() Label {
 	l.Sender = Party{Name: `Æ<&>^~_"' øå "Sender" ^XZ~JA`, CoAddress: long, Address: long, PostalCode: "0561", Place: long}
 	l.Receiver = Party{Name: "Ærlige Øystein <script>&amp;</script> ^FS^XZ ~JR " + long, CoAddress: "c/o\tline\nbreak\x00\u202e", Address: long, PostalCode: "0751", Place: "Å" + long, CountryCode: "se"}
 	l.ServicePoint = Party{Name: long}
-	l.ServiceName, l.FreightProductName = long, long
+	l.ServiceName, l.FreightProductName = `Back\&slash\(`, long
 	l.Routing = Routing{Routing: "9999-99999-9999", RoutingDetailed: long, MainCarNumber: long, DeliveryPointCarID: long, TransportNetID: long, RouteAddress: long}
 	l.ShipmentID = "client-chosen-" + strings.Repeat("X", 40)
 	l.OrderID = 9223372036854775807
@@ -262,6 +262,7 @@ func TestClean(t *testing.T) {
 		"Vækerøveien <&> ^~_":       "Vækerøveien <&> ^~_",
 		"\u00a0nbsp\u2028sep\ufffe": "nbsp sep",
 	}
+	tests[strings.Repeat("ø", 10*maxRunes)] = strings.Repeat("ø", maxRunes)
 	for in, want := range tests {
 		if got := clean(in); got != want {
 			t.Errorf("clean(%q) = %q, want %q", in, got, want)
@@ -361,6 +362,10 @@ func TestEscaping(t *testing.T) {
 		}
 		if want := "^FH^FD_C3_86<&>_5E_7E_5F\"' _C3_B8_C3_A5 \"Sender\" _5EXZ_7EJA^FS"; !strings.Contains(string(out), want) {
 			t.Errorf("ZPL lacks the escaped sender name %q:\n%s", want, out)
+		}
+		// A field block would read "\&" as a line break.
+		if i := bytes.Index(out, []byte(`^FDBack\&slash\(^FS`)); i < 0 || bytes.Contains(out[bytes.LastIndexByte(out[:i], '\n'):i], []byte("^FB")) {
+			t.Errorf("the service name with backslashes is missing or set in a field block:\n%s", out)
 		}
 		for i, c := range out {
 			if c > 0x7e || c < 0x20 && c != '\n' {

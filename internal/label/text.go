@@ -15,16 +15,26 @@ import (
 // ellipsis ends a text cut to fit its place.
 const ellipsis = "…"
 
+// maxRunes is the most of a value clean keeps: more than any place on
+// the label shows, and a bound on the work of fitting it.
+const maxRunes = 256
+
 // clean makes a submitted value printable: invalid UTF-8, control and
 // format characters (newlines, tabs, bidi overrides) and other
 // non-printing runes become spaces, runs of spaces collapse to one and
-// the ends are trimmed. What is left is safe to measure and, once escaped,
-// to put in any of the four formats.
+// the ends are trimmed; past maxRunes runes the rest is dropped (the
+// place it is fitted to then cuts it with "…"). What is left is safe to
+// measure and, once escaped, to put in any of the four formats.
 func clean(s string) string {
 	var b strings.Builder
-	b.Grow(len(s))
+	b.Grow(min(len(s), 4*maxRunes))
 	space := false
+	n := 0
 	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		if n == maxRunes {
+			break
+		}
+		n++
 		if r == utf8.RuneError || !unicode.IsPrint(r) || unicode.IsSpace(r) {
 			space = b.Len() > 0
 			continue

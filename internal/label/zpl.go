@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // renderZPL writes one ^XA…^XZ format per label for a printer with dpmm
@@ -27,7 +28,10 @@ func renderZPL(labels []Label, codes []symbol, dpmm float64) []byte {
 		}
 		for _, t := range dr.texts {
 			h := d(t.size)
-			if t.align == alignLeft {
+			// In a field block "\&" breaks the line and "\(" is a soft
+			// hyphen (zebrash breaks even on "\\&"), so text with a
+			// backslash is set where the Go fonts put it instead.
+			if t.align == alignLeft || strings.Contains(t.s, `\`) {
 				b.WriteString("^FT" + d(t.x) + "," + d(t.y) + "^A0N," + h + "," + h)
 			} else {
 				// A one-line field block aligns the text in the printer's
