@@ -9,7 +9,7 @@ import (
 )
 
 // Label describes the label of one item of a parcel. A parcel of N items
-// has N labels that differ only in ItemNumber and SSCC.
+// has N labels that differ only in ItemNumber, SSCC and WeightGrams.
 //
 // Every text field is printed as given after cleaning (control characters
 // become spaces, runs of white space collapse); a field too long for its
