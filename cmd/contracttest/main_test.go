@@ -65,7 +65,8 @@ func TestHelp(t *testing.T) {
 	if withEnv.stderr != r.stderr {
 		t.Errorf("-h changes with the environment:\n%s", withEnv.stderr)
 	}
-	for _, f := range []string{"target", "client-id", "client-secret", "shop-id", "flows", "addresses", "strict", "junit", "json", "timeout", "deadline", "dry-run", "allow-production", "sim-token"} {
+	for _, f := range []string{"target", "client-id", "client-secret", "shop-id", "flows", "addresses", "strict", "junit", "json", "timeout", "deadline", "dry-run", "allow-production", "sim-token",
+		"retries", "wait", "require-sim", "record", "compare"} {
 		if !strings.Contains(r.stderr, "  -"+f+" ") && !strings.Contains(r.stderr, "  -"+f+"\n") {
 			t.Errorf("-h lacks -%s", f)
 		}
@@ -98,7 +99,14 @@ func TestExitCodes(t *testing.T) {
 		{name: "flag beats env", env: map[string]string{"CONTRACTTEST_TARGET": closed}, args: []string{"-target", mock, "-flows", "negative"}, code: 0},
 		{name: "credentials from env", env: map[string]string{"HELTHJEM_CLIENT_ID": "demo2", "HELTHJEM_CLIENT_SECRET": "demo2-secret", "HELTHJEM_SHOP_ID": "17"},
 			args: []string{"--target", mock, "--flows", "home-pickup"}, code: 0},
-		{name: "wrong shop", env: map[string]string{"HELTHJEM_SHOP_ID": "17"}, args: []string{"--target", mock, "--flows", "home-pickup"}, code: 1, stdout: "want status 200, got 403"},
+		{name: "wrong secret", args: []string{"--target", mock, "--client-secret", "not-the-secret"}, code: 2,
+			stdout: "FAIL  configuration error (exit 2): home-pickup/token: the token call refused the credentials of client \"demo\" (401 authentication.failed)",
+			stderr: "contracttest: configuration error: home-pickup/token: the token call refused"},
+		{name: "shop not granted", env: map[string]string{"HELTHJEM_SHOP_ID": "17"}, args: []string{"--target", mock, "--flows", "home-pickup"}, code: 2,
+			stdout: "STOP  home-pickup/coverage", stderr: `the token of client "demo" does not grant shop 17; check --shop-id (HELTHJEM_SHOP_ID)`},
+		{name: "bad env retries", env: map[string]string{"CONTRACTTEST_RETRIES": "many"}, code: 2, stderr: "CONTRACTTEST_RETRIES (for --retries)"},
+		{name: "too many retries", args: []string{"--retries", "11"}, code: 2, stderr: "--retries must be from 0 to 10"},
+		{name: "user info", args: []string{"--target", "https://ops:Hunter2-pass@api.pre.helthjem.no"}, code: 2, stderr: `--target "https://<redacted>@api.pre.helthjem.no" must have no user info`},
 		{name: "unknown flag", args: []string{"--nope"}, code: 2, stderr: "flag provided but not defined: -nope"},
 		{name: "argument", args: []string{"run"}, code: 2, stderr: `unexpected argument "run"`},
 		{name: "unknown flow", args: []string{"--flows", "home-pickup,returns"}, code: 2, stderr: `unknown flow "returns"`},
@@ -107,7 +115,8 @@ func TestExitCodes(t *testing.T) {
 		{name: "production", args: []string{"--target", "https://api.helthjem.no"}, code: 2, stderr: "refusing api.helthjem.no"},
 		{name: "production from env", env: map[string]string{"CONTRACTTEST_TARGET": "https://Api.Helthjem.no:443"}, code: 2, stderr: "--allow-production"},
 		{name: "production dry run", args: []string{"--target", "https://api.helthjem.no", "--dry-run"}, code: 0, stdout: "a real run needs --allow-production"},
-		{name: "unreachable", args: []string{"--target", closed}, code: 2, stderr: "contracttest: target " + closed + " is unreachable"},
+		{name: "unreachable", args: []string{"--target", closed}, code: 3, stdout: "FAIL  target unavailable (exit 3): target " + closed + " is unreachable",
+			stderr: "contracttest: target unavailable: target " + closed + " is unreachable"},
 		{name: "addresses missing", args: []string{"--addresses", "/nonexistent/a.json"}, code: 2, stderr: "--addresses"},
 		{name: "report dir missing", args: []string{"--target", mock, "--junit", "/nonexistent/dir/r.xml"}, code: 2, stderr: "--junit"},
 		{name: "dry run", args: []string{"--target", closed, "--dry-run"}, code: 0, stdout: "dry run: nothing is sent"},
@@ -118,8 +127,11 @@ func TestExitCodes(t *testing.T) {
 			if r.code != tt.code || !strings.Contains(r.stdout, tt.stdout) || !strings.Contains(r.stderr, tt.stderr) {
 				t.Errorf("exit %d (want %d)\nstdout (want %q):\n%s\nstderr (want %q):\n%s", r.code, tt.code, tt.stdout, r.stdout, tt.stderr, r.stderr)
 			}
-			if tt.code != 2 && r.stderr != "" {
+			if tt.code < 2 && r.stderr != "" {
 				t.Errorf("stderr: %s", r.stderr)
+			}
+			if tt.code >= 2 && strings.Count(r.stderr, "\n") != 1 && !strings.Contains(r.stderr, "Usage") {
+				t.Errorf("stderr has more than one line:\n%s", r.stderr)
 			}
 		})
 	}
@@ -221,7 +233,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 				}
 			}
 			if tc.code == 1 {
-				for _, want := range []string{`"client_secret":"<redacted>"`, "Authorization: Bearer <redacted>", `errorKey "<redacted>"`} {
+				for _, want := range []string{`"client_secret":"<redacted>"`, "Authorization: Bearer <redacted>", "errorKey <redacted>"} {
 					if !strings.Contains(r.stdout, want) {
 						t.Errorf("stdout lacks %q: the failure paths were not exercised\n%s", want, r.stdout)
 					}

@@ -27,12 +27,12 @@ func TestJSONPath(t *testing.T) {
 		{[]string{"missing", "0"}, "$.missing[0]"},
 	}
 	for _, tt := range tests {
-		if got := jsonPath(body, tt.ptr); got != tt.want {
+		if got := jsonPath(body, tt.ptr, &redactor{}); got != tt.want {
 			t.Errorf("jsonPath(%v) = %q, want %q", tt.ptr, got, tt.want)
 		}
 	}
 	arr := []any{map[string]any{"shipmentNumber": 1}}
-	if got := jsonPath(arr, []string{"0", "shipmentNumber"}); got != "$[0].shipmentNumber" {
+	if got := jsonPath(arr, []string{"0", "shipmentNumber"}, &redactor{}); got != "$[0].shipmentNumber" {
 		t.Errorf("array root: %q", got)
 	}
 }
@@ -119,7 +119,7 @@ func TestCheckDates(t *testing.T) {
 		{"2026-06-17", "not an array"},
 	}
 	for _, tt := range tests {
-		if _, got := checkDates(tt.dates, today); got != tt.problem {
+		if _, got := checkDates(tt.dates, today, &redactor{}); got != tt.problem {
 			t.Errorf("checkDates(%v) = %q, want %q", tt.dates, got, tt.problem)
 		}
 	}
@@ -223,7 +223,7 @@ func TestConformance(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ex := &exchange{req: request{method: tt.method, path: tt.path}, status: tt.status, respHdr: tt.header, respBody: []byte(tt.body)}
-			vd, err := c.check(context.Background(), ex, tt.expected, Warning)
+			vd, err := c.check(context.Background(), ex, tt.expected, Warning, &redactor{})
 			if err != nil {
 				t.Fatal(err)
 			}
