@@ -173,7 +173,7 @@ func (rec *recorder) cassette(rep *Report) *Cassette {
 	r := rec.r
 	c := &Cassette{
 		Format: CassetteFormat, Version: CassetteVersion, Tool: strings.TrimSpace("contracttest " + r.s.Version),
-		Target: r.s.target.String(), RecordedAt: rep.StartedAt.Format(time.RFC3339), Today: rep.Today,
+		Target: r.s.target.String(), RecordedAt: r.s.Now().UTC().Format(time.RFC3339), Today: rep.Today,
 		Sim: rep.Sim.Available, Verdict: rep.Verdict, Exchanges: []Exchange{},
 	}
 	for _, re := range rec.exchanges {
