@@ -3,19 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/contract/drifttest"
-	"github.com/mockhelthjem/mockhelthjem/internal/sim"
 	"github.com/mockhelthjem/mockhelthjem/internal/version"
 )
 
@@ -132,112 +128,6 @@ func TestExitCodes(t *testing.T) {
 			}
 			if tt.code >= 2 && strings.Count(r.stderr, "\n") != 1 && !strings.Contains(r.stderr, "Usage") {
 				t.Errorf("stderr has more than one line:\n%s", r.stderr)
-			}
-		})
-	}
-}
-
-// tokens records the tokens a mock issues.
-type tokens struct {
-	mu   sync.Mutex
-	seen []string
-}
-
-func (tk *tokens) record(status int, body any) (int, any) {
-	if m, ok := body.(map[string]any); ok {
-		if s, ok := m["token"].(string); ok {
-			tk.mu.Lock()
-			tk.seen = append(tk.seen, s)
-			tk.mu.Unlock()
-		}
-	}
-	return status, body
-}
-
-// TestSecretsNeverPrinted runs against a passing mock and a hostile one
-// (failures everywhere, the bearer token echoed back in an errorKey, the
-// secret in an extra field) with distinctive secrets, and looks for them
-// and for every issued token in stdout, stderr, JUnit and JSON.
-func TestSecretsNeverPrinted(t *testing.T) {
-	const (
-		clientID = "leak-test"
-		secret   = "Zebra-Secret-7781-do-not-print"
-		simToken = "Admin-Token-5512-do-not-print"
-	)
-	var issued tokens
-	newMock := func() http.Handler {
-		s := drifttest.Sim(t, drifttest.WithClient(t, clientID, secret), func(o *sim.Options) { o.AdminToken = simToken })
-		return drifttest.Rewrite(s, "POST", "/auth/oauth2/v1/token", issued.record)
-	}
-	hostile := drifttest.Rewrite(newMock(), "POST", "/auth/oauth2/v1/token",
-		drifttest.Status(http.StatusCreated), drifttest.Set("echo", secret))
-	hostile = drifttest.Rewrite(hostile, "POST", "/parcels/v1/bookings", drifttest.Set("orderId", "x"), drifttest.Set("note", secret))
-	echo := hostile
-	hostile = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/parcels/v1/tracking/") {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusBadRequest)
-			_ = json.NewEncoder(w).Encode(map[string]string{"errorKey": strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")})
-			return
-		}
-		echo.ServeHTTP(w, r)
-	})
-	for _, tc := range []struct {
-		name    string
-		h       http.Handler
-		viaFlag bool
-		code    int
-	}{
-		{"passing, secret in env", newMock(), false, 0},
-		{"hostile, secret in env", hostile, false, 1},
-		{"hostile, secret as flag", hostile, true, 1},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			srv := drifttest.Serve(t, tc.h)
-			dir := t.TempDir()
-			junit, jsonPath := filepath.Join(dir, "r.xml"), filepath.Join(dir, "r.json")
-			env := map[string]string{"HELTHJEM_CLIENT_ID": clientID, "MOCKHELTHJEM_ADMIN_TOKEN": simToken}
-			args := []string{"--target", srv.URL, "--junit", junit, "--json", jsonPath, "--strict"}
-			if tc.viaFlag {
-				args = append(args, "--client-secret", secret)
-			} else {
-				env["HELTHJEM_CLIENT_SECRET"] = secret
-			}
-			issued.mu.Lock()
-			before := len(issued.seen)
-			issued.mu.Unlock()
-			r := runCmd(t, env, args...)
-			if r.code != tc.code {
-				t.Fatalf("exit %d, want %d\n%s\n%s", r.code, tc.code, r.stdout, r.stderr)
-			}
-			outputs := map[string]string{"stdout": r.stdout, "stderr": r.stderr}
-			for name, path := range map[string]string{"junit": junit, "json": jsonPath} {
-				b, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatal(err)
-				}
-				outputs[name] = string(b)
-			}
-			issued.mu.Lock()
-			secrets := append([]string{secret, simToken}, issued.seen...)
-			grew := len(issued.seen) > before
-			issued.mu.Unlock()
-			if !grew {
-				t.Fatal("the mock issued no token in this run")
-			}
-			for name, out := range outputs {
-				for _, s := range secrets {
-					if strings.Contains(out, s) {
-						t.Errorf("%s contains a secret or token (%.8s…)", name, s)
-					}
-				}
-			}
-			if tc.code == 1 {
-				for _, want := range []string{`"client_secret":"<redacted>"`, "Authorization: Bearer <redacted>", "errorKey <redacted>"} {
-					if !strings.Contains(r.stdout, want) {
-						t.Errorf("stdout lacks %q: the failure paths were not exercised\n%s", want, r.stdout)
-					}
-				}
 			}
 		})
 	}

@@ -304,8 +304,7 @@ func writeKey(b *strings.Builder, key string) {
 		b.WriteString("." + key)
 		return
 	}
-	q, _ := json.Marshal(key)
-	b.WriteString("[" + string(q) + "]")
+	b.WriteString(`["` + jsonString(key, false) + `"]`)
 }
 
 // shape is what a schema documents about an object or array: its

@@ -222,7 +222,7 @@ func (x *expect) findings(reported map[string]bool) []Finding {
 			f.Message = fmt.Sprintf("want status %v, got %v", want, got)
 		default:
 			f.Class = BehaviourChanged
-			f.Message = fmt.Sprintf("want %s, got %s", show(want), show(got))
+			f.Message = fmt.Sprintf("want %s, got %s", show(want), showValue(got))
 		}
 		if w := x.why[p]; w != "" {
 			f.Message += " (" + w + ")"
@@ -237,7 +237,17 @@ func (x *expect) diff() string {
 	return cmp.Diff(x.red.value(x.want), x.red.value(x.got))
 }
 
-// show renders a projected value for a message.
+// showValue renders a value of the target's for a message: strings are
+// always quoted, even one that looks like a form.
+func showValue(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	return show(v)
+}
+
+// show renders a projected value for a message: a form such as
+// <returnCode: ...> as it is, other strings quoted.
 func show(v any) string {
 	switch s := v.(type) {
 	case string:

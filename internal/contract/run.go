@@ -513,7 +513,7 @@ func (f *flowState) call(ctx context.Context, rq request, want int) *checked {
 		c.x.status(want, ex.status)
 		if ex.status != want {
 			if k, ok := c.x.value("$.errorKey"); ok {
-				c.x.why[statusKey] = "errorKey " + show(r.red.value(k))
+				c.x.why[statusKey] = "errorKey " + showValue(r.red.value(k))
 			}
 		}
 	}
