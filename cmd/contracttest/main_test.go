@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"encoding/xml"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -81,6 +85,9 @@ func TestExitCodes(t *testing.T) {
 	drifted := drifttest.Serve(t, drifttest.Rewrite(drifttest.Sim(t), "POST", "/parcels/v1/bookings",
 		drifttest.Delete("returnCode", "items", 0))).URL
 	closed := drifttest.ClosedPort(t)
+	// Retry-After 0: the retries do not sleep.
+	down := drifttest.Serve(t, drifttest.Unavailable(drifttest.Sim(t), 503, -1, drifttest.Carrier, "Retry-After", "0")).URL
+	noSim := drifttest.Serve(t, drifttest.WithoutSim(drifttest.Sim(t))).URL
 	tests := []struct {
 		name   string
 		env    map[string]string
@@ -113,6 +120,11 @@ func TestExitCodes(t *testing.T) {
 		{name: "production dry run", args: []string{"--target", "https://api.helthjem.no", "--dry-run"}, code: 0, stdout: "a real run needs --allow-production"},
 		{name: "unreachable", args: []string{"--target", closed}, code: 3, stdout: "FAIL  target unavailable (exit 3): target " + closed + " is unreachable",
 			stderr: "contracttest: target unavailable: target " + closed + " is unreachable"},
+		{name: "always 503", args: []string{"--target", down}, code: 3,
+			stdout: "FAIL  target unavailable (exit 3): home-pickup/token: POST /auth/oauth2/v1/token answered 503 service.unavailable (after 2 retries)",
+			stderr: "contracttest: target unavailable: home-pickup/token: POST /auth/oauth2/v1/token answered 503"},
+		{name: "require-sim", env: map[string]string{"CONTRACTTEST_REQUIRE_SIM": "true"}, args: []string{"--target", noSim}, code: 2,
+			stderr: "contracttest: configuration error: --require-sim: the target exposes no /__sim/ control plane"},
 		{name: "addresses missing", args: []string{"--addresses", "/nonexistent/a.json"}, code: 2, stderr: "--addresses"},
 		{name: "report dir missing", args: []string{"--target", mock, "--junit", "/nonexistent/dir/r.xml"}, code: 2, stderr: "--junit"},
 		{name: "dry run", args: []string{"--target", closed, "--dry-run"}, code: 0, stdout: "dry run: nothing is sent"},
@@ -128,6 +140,74 @@ func TestExitCodes(t *testing.T) {
 			}
 			if tt.code >= 2 && strings.Count(r.stderr, "\n") != 1 && !strings.Contains(r.stderr, "Usage") {
 				t.Errorf("stderr has more than one line:\n%s", r.stderr)
+			}
+		})
+	}
+}
+
+// TestWaitForLateMock: --wait lets contracttest start before the mock.
+func TestWaitForLateMock(t *testing.T) {
+	url, start := drifttest.ServeLater(t, drifttest.Sim(t))
+	timer := time.AfterFunc(300*time.Millisecond, start)
+	defer timer.Stop()
+	r := runCmd(t, nil, "--target", url, "--flows", "negative", "--wait", "20s")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "waiting up to 20s for "+url+" to answer (--wait)\nthe target answered after ") {
+		t.Errorf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = runCmd(t, nil, "--target", drifttest.ClosedPort(t), "--wait", "300ms")
+	if r.code != 3 || !strings.Contains(r.stderr, "did not answer within --wait 300ms") {
+		t.Errorf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestReportsToStdout pins the bug where --json - created a file named
+// "-": a report or the cassette given "-" goes to stdout, and the human
+// report moves to stderr so that stdout stays parseable.
+func TestReportsToStdout(t *testing.T) {
+	mock := drifttest.Serve(t, drifttest.Sim(t)).URL
+	for _, tc := range []struct {
+		flag  string
+		parse func([]byte) error
+	}{
+		{"--json", func(b []byte) error {
+			var rep struct{ Tool, Verdict string }
+			if err := json.Unmarshal(b, &rep); err != nil || rep.Tool != "contracttest" || rep.Verdict != "pass" {
+				return fmt.Errorf("report %+v: %v", rep, err)
+			}
+			return nil
+		}},
+		{"--junit", func(b []byte) error {
+			var doc struct {
+				XMLName xml.Name `xml:"testsuites"`
+				Tests   int      `xml:"tests,attr"`
+			}
+			if err := xml.Unmarshal(b, &doc); err != nil || doc.Tests != 5 {
+				return fmt.Errorf("JUnit with %d tests: %v", doc.Tests, err)
+			}
+			return nil
+		}},
+		{"--record", func(b []byte) error {
+			var c struct{ Format string }
+			if err := json.Unmarshal(b, &c); err != nil || c.Format != "contracttest-cassette" {
+				return fmt.Errorf("cassette %+v: %v", c, err)
+			}
+			return nil
+		}},
+	} {
+		t.Run(tc.flag, func(t *testing.T) {
+			r := runCmd(t, nil, "--target", mock, "--flows", "negative", tc.flag, "-")
+			if r.code != 0 {
+				t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+			}
+			if err := tc.parse([]byte(r.stdout)); err != nil {
+				t.Errorf("stdout: %v\n%s", err, r.stdout)
+			}
+			if !strings.Contains(r.stderr, "PASS  5 steps: 5 passed") {
+				t.Errorf("stderr lacks the human report:\n%s", r.stderr)
+			}
+			if _, err := os.Stat("-"); err == nil {
+				os.Remove("-")
+				t.Errorf("%s - created a file named -", tc.flag)
 			}
 		})
 	}
