@@ -435,7 +435,7 @@ func (r *Runner) Plan(out io.Writer) {
 	h.line("limits:  %s per request, %s in all; %s of 429, 502, 503, 504, a reset or a timeout (bookings supply their shipmentId, so a retry cannot book twice)",
 		s.Timeout, s.Deadline, plural(s.Retries, "retry"))
 	if s.Wait > 0 {
-		h.line("wait:    up to %s for the target to answer (the mock's /readyz; elsewhere a TCP connect and the token endpoint)", s.Wait)
+		h.line("wait:    up to %s for the target to answer (the mock's /readyz; elsewhere a connection and an answer from the token endpoint)", s.Wait)
 	}
 	if s.ComparePath != "" {
 		h.line("compare: each answer, in structure, with the cassette %s (recorded from %s at %s)", s.ComparePath, r.cas.Target, r.cas.RecordedAt)
