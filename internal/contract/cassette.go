@@ -125,13 +125,14 @@ func LoadCassette(path string) (*Cassette, error) {
 	return &c, nil
 }
 
-// answer returns the last answered exchange of a step, nil when the
-// cassette has none.
+// answer returns the last answer to a step, nil when the cassette has
+// none. Answers that said the target was not serving (429, 5xx) are not
+// answers to compare with.
 func (c *Cassette) answer(flow, step string) *Exchange {
 	var out *Exchange
 	for i := range c.Exchanges {
 		ex := &c.Exchanges[i]
-		if ex.Flow == flow && ex.Step == step && ex.Response != nil {
+		if ex.Flow == flow && ex.Step == step && ex.Response != nil && !unavailableStatus(ex.Response.Status) {
 			out = ex
 		}
 	}

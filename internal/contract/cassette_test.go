@@ -190,3 +190,42 @@ func TestLoadCassette(t *testing.T) {
 		}
 	}
 }
+
+// TestCassetteKeepsRetries: every attempt is recorded, and a comparison
+// holds the target against the answer that counted, never a 503: a step
+// that only ever got 503s is not compared.
+func TestCassetteKeepsRetries(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		times    int // 503s before the bookings get through; -1 never
+		attempts []int
+		compared int
+	}{
+		{"503 once", 1, []int{503, 200}, 6},
+		{"503 always", -1, []int{503, 503, 503}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "c.json")
+			srv := drifttest.Serve(t, drifttest.Unavailable(drifttest.Sim(t), 503, tc.times, drifttest.Path("POST", "/parcels/v1/bookings")))
+			cfg := Config{Target: srv.URL, Flows: []string{FlowHomePickup}, RecordPath: path, Sleep: (&sleeper{}).sleep}
+			_ = Execute(context.Background(), cfg, io.Discard, io.Discard)
+			c, err := LoadCassette(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var attempts []int
+			for _, ex := range c.Exchanges {
+				if ex.Step == "booking" {
+					attempts = append(attempts, ex.Response.Status)
+				}
+			}
+			if diff := cmp.Diff(tc.attempts, attempts); diff != "" {
+				t.Errorf("booking attempts (-want +got):\n%s", diff)
+			}
+			rep, out := run(t, drifttest.Sim(t), flowsOf(FlowHomePickup), func(c *Config) { c.ComparePath = path })
+			if rep.Failed() || rep.Compare.Steps != tc.compared {
+				t.Errorf("verdict %s, compare %+v, want %d steps compared\n%s", rep.Verdict, rep.Compare, tc.compared, out)
+			}
+		})
+	}
+}

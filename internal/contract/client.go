@@ -203,7 +203,7 @@ func (c *client) do(ctx context.Context, rq request) *exchange {
 		if !transient || attempt > c.retries {
 			return ex
 		}
-		if dl, ok := ctx.Deadline(); ok && c.now().Add(wait).After(dl) {
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 			return ex // the run's deadline would pass while waiting
 		}
 		retries = append(retries, Retry{Attempt: attempt, Status: ex.status, Reason: reason, WaitMS: millis(wait)})

@@ -27,7 +27,7 @@ import (
 func run(t testing.TB, h http.Handler, mod ...func(*Config)) (*Report, string) {
 	t.Helper()
 	srv := drifttest.Serve(t, h)
-	cfg := Config{Target: srv.URL, Timeout: 5 * time.Second, Deadline: 30 * time.Second, Version: "test", Sleep: (&sleeper{}).sleep}
+	cfg := Config{Target: srv.URL, Timeout: 5 * time.Second, Deadline: time.Minute, Version: "test", Sleep: (&sleeper{}).sleep}
 	for _, m := range mod {
 		m(&cfg)
 	}
