@@ -39,6 +39,7 @@ type Cassette struct {
 	Today      string     `json:"today,omitempty"`
 	Sim        bool       `json:"sim"` // the target had the mock's control plane
 	Verdict    Verdict    `json:"verdict"`
+	Reason     string     `json:"reason,omitempty"` // why the recording run stopped, if it did
 	Exchanges  []Exchange `json:"exchanges"`
 }
 
@@ -117,6 +118,10 @@ func LoadCassette(path string) (*Cassette, error) {
 	if err := dec.Decode(&c); err != nil {
 		return nil, usagef("--compare %s: %v", path, err)
 	}
+	if c.Verdict == VerdictConfiguration {
+		// Its answers are refusals of the credentials, not the API's.
+		return nil, usagef("--compare %s: recorded by a run that stopped on a configuration error (%s): record it again", path, c.Reason)
+	}
 	for i := range c.Exchanges {
 		if r := c.Exchanges[i].Response; r != nil {
 			r.Body = normalize(r.Body)
@@ -175,7 +180,7 @@ func (rec *recorder) cassette(rep *Report) *Cassette {
 	c := &Cassette{
 		Format: CassetteFormat, Version: CassetteVersion, Tool: strings.TrimSpace("contracttest " + r.s.Version),
 		Target: r.s.target.String(), RecordedAt: r.s.Now().UTC().Format(time.RFC3339), Today: rep.Today,
-		Sim: rep.Sim.Available, Verdict: rep.Verdict, Exchanges: []Exchange{},
+		Sim: rep.Sim.Available, Verdict: rep.Verdict, Reason: rep.Reason, Exchanges: []Exchange{},
 	}
 	for _, re := range rec.exchanges {
 		ex := re.ex

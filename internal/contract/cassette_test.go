@@ -178,6 +178,8 @@ func TestLoadCassette(t *testing.T) {
 		{`{"format":"har","version":1}`, "not a contracttest cassette"},
 		{`[1, 2]`, "not a contracttest cassette"},
 		{`{"format":"contracttest-cassette","version":1,"exchanges":{}}`, "cannot unmarshal"},
+		{`{"format":"contracttest-cassette","version":1,"verdict":"configuration","reason":"the token call refused the credentials","exchanges":[]}`,
+			"recorded by a run that stopped on a configuration error (the token call refused the credentials): record it again"},
 	} {
 		path := filepath.Join(dir, "c.json")
 		if err := os.WriteFile(path, []byte(tc.body), 0o600); err != nil {

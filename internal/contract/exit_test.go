@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -340,4 +341,45 @@ func sum(ds []time.Duration) time.Duration {
 		t += d
 	}
 	return t
+}
+
+// TestJUnitError: a run that stops has a JUnit <error> whose type is the
+// class: on the step that stopped it, or on contracttest.run/start when it
+// stopped before its first step.
+func TestJUnitError(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		target    func() string
+		cfg       Config
+		classname string
+		test      string
+		typ       string
+		message   string
+	}{
+		{"wrong secret", func() string { return drifttest.Serve(t, drifttest.Sim(t)).URL }, Config{ClientSecret: "not-it"},
+			"contracttest.home-pickup", "token", "configuration", `configuration error: the token call refused the credentials of client "demo" (401 authentication.failed)`},
+		{"unreachable", func() string { return drifttest.ClosedPort(t) }, Config{},
+			"contracttest.run", "start", "unavailable", "target unavailable: target http://127.0.0.1:"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tc.cfg
+			cfg.Target, cfg.JUnitPath, cfg.Sleep = tc.target(), t.TempDir()+"/r.xml", (&sleeper{}).sleep
+			if err := Execute(context.Background(), cfg, io.Discard, io.Discard); err == nil {
+				t.Fatal("the run passed")
+			}
+			b, err := os.ReadFile(cfg.JUnitPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc junitDoc
+			if err := xml.Unmarshal(b, &doc); err != nil {
+				t.Fatalf("%v\n%s", err, b)
+			}
+			last := doc.Suites[len(doc.Suites)-1]
+			c := last.Cases[len(last.Cases)-1]
+			if c.Classname != tc.classname || c.Name != tc.test || c.Error == nil || c.Error.Type != tc.typ || !strings.HasPrefix(c.Error.Message, tc.message) {
+				t.Errorf("last case %+v, error %+v\n%s", c, c.Error, b)
+			}
+		})
+	}
 }
