@@ -3,11 +3,14 @@
 // schedule, and reports how the target drifts from spec/helthjem.yaml and
 // from what the flows expect.
 //
-//	go run ./cmd/contracttest                                  # the mock on 127.0.0.1:8080
-//	go run ./cmd/contracttest --target https://api.pre.helthjem.no --junit report.xml
+//	go run ./cmd/contracttest --wait 1m                        # the mock on 127.0.0.1:8080
+//	go run ./cmd/contracttest --target https://api.pre.helthjem.no --junit report.xml --record preprod.json
+//	go run ./cmd/contracttest --compare preprod.json           # the mock, held against pre-prod
 //
-// Every flag defaults from an environment variable; see -h and
-// docs/contracttest.md. The logic lives in internal/contract.
+// Exit codes: 0 pass, 1 drift, 2 usage or configuration, 3 target
+// unavailable, 130 interrupted. Every flag defaults from an environment
+// variable; see -h and docs/contracttest.md. The logic lives in
+// internal/contract.
 package main
 
 import (
