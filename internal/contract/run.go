@@ -36,7 +36,7 @@ type Runner struct {
 	red    *redactor
 	oslo   *time.Location
 	rnd    *rand.Rand    // the shipmentIds the bookings supply
-	rec    *recorder     // renders answers for --record and --compare
+	rec    *recorder     // renders answers for --record and --compare; nil without either
 	cas    *Cassette     // --compare, nil without
 	cur    [2]string     // the flow and step running, for the recorder
 	today  calendar.Date // the target's today, in Europe/Oslo
@@ -78,7 +78,9 @@ func New(cfg Config) (*Runner, error) {
 			return nil, err
 		}
 	}
-	r.rec = newRecorder(r)
+	if s.RecordPath != "" || s.ComparePath != "" {
+		r.rec = newRecorder(r)
+	}
 	if s.RecordPath != "" {
 		r.client.observe = r.rec.add
 	}
