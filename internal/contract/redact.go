@@ -96,9 +96,6 @@ func (r *redactor) str(s string) string {
 	return b.String()
 }
 
-// has reports whether s holds a form of a known secret.
-func (r *redactor) has(s string) bool { return r.str(s) != s }
-
 // value returns a copy of v, a decoded JSON value from outside, with its
 // strings and object keys redacted.
 func (r *redactor) value(v any) any {
