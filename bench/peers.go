@@ -331,7 +331,7 @@ func wiremockCommand(in peerInput) ([]string, error) {
 	if err != nil || len(jars) != 1 {
 		return nil, fmt.Errorf("want one wiremock-standalone-*.jar in %s, found %d", filepath.Join(in.dir, "node_modules", "wiremock", "build"), len(jars))
 	}
-	root := filepath.Join(in.work, "wiremock")
+	root := in.work // WireMock reads root/mappings/*.json
 	if err := os.MkdirAll(filepath.Join(root, "mappings"), 0o755); err != nil {
 		return nil, fmt.Errorf("wiremock root: %w", err)
 	}

@@ -86,8 +86,8 @@ func TestPeerCommands(t *testing.T) {
 			map[string]string{"helthjem-for-prism.json": ""}},
 		{"mockoon", "DIR/node_modules/.bin/mockoon-cli start --data WORK/mockoon-environment.json --hostname 127.0.0.1 --port 4010 --disable-log-to-file --disable-admin-api",
 			map[string]string{"mockoon-environment.json": "mockoon-environment.golden"}},
-		{"wiremock", "java -jar DIR/node_modules/wiremock/build/wiremock-standalone-3.13.2.jar --port 4010 --bind-address 127.0.0.1 --root-dir WORK/wiremock --no-request-journal --disable-banner",
-			map[string]string{"wiremock/mappings/coverage.json": "wiremock-mapping.golden"}},
+		{"wiremock", "java -jar DIR/node_modules/wiremock/build/wiremock-standalone-3.13.2.jar --port 4010 --bind-address 127.0.0.1 --root-dir WORK --no-request-journal --disable-banner",
+			map[string]string{"mappings/coverage.json": "wiremock-mapping.golden"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.peer, func(t *testing.T) {
