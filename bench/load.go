@@ -482,6 +482,15 @@ func measureLoad(ctx context.Context, cfg config, bin, dir string, rep *report, 
 	}
 
 	serial := new(atomic.Int64)
+	if cfg.peers && cfg.peersWarmup > 0 {
+		for _, t := range targets {
+			progress("warming %s %s up for %s", t.server, t.level, cfg.peersWarmup)
+			c := newClient(t.p.addr, peerWarmupConns)
+			w := timedWindow(cfg.peersWarmup, 0)
+			c.drive(ctx, load{op: operations["coverage-unique"], token: t.token, conns: peerWarmupConns, win: w, serial: serial})
+			c.close()
+		}
+	}
 	for _, name := range cfg.ops {
 		for _, conns := range cfg.conc {
 			for _, t := range targets {
@@ -517,6 +526,9 @@ func measureLoad(ctx context.Context, cfg config, bin, dir string, rep *report, 
 	}
 	return nil
 }
+
+// peerWarmupConns is the concurrency of -peers-warmup.
+const peerWarmupConns = 8
 
 // peerToken is what the load sends the peers as a bearer token: Prism
 // wants one present (the spec says bearerAuth) but checks no signature.

@@ -88,6 +88,7 @@ type config struct {
 	strict           bool
 	peers            bool
 	peersDir         string
+	peersWarmup      time.Duration
 	installPeers     string
 	specPath         string // spec/helthjem.yaml, for Prism; not a flag
 }
@@ -111,6 +112,7 @@ func parseFlags(args []string, lookupEnv func(string) (string, bool), stderr io.
 	fs.BoolVar(&cfg.strict, "strict", false, "exit with status 3 when a target is missed")
 	fs.BoolVar(&cfg.peers, "peers", false, "also measure the peers (Prism, Mockoon, WireMock) found in -peers-dir on the coverage operations, and print them side by side")
 	fs.StringEnv(&cfg.peersDir, "peers-dir", peersEnv, "", "the directory -install-peers installed the peers into")
+	fs.DurationVar(&cfg.peersWarmup, "peers-warmup", 5*time.Second, "with -peers, load every server with the coverage call for this long, once, before the first cell, so that a JIT (Node, the JVM) is measured warm")
 	fs.StringVar(&cfg.installPeers, "install-peers", "", "install the pinned peers into this directory with npm, then exit")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: go run ./bench [flags]\n\nBenchmarks mockhelthjem against a plain net/http server on loopback.\n\nFlags:\n")
@@ -142,8 +144,8 @@ func parseFlags(args []string, lookupEnv func(string) (string, bool), stderr io.
 	if cfg.peers && !slices.ContainsFunc(cfg.ops, func(op string) bool { return operations[op].path == coveragePath }) {
 		return cfg, errors.New("-peers: the peers serve the coverage call only; -ops must include coverage or coverage-unique")
 	}
-	if cfg.duration <= 0 || cfg.warmup < 0 || cfg.settle < 0 || cfg.starts < 1 || cfg.bookings < 0 {
-		return cfg, errors.New("-duration must be positive, -warmup, -settle and -bookings not negative, -starts at least 1")
+	if cfg.duration <= 0 || cfg.warmup < 0 || cfg.peersWarmup < 0 || cfg.settle < 0 || cfg.starts < 1 || cfg.bookings < 0 {
+		return cfg, errors.New("-duration must be positive, -warmup, -peers-warmup, -settle and -bookings not negative, -starts at least 1")
 	}
 	return cfg, nil
 }

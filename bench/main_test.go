@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -349,5 +350,69 @@ func TestBodyForVaries(t *testing.T) {
 		if !bytes.Equal(c.bodyFor(1), c.bodyFor(2)) || !bytes.Equal(c.bodyFor(1), c.body) {
 			t.Errorf("%s varies", name)
 		}
+	}
+}
+
+// TestJudgeBoundaries: each target of issue #16 at, just inside and just
+// outside its limit, and the names -strict reports.
+func TestJudgeBoundaries(t *testing.T) {
+	cfg := config{conc: []int{1, 8, 32}, logLevels: []string{"warn"}}
+	// mk is a report whose mock/plain ratios are rps and p99 for every
+	// operation and concurrency.
+	mk := func(rps, p99 float64) *report {
+		r := &report{Machine: machine{CPUs: 2}}
+		for _, op := range opNames {
+			for _, n := range cfg.conc {
+				r.Cells = append(r.Cells,
+					cell{Op: op, Conns: n, Server: "plain", RPS: 1000, P99MS: 10},
+					cell{Op: op, Conns: n, Server: "mock", LogLevel: "warn", RPS: 1000 * rps, P99MS: 10 * p99})
+			}
+		}
+		r.Startup = startupStats{Runs: 5, MedianMS: 29.9, IdleRSSMed: 16<<20 - 1}
+		r.Storage = storageStats{Bookings: 10, PerBooking: 2048}
+		return r
+	}
+	results := func(r *report) map[string]string {
+		r.judge(cfg)
+		out := map[string]string{}
+		for _, tc := range r.Targets {
+			out[tc.Name] = tc.Result + " " + tc.Value + " " + tc.Limit
+		}
+		return out
+	}
+
+	atLimit := results(mk(0.9, 2))
+	want := map[string]string{
+		"coverage throughput, mock/plain, 1 conn (log warn; #16)":         "PASS 0.90 >= 0.90",
+		"coverage throughput, mock/plain, 8 conn (log warn; #16)":         "PASS 0.90 >= 0.90",
+		"coverage throughput, mock/plain, 32 conn (log warn; #16)":        "PASS 0.90 >= 0.90",
+		"coverage p99, mock/plain, 32 conn (log warn; #7)":                "PASS 2.00 <= 2.00",
+		"coverage-unique throughput, mock/plain, 8 conn (log warn; #16)":  "PASS 0.90 >= 0.75",
+		"coverage-unique throughput, mock/plain, 32 conn (log warn; #16)": "PASS 0.90 >= 0.75",
+		"booking throughput, mock/plain, 32 conn (log warn; #16)":         "PASS 0.90 >= 0.60",
+		"booking p99, mock/plain, 32 conn (log warn; #16)":                "PASS 2.00 <= 2.00",
+		"booking-unique throughput, mock/plain, 32 conn (log warn; #16)":  "PASS 0.90 >= 0.60",
+		"booking-unique p99, mock/plain, 32 conn (log warn; #16)":         "PASS 2.00 <= 2.00",
+		"start to first /healthz 200 (median of 5; #16)":                  "PASS 29.9 ms < 30 ms",
+		"idle RSS (median; #16)":                                          "PASS 16.0 MiB < 16 MiB",
+		"RSS per stored booking (#16)":                                    "PASS 2.00 KiB <= 2 KiB",
+	}
+	if diff := cmp.Diff(want, atLimit); diff != "" {
+		t.Errorf("at the limits (-want +got):\n%s", diff)
+	}
+
+	over := mk(0.5, 2.01)
+	over.Startup.MedianMS, over.Startup.IdleRSSMed, over.Storage.PerBooking = 30, 16<<20, 2049
+	got := results(over)
+	for name, res := range got {
+		if !strings.HasPrefix(res, "MISS ") {
+			t.Errorf("%s: %s, want MISS", name, res)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d targets, want %d", len(got), len(want))
+	}
+	if m := over.missed(); len(m) != len(want) || !slices.Contains(m, "booking-unique p99, mock/plain, 32 conn (log warn; #16) = 2.01 (want <= 2.00)") {
+		t.Errorf("missed() = %q", m)
 	}
 }

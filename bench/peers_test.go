@@ -341,7 +341,7 @@ func TestPeersTable(t *testing.T) {
 		return out
 	}
 	r := &report{
-		Config: runConfig{Ops: []string{"coverage", "coverage-unique", "booking"}, Conns: []int{8, 32}, LogLevels: []string{"warn", "info"}},
+		Config: runConfig{Ops: []string{"coverage", "coverage-unique", "booking"}, Conns: []int{8, 32}, LogLevels: []string{"warn", "info"}, PeersWarmup: "5s"},
 		Peers: []peerRow{
 			{Name: "mock", Version: "b796160", StartupMS: 27.3, Rejects: true},
 			{Name: "plain", Version: "net/http", StartupMS: 4.1},

@@ -79,13 +79,19 @@ type runConfig struct {
 	LogLevels []string `json:"logLevels"`
 	Bookings  int      `json:"bookings"`
 	Starts    int      `json:"starts"`
+	// PeersWarmup is the one-time warm-up of every server with -peers.
+	PeersWarmup string `json:"peersWarmup,omitempty"`
 }
 
 func (c config) describe() runConfig {
-	return runConfig{
+	rc := runConfig{
 		Duration: c.duration.String(), Warmup: c.warmup.String(), Conns: c.conc, Ops: c.ops,
 		LogLevels: c.logLevels, Bookings: c.bookings, Starts: c.starts,
 	}
+	if c.peers {
+		rc.PeersWarmup = c.peersWarmup.String()
+	}
+	return rc
 }
 
 // targetCheck is one target, judged.
@@ -326,7 +332,11 @@ func (r *report) writePeers(b *strings.Builder) error {
 		return nil
 	}
 	level := r.Config.LogLevels[0]
-	fmt.Fprintf(b, "\npeers: the guide's coverage call (POST %s), the same load for every server\n", coveragePath)
+	fmt.Fprintf(b, "\npeers: the guide's coverage call (POST %s), the same load for every server", coveragePath)
+	if w := r.Config.PeersWarmup; w != "" && w != "0s" {
+		fmt.Fprintf(b, ", each first warmed up for %s", w)
+	}
+	b.WriteString("\n")
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "op\tconn\tserver\tversion\treq/s\tx plain\tp50\tp99\tstart-up\tRSS after load\trejects a bad body\t")
 	for _, op := range r.Config.Ops {
