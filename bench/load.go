@@ -484,7 +484,7 @@ func measureLoad(ctx context.Context, cfg config, bin, dir string, rep *report, 
 	serial := new(atomic.Int64)
 	if cfg.peers && cfg.peersWarmup > 0 {
 		for _, t := range targets {
-			progress("warming %s %s up for %s", t.server, t.level, cfg.peersWarmup)
+			progress("warming %s up for %s", strings.TrimSpace(t.server+" "+t.level), cfg.peersWarmup)
 			c := newClient(t.p.addr, peerWarmupConns)
 			w := timedWindow(cfg.peersWarmup, 0)
 			c.drive(ctx, load{op: operations["coverage-unique"], token: t.token, conns: peerWarmupConns, win: w, serial: serial})
@@ -497,7 +497,7 @@ func measureLoad(ctx context.Context, cfg config, bin, dir string, rep *report, 
 				if t.coverageOnly && operations[name].path != coveragePath {
 					continue
 				}
-				progress("%s, %d connections, %s %s", name, conns, t.server, t.level)
+				progress("%s, %d connections, %s", name, conns, strings.TrimSpace(t.server+" "+t.level))
 				c := newClient(t.p.addr, conns)
 				srv0, err := t.p.cpu()
 				if err != nil {
