@@ -539,10 +539,10 @@ const peerToken = "bench"
 func startPeers(ctx context.Context, cfg config, dir string, answer []byte, progress func(string, ...any)) ([]*target, []peerRow) {
 	var targets []*target
 	var rows []peerRow
-	spec, specErr := os.ReadFile(cfg.specPath)
+	spec, _ := os.ReadFile(cfg.specPath) // prismCommand says so when it is missing
 	for _, ps := range peerSpecs {
 		row := peerRow{Name: ps.name, Package: ps.pkg + "@" + ps.version}
-		t, err := startPeer(ctx, ps, cfg.peersDir, dir, spec, specErr, answer, &row)
+		t, err := startPeer(ctx, ps, cfg.peersDir, dir, spec, answer, &row)
 		if err != nil {
 			row.Skipped = err.Error()
 			progress("peer %s skipped: %s", ps.name, err)
@@ -555,17 +555,19 @@ func startPeers(ctx context.Context, cfg config, dir string, answer []byte, prog
 	return targets, rows
 }
 
-func startPeer(ctx context.Context, ps peerSpec, peersDir, dir string, spec []byte, specErr error, answer []byte, row *peerRow) (*target, error) {
+func startPeer(ctx context.Context, ps peerSpec, peersDir, dir string, spec, answer []byte, row *peerRow) (*target, error) {
 	v, err := ps.find(peersDir, exec.LookPath)
 	if err != nil {
+		return nil, err
+	}
+	// The peer runs in its own work directory, so a relative install
+	// directory would point elsewhere.
+	if peersDir, err = filepath.Abs(peersDir); err != nil {
 		return nil, err
 	}
 	row.Version = v
 	if v != ps.version {
 		row.Note = fmt.Sprintf("installed %s, the bench pins %s", v, ps.version)
-	}
-	if specErr != nil {
-		return nil, fmt.Errorf("the spec: %w", specErr)
 	}
 	work := filepath.Join(dir, ps.name)
 	if err := os.MkdirAll(work, 0o755); err != nil {

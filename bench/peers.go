@@ -148,6 +148,9 @@ func prismCommand(in peerInput) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(in.spec) == 0 {
+		return nil, errors.New("no spec/helthjem.yaml to serve: run the bench from the repository")
+	}
 	spec, err := prismSpec(in.spec)
 	if err != nil {
 		return nil, err

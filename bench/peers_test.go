@@ -254,6 +254,14 @@ var cmpSorted = cmp.Transformer("sorted", func(in []string) []string {
 	return out
 })
 
+// TestPrismNeedsTheSpec: without the spec Prism is skipped with a reason.
+func TestPrismNeedsTheSpec(t *testing.T) {
+	_, err := prismCommand(peerInput{dir: fakeInstall(t), work: t.TempDir(), addr: "127.0.0.1:4010"})
+	if err == nil || !strings.Contains(err.Error(), "no spec/helthjem.yaml") {
+		t.Errorf("error %v, want one saying the spec is missing", err)
+	}
+}
+
 // TestPeerFind: a peer runs only when it is installed and what it runs on
 // is on PATH; otherwise the reason says what to do.
 func TestPeerFind(t *testing.T) {
@@ -381,7 +389,7 @@ func TestPeersLive(t *testing.T) {
 				t.Skip(err)
 			}
 			var row peerRow
-			tg, err := startPeer(context.Background(), ps, dir, t.TempDir(), spec, nil, []byte(coverageAnswer), &row)
+			tg, err := startPeer(context.Background(), ps, dir, t.TempDir(), spec, []byte(coverageAnswer), &row)
 			if err != nil {
 				t.Fatal(err)
 			}
