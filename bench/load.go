@@ -8,9 +8,10 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,21 +24,26 @@ import (
 type operation struct {
 	path string
 	body []byte
-	// vary, when set, is replaced in body by a number unique to each
+	// vary, when set, makes every request's body new: each old string is
+	// replaced by its new one with %d set to a number unique to the
 	// request, so the mock never sees the same request twice.
-	vary string
+	vary []replacement
 }
+
+// replacement is one varied part of a body.
+type replacement struct{ old, new string }
 
 // bodyFor returns the body of the n-th request.
 func (op operation) bodyFor(n int64) []byte {
-	if op.vary == "" {
-		return op.body
+	b := op.body
+	for _, r := range op.vary {
+		b = bytes.Replace(b, []byte(r.old), fmt.Appendf(nil, r.new, n), 1)
 	}
-	return bytes.Replace(op.body, []byte(op.vary), []byte(op.vary+" "+strconv.FormatInt(n, 10)), 1)
+	return b
 }
 
-// operations are the guide's requests (internal/sim/testdata/guide):
-// guideCoverage is the guide's find/single request (TS 23), as written there.
+// guideCoverage is the guide's find/single request (TS 23), as written
+// there (internal/sim/testdata/guide).
 const guideCoverage = `{
 "shopId": "16",
 "transportSolutionId": 23,
@@ -50,13 +56,8 @@ const guideCoverage = `{
 "volume": null
 }`
 
-// coverage is find/single for TS 23, booking is the TS 113 booking.
-var operations = map[string]operation{
-	"coverage": {path: "/parcels/v1/addresses/find/single", body: []byte(guideCoverage)},
-	// coverage-unique is coverage with a customer name never sent before:
-	// the cost of a request whose validation verdict is not remembered.
-	"coverage-unique": {path: "/parcels/v1/addresses/find/single", body: []byte(guideCoverage), vary: "Sender Name"},
-	"booking": {path: "/parcels/v1/bookings", body: []byte(`{
+// guideBooking is the guide's TS 113 booking.
+const guideBooking = `{
 "shopId": 16,
 "transportSolutionId": 113,
 "shipmentId": null,
@@ -74,8 +75,31 @@ var operations = map[string]operation{
 "items": [
 {"itemNumber": 1, "trackingReference": "", "weight": 1000, "width": 12, "height": 12, "length": 12, "contents": "test item"}
 ]
-}`)},
+}`
+
+// coveragePath is where the coverage operations, and the peers, answer.
+const coveragePath = "/parcels/v1/addresses/find/single"
+
+// operations: coverage is find/single for TS 23, booking the TS 113
+// booking; each also with a body never sent before.
+var operations = map[string]operation{
+	"coverage": {path: coveragePath, body: []byte(guideCoverage)},
+	// coverage-unique is coverage with a customer name never sent before:
+	// the cost of a request whose validation verdict is not remembered.
+	"coverage-unique": {path: coveragePath, body: []byte(guideCoverage),
+		vary: []replacement{{`"Sender Name"`, `"Sender Name %d"`}}},
+	"booking": {path: "/parcels/v1/bookings", body: []byte(guideBooking)},
+	// booking-unique is the booking as a CI suite sends it: a new
+	// consignee, a new reference and a new shipmentId every time.
+	"booking-unique": {path: "/parcels/v1/bookings", body: []byte(guideBooking), vary: []replacement{
+		{`"Kristian Voie Danielsen"`, `"Kristian Voie Danielsen %d"`},
+		{`"consignee_reference"`, `"consignee_reference %d"`},
+		{`"shipmentId": null`, `"shipmentId": "BENCH%d"`},
+	}},
 }
+
+// opNames are the operations in the order the bench runs and prints them.
+var opNames = []string{"coverage", "coverage-unique", "booking", "booking-unique"}
 
 // client is a keep-alive HTTP client for one server and one concurrency.
 type client struct {
@@ -168,28 +192,90 @@ func (c *client) storedOrders(ctx context.Context) (int, error) {
 type loadResult struct {
 	Requests   int // answered 200 in the measured window
 	Answered   int // answered 200 in all, warm-up included
-	Errors     int // any other answer or a transport error
+	Errors     int // any other answer or a transport error, in the measured window
 	FirstError string
 	Elapsed    time.Duration
 	latencies  []time.Duration // sorted, of the 200s
 }
 
-// drive sends op over conns keep-alive connections, each request right
-// after the previous answer. With count 0 it runs warmup (unmeasured)
-// then dur (measured: the requests started in it); with count > 0 it
-// sends exactly count requests and measures them all.
-func (c *client) drive(ctx context.Context, op operation, token string, conns int, warmup, dur time.Duration, count int) loadResult {
+// window is when a load run measures: a request started once measure is
+// closed is measured, and no request starts once stop is closed. A timed
+// run closes them on timers (timedWindow); a test closes them when it
+// chooses, so it depends on no clock.
+type window struct {
+	measure, stop chan struct{}
+	from, to      time.Time // written just before measure and stop close
+}
+
+func newWindow() *window {
+	return &window{measure: make(chan struct{}), stop: make(chan struct{})}
+}
+
+// startMeasuring ends the warm-up. Call it once.
+func (w *window) startMeasuring() { w.from = time.Now(); close(w.measure) }
+
+// end stops the run. Call it once, after startMeasuring.
+func (w *window) end() { w.to = time.Now(); close(w.stop) }
+
+// timedWindow measures for dur from warmup after now. The second timer
+// starts when the first fires, so the window never closes before it opens.
+func timedWindow(warmup, dur time.Duration) *window {
+	w := newWindow()
+	time.AfterFunc(warmup, func() {
+		w.startMeasuring()
+		time.AfterFunc(dur, w.end)
+	})
+	return w
+}
+
+// elapsed is the measured time, or 0 while the window is still open.
+func (w *window) elapsed() time.Duration {
+	select {
+	case <-w.stop:
+		return w.to.Sub(w.from)
+	default:
+		return 0
+	}
+}
+
+func closed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+// load is one load run.
+type load struct {
+	op    operation
+	token string
+	conns int // keep-alive connections, one goroutine each
+	// With count > 0, exactly count requests are sent and all are
+	// measured; else requests are sent until win stops.
+	count int
+	win   *window
+	// serial numbers the varied bodies of op. The bench shares one across
+	// a run, so that no cell sends a body an earlier cell sent.
+	serial *atomic.Int64
+}
+
+// drive sends l.op over l.conns keep-alive connections, each request right
+// after the previous answer.
+func (c *client) drive(ctx context.Context, l load) loadResult {
 	start := time.Now()
-	from, end := start.Add(warmup), start.Add(warmup+dur)
+	if l.serial == nil {
+		l.serial = new(atomic.Int64)
+	}
 	var (
 		tickets atomic.Int64
-		serial  atomic.Int64
 		mu      sync.Mutex
 		res     loadResult
 		wg      sync.WaitGroup
 	)
-	tickets.Store(int64(count))
-	for range conns {
+	tickets.Store(int64(l.count))
+	for range l.conns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -197,19 +283,24 @@ func (c *client) drive(ctx context.Context, op operation, token string, conns in
 			var errs, answered int
 			var firstErr string
 			for ctx.Err() == nil {
-				if count > 0 && tickets.Add(-1) < 0 {
-					break
+				measured := true
+				if l.count > 0 {
+					if tickets.Add(-1) < 0 {
+						break
+					}
+				} else {
+					if closed(l.win.stop) {
+						break
+					}
+					measured = closed(l.win.measure)
 				}
 				t0 := time.Now()
-				if count == 0 && !t0.Before(end) {
-					break
-				}
-				status, b, err := c.do(ctx, http.MethodPost, op.path, token, op.bodyFor(serial.Add(1)))
+				status, b, err := c.do(ctx, http.MethodPost, l.op.path, l.token, l.op.bodyFor(l.serial.Add(1)))
 				d := time.Since(t0)
 				if err == nil && status == http.StatusOK {
 					answered++
 				}
-				if count == 0 && t0.Before(from) {
+				if !measured {
 					continue
 				}
 				switch {
@@ -238,9 +329,10 @@ func (c *client) drive(ctx context.Context, op operation, token string, conns in
 		}()
 	}
 	wg.Wait()
-	res.Elapsed = dur
-	if count > 0 {
+	if l.count > 0 {
 		res.Elapsed = time.Since(start)
+	} else {
+		res.Elapsed = l.win.elapsed()
 	}
 	res.Requests = len(res.latencies)
 	sort.Slice(res.latencies, func(i, j int) bool { return res.latencies[i] < res.latencies[j] })
@@ -273,6 +365,9 @@ type cell struct {
 	// process and of the load generator (this process).
 	ServerCPUUS float64 `json:"serverCpuUsPerRequest"`
 	ClientCPUUS float64 `json:"clientCpuUsPerRequest"`
+	// RSS is the server's resident set, with its child processes, right
+	// after the cell's load.
+	RSS int64 `json:"rssBytes"`
 }
 
 func newCell(op string, conns int, server, level string, r loadResult, serverCPU, clientCPU time.Duration) cell {
@@ -295,10 +390,30 @@ type target struct {
 	server, level string
 	p             *proc
 	token         string
+	// coverageOnly targets (the peers) serve the coverage path only.
+	coverageOnly bool
 }
 
-// measureLoad starts the mock once per log level and the plain server,
-// and runs every (operation, concurrency) cell against each, in turn.
+// mockAnswers is ready at the mock's first 200 to the coverage call, with
+// a token it asks for first: the call a user's first test makes.
+func mockAnswers(ctx context.Context, hc *http.Client, base string) bool {
+	c := &client{base: base, http: hc}
+	tok, err := c.token(ctx)
+	return err == nil && answers(operations["coverage"], tok)(ctx, hc, base)
+}
+
+// rejects says whether the server at addr answers a request that breaks
+// the spec with a 4xx.
+func rejects(ctx context.Context, addr, token string) bool {
+	c := newClient(addr, 1)
+	defer c.close()
+	status, _, err := c.do(ctx, http.MethodPost, invalidCoverage.path, token, invalidCoverage.body)
+	return err == nil && status >= 400 && status < 500
+}
+
+// measureLoad starts the mock once per log level, the plain server and,
+// with -peers, each peer found, and runs every (operation, concurrency)
+// cell against each, in turn.
 func measureLoad(ctx context.Context, cfg config, bin, dir string, rep *report, progress func(string, ...any)) error {
 	var targets []*target
 	defer func() {
@@ -307,7 +422,7 @@ func measureLoad(ctx context.Context, cfg config, bin, dir string, rep *report, 
 		}
 	}()
 	for _, level := range cfg.logLevels {
-		p, err := startMock(ctx, bin, dir, level)
+		p, err := startMockReady(ctx, bin, dir, level, mockAnswers)
 		if err != nil {
 			return err
 		}
@@ -321,14 +436,19 @@ func measureLoad(ctx context.Context, cfg config, bin, dir string, rep *report, 
 	}
 	// The plain server answers the mock's own answers, so both send the
 	// same bytes back.
+	replies := map[string][]byte{}
 	plainArgs := []string{plainFlag}
 	c := newClient(targets[0].p.addr, 1)
 	for _, name := range cfg.ops {
 		op := operations[name]
+		if _, ok := replies[op.path]; ok {
+			continue
+		}
 		b, err := c.post(ctx, op.path, targets[0].token, op.body)
 		if err != nil {
 			return fmt.Errorf("mock: %w", err)
 		}
+		replies[op.path] = b
 		file := filepath.Join(dir, name+".json")
 		if err := os.WriteFile(file, b, 0o600); err != nil {
 			return fmt.Errorf("write %s: %w", file, err)
@@ -344,26 +464,53 @@ func measureLoad(ctx context.Context, cfg config, bin, dir string, rep *report, 
 	if err != nil {
 		return err
 	}
-	plain, err := startProc(ctx, "plain", dir, addr, self, append(plainArgs, "-addr", addr)...)
+	first := operations[cfg.ops[0]]
+	plain, err := startProc(ctx, "plain", dir, addr, answers(first, ""), self, append(plainArgs, "-addr", addr)...)
 	if err != nil {
 		return err
 	}
 	// The plain server goes second, between the mock's log levels.
 	targets = append(targets[:1], append([]*target{{server: "plain", p: plain, token: targets[0].token}}, targets[1:]...)...)
+	if cfg.peers {
+		rep.Peers = append(rep.Peers,
+			peerRow{Name: "mock", Version: shortRev(rep.Mock), StartupMS: ms(targets[0].p.Ready),
+				Rejects: rejects(ctx, targets[0].p.addr, targets[0].token)},
+			peerRow{Name: "plain", Version: "net/http", StartupMS: ms(plain.Ready), Rejects: rejects(ctx, plain.addr, "")})
+		peerTargets, rows := startPeers(ctx, cfg, dir, replies[coveragePath], progress)
+		targets = append(targets, peerTargets...)
+		rep.Peers = append(rep.Peers, rows...)
+	}
 
+	serial := new(atomic.Int64)
+	if cfg.peers && cfg.peersWarmup > 0 {
+		for _, t := range targets {
+			progress("warming %s up for %s", strings.TrimSpace(t.server+" "+t.level), cfg.peersWarmup)
+			c := newClient(t.p.addr, peerWarmupConns)
+			w := timedWindow(cfg.peersWarmup, 0)
+			c.drive(ctx, load{op: operations["coverage-unique"], token: t.token, conns: peerWarmupConns, win: w, serial: serial})
+			c.close()
+		}
+	}
 	for _, name := range cfg.ops {
 		for _, conns := range cfg.conc {
 			for _, t := range targets {
-				progress("%s, %d connections, %s %s", name, conns, t.server, t.level)
+				if t.coverageOnly && operations[name].path != coveragePath {
+					continue
+				}
+				progress("%s, %d connections, %s", name, conns, strings.TrimSpace(t.server+" "+t.level))
 				c := newClient(t.p.addr, conns)
 				srv0, err := t.p.cpu()
 				if err != nil {
 					return err
 				}
 				self0 := selfCPU()
-				r := c.drive(ctx, operations[name], t.token, conns, cfg.warmup, cfg.duration, 0)
+				r := c.drive(ctx, load{op: operations[name], token: t.token, conns: conns, win: timedWindow(cfg.warmup, cfg.duration), serial: serial})
 				self1 := selfCPU()
 				srv1, err := t.p.cpu()
+				if err != nil {
+					return err
+				}
+				rss, err := t.p.rss()
 				if err != nil {
 					return err
 				}
@@ -371,9 +518,75 @@ func measureLoad(ctx context.Context, cfg config, bin, dir string, rep *report, 
 				if err := ctx.Err(); err != nil {
 					return err
 				}
-				rep.Cells = append(rep.Cells, newCell(name, conns, t.server, t.level, r, srv1-srv0, self1-self0))
+				cl := newCell(name, conns, t.server, t.level, r, srv1-srv0, self1-self0)
+				cl.RSS = rss
+				rep.Cells = append(rep.Cells, cl)
 			}
 		}
 	}
 	return nil
+}
+
+// peerWarmupConns is the concurrency of -peers-warmup.
+const peerWarmupConns = 8
+
+// peerToken is what the load sends the peers as a bearer token: Prism
+// wants one present (the spec says bearerAuth) but checks no signature.
+const peerToken = "bench"
+
+// startPeers starts each peer found in cfg.peersDir. A peer that is not
+// installed, or cannot run here, is skipped with its reason, not failed.
+func startPeers(ctx context.Context, cfg config, dir string, answer []byte, progress func(string, ...any)) ([]*target, []peerRow) {
+	var targets []*target
+	var rows []peerRow
+	spec, _ := os.ReadFile(cfg.specPath) // prismCommand says so when it is missing
+	for _, ps := range peerSpecs {
+		row := peerRow{Name: ps.name, Package: ps.pkg + "@" + ps.version}
+		t, err := startPeer(ctx, ps, cfg.peersDir, dir, spec, answer, &row)
+		if err != nil {
+			row.Skipped = err.Error()
+			progress("peer %s skipped: %s", ps.name, err)
+		} else {
+			progress("peer %s %s ready in %.0f ms", ps.name, row.Version, row.StartupMS)
+			targets = append(targets, t)
+		}
+		rows = append(rows, row)
+	}
+	return targets, rows
+}
+
+func startPeer(ctx context.Context, ps peerSpec, peersDir, dir string, spec, answer []byte, row *peerRow) (*target, error) {
+	v, err := ps.find(peersDir, exec.LookPath)
+	if err != nil {
+		return nil, err
+	}
+	// The peer runs in its own work directory, so a relative install
+	// directory would point elsewhere.
+	if peersDir, err = filepath.Abs(peersDir); err != nil {
+		return nil, err
+	}
+	row.Version = v
+	if v != ps.version {
+		row.Note = fmt.Sprintf("installed %s, the bench pins %s", v, ps.version)
+	}
+	work := filepath.Join(dir, ps.name)
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return nil, err
+	}
+	addr, err := loopback.FreeAddr()
+	if err != nil {
+		return nil, err
+	}
+	argv, err := ps.command(peerInput{dir: peersDir, work: work, addr: addr, spec: spec, answer: answer})
+	if err != nil {
+		return nil, err
+	}
+	row.Command = strings.Join(argv, " ")
+	p, err := startProc(ctx, ps.name, work, addr, answers(operations["coverage"], peerToken), argv[0], argv[1:]...)
+	if err != nil {
+		return nil, err
+	}
+	row.StartupMS = ms(p.Ready)
+	row.Rejects = rejects(ctx, addr, peerToken)
+	return &target{server: ps.name, p: p, token: peerToken, coverageOnly: true}, nil
 }

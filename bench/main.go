@@ -1,5 +1,6 @@
 // Command bench measures mockhelthjem against a plain net/http server on
-// loopback, so that anyone can check that the mock is never the slow part
+// loopback, and optionally against the mock servers a user might pick
+// instead, so that anyone can check that the mock is never the slow part
 // of a pipeline. In one run it:
 //
 //   - builds cmd/mockhelthjem and starts it as a separate process, several
@@ -8,21 +9,28 @@
 //   - starts a plain net/http server (this program in -plain-server mode,
 //     also a separate process) that decodes the same JSON into a map and
 //     answers the mock's own response bytes;
-//   - drives the mock (at -log-level warn, and at info, the default) and
-//     the plain server with the same keep-alive load at several
+//   - with -peers, starts Prism, Mockoon and WireMock from the directory
+//     -install-peers put them in (peers.go), each serving the coverage call;
+//   - drives the mock (at -log-level warn, and at info, the default), the
+//     plain server and the peers with the same keep-alive load at several
 //     concurrencies for the coverage (find/single) and booking operations,
-//     and prints requests/s, p50 and p99 latency and the mock/plain ratios;
+//     each with the guide's body and with bodies never sent before, and
+//     prints requests/s, p50 and p99 latency and the mock/plain ratios;
 //   - books -bookings parcels on a fresh mock and reports the RSS growth;
-//   - prints PASS or MISS for each target of issue #7.
+//   - prints PASS or MISS for each target of issue #16.
 //
 // Usage, from the repository root:
 //
-//	go run ./bench                   # the full run, about two minutes
+//	go run ./bench                   # the full run, about three minutes
 //	go run ./bench -duration 1s -conc 8 -ops coverage
 //	go run ./bench -json > result.json
+//	go run ./bench -install-peers /tmp/peers && go run ./bench -peers -peers-dir /tmp/peers
 //
-// Only the standard library and this module's internal/loopback are used,
-// and only loopback addresses.
+// It is not a unit test: the test command runs it briefly (TestSmoke) to
+// keep it working, never the peers, and judges no figure.
+//
+// Only the standard library, kin-openapi (to hand Prism the spec) and this
+// module's internal packages are used, and only loopback addresses.
 package main
 
 import (
@@ -33,10 +41,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/mockhelthjem/mockhelthjem/internal/envflag"
 )
 
 func main() {
@@ -74,16 +86,23 @@ type config struct {
 	mockBin          string
 	json             bool
 	strict           bool
+	peers            bool
+	peersDir         string
+	peersWarmup      time.Duration
+	installPeers     string
+	specPath         string // spec/helthjem.yaml, for Prism; not a flag
 }
 
-func parseFlags(args []string, stderr io.Writer) (config, error) {
+// peersEnv is where -peers-dir defaults from.
+const peersEnv = "MOCKHELTHJEM_BENCH_PEERS"
+
+func parseFlags(args []string, lookupEnv func(string) (string, bool), stderr io.Writer) (config, error) {
 	var cfg config
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := envflag.New("bench", stderr)
 	fs.DurationVar(&cfg.duration, "duration", 3*time.Second, "measured time per cell (operation, concurrency, server)")
 	fs.DurationVar(&cfg.warmup, "warmup", 500*time.Millisecond, "unmeasured load before each cell")
 	conc := fs.String("conc", "1,8,32", "comma-separated numbers of keep-alive connections")
-	ops := fs.String("ops", "coverage,coverage-unique,booking", "comma-separated operations: coverage (find/single, TS 23, the guide's request), coverage-unique (the same with a customer name never sent before), booking (TS 113)")
+	ops := fs.String("ops", strings.Join(opNames, ","), "comma-separated operations: coverage (find/single, TS 23, the guide's request), coverage-unique (the same with a customer name never sent before), booking (TS 113, the guide's), booking-unique (the same with a consignee, reference and shipmentId never sent before)")
 	levels := fs.String("log-levels", "warn,info", "comma-separated -log-level values to run the mock at; the first one is judged against the targets")
 	fs.IntVar(&cfg.bookings, "bookings", 10_000, "bookings stored on a fresh mock to measure RSS growth (0 skips)")
 	fs.IntVar(&cfg.starts, "starts", 5, "times the mock is started to time start-up")
@@ -91,11 +110,18 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.mockBin, "mock-bin", "", "a built mockhelthjem binary (default: build ./cmd/mockhelthjem into a temporary directory)")
 	fs.BoolVar(&cfg.json, "json", false, "print the results as JSON instead of tables")
 	fs.BoolVar(&cfg.strict, "strict", false, "exit with status 3 when a target is missed")
+	fs.BoolVar(&cfg.peers, "peers", false, "also measure the peers (Prism, Mockoon, WireMock) found in -peers-dir on the coverage operations, and print them side by side")
+	fs.StringEnv(&cfg.peersDir, "peers-dir", peersEnv, "", "the directory -install-peers installed the peers into")
+	fs.DurationVar(&cfg.peersWarmup, "peers-warmup", 5*time.Second, "with -peers, load every server with the coverage call for this long, once, before the first cell, so that a JIT (Node, the JVM) is measured warm")
+	fs.StringVar(&cfg.installPeers, "install-peers", "", "install the pinned peers into this directory with npm, then exit")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: go run ./bench [flags]\n\nBenchmarks mockhelthjem against a plain net/http server on loopback.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if err := fs.ApplyEnv(lookupEnv); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
@@ -108,15 +134,18 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	cfg.ops = splitList(*ops)
 	for _, op := range cfg.ops {
 		if _, ok := operations[op]; !ok {
-			return cfg, fmt.Errorf("-ops: unknown operation %q (want coverage, coverage-unique or booking)", op)
+			return cfg, fmt.Errorf("-ops: unknown operation %q (want one of %s)", op, strings.Join(opNames, ", "))
 		}
 	}
 	cfg.logLevels = splitList(*levels)
 	if len(cfg.logLevels) == 0 {
 		return cfg, errors.New("-log-levels: at least one level is needed")
 	}
-	if cfg.duration <= 0 || cfg.warmup < 0 || cfg.settle < 0 || cfg.starts < 1 || cfg.bookings < 0 {
-		return cfg, errors.New("-duration must be positive, -warmup, -settle and -bookings not negative, -starts at least 1")
+	if cfg.peers && !slices.ContainsFunc(cfg.ops, func(op string) bool { return operations[op].path == coveragePath }) {
+		return cfg, errors.New("-peers: the peers serve the coverage call only; -ops must include coverage or coverage-unique")
+	}
+	if cfg.duration <= 0 || cfg.warmup < 0 || cfg.peersWarmup < 0 || cfg.settle < 0 || cfg.starts < 1 || cfg.bookings < 0 {
+		return cfg, errors.New("-duration must be positive, -warmup, -peers-warmup, -settle and -bookings not negative, -starts at least 1")
 	}
 	return cfg, nil
 }
@@ -156,9 +185,12 @@ func (e *missedError) Error() string {
 // run is the whole benchmark; it writes the report to stdout and progress
 // to stderr.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, err := parseFlags(args, stderr)
+	cfg, err := parseFlags(args, os.LookupEnv, stderr)
 	if err != nil {
 		return err
+	}
+	if cfg.installPeers != "" {
+		return installPeers(ctx, cfg.installPeers, stderr, stderr)
 	}
 	work, err := os.MkdirTemp("", "mockhelthjem-bench-")
 	if err != nil {
@@ -168,16 +200,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "bench: "+format+"\n", a...) }
 
 	rep := &report{Machine: describeMachine(), Config: cfg.describe()}
-	bin, module := cfg.mockBin, ""
+	module, modErr := moduleDir(ctx)
+	bin := cfg.mockBin
 	if bin == "" {
+		if modErr != nil {
+			return modErr
+		}
 		progress("building ./cmd/mockhelthjem")
-		if bin, module, err = buildMock(ctx, work); err != nil {
+		if bin, err = buildMock(ctx, module, work); err != nil {
 			return err
 		}
 	}
 	rep.Mock = describeBinary(bin)
-	if rep.Mock.Revision == "" && module != "" {
+	if rep.Mock.Revision == "" && cfg.mockBin == "" {
 		rep.Mock.Revision, rep.Mock.Modified = gitRevision(ctx, module)
+	}
+	if modErr == nil {
+		cfg.specPath = filepath.Join(module, "spec", "helthjem.yaml")
 	}
 
 	progress("starting the mock %d times", cfg.starts)

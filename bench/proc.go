@@ -26,25 +26,29 @@ import (
 // expire during a run and ids are the same run after run.
 const mockClock = "2026-06-16T10:00:00+02:00"
 
-// buildMock builds ./cmd/mockhelthjem of the module the working directory
-// is in, into dir, and returns the binary and the module's directory.
-func buildMock(ctx context.Context, dir string) (bin, module string, err error) {
+// moduleDir is the directory of the module the working directory is in.
+func moduleDir(ctx context.Context) (string, error) {
 	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
 	if err != nil {
-		return "", "", fmt.Errorf("go env GOMOD: %w", err)
+		return "", fmt.Errorf("go env GOMOD: %w", err)
 	}
 	gomod := strings.TrimSpace(string(out))
 	if gomod == "" || gomod == os.DevNull {
-		return "", "", errors.New("run bench inside the mockhelthjem module (go run ./bench from the repository root)")
+		return "", errors.New("run bench inside the mockhelthjem module (go run ./bench from the repository root)")
 	}
-	module = filepath.Dir(gomod)
-	bin = filepath.Join(dir, "mockhelthjem")
+	return filepath.Dir(gomod), nil
+}
+
+// buildMock builds ./cmd/mockhelthjem of module into dir and returns the
+// binary.
+func buildMock(ctx context.Context, module, dir string) (string, error) {
+	bin := filepath.Join(dir, "mockhelthjem")
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/mockhelthjem")
 	cmd.Dir = module
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", "", fmt.Errorf("go build ./cmd/mockhelthjem: %w\n%s", err, out)
+		return "", fmt.Errorf("go build ./cmd/mockhelthjem: %w\n%s", err, out)
 	}
-	return bin, module, nil
+	return bin, nil
 }
 
 // gitRevision asks git for the revision of dir and whether tracked files
@@ -88,7 +92,8 @@ func describeBinary(bin string) binaryInfo {
 	return info
 }
 
-// proc is a server process the benchmark started.
+// proc is a server process the benchmark started, in a process group of
+// its own so that its children are measured and stopped with it.
 type proc struct {
 	name    string
 	addr    string
@@ -96,13 +101,54 @@ type proc struct {
 	logPath string
 	exited  chan struct{}
 	waitErr error
-	// Ready is the time from just before exec to the first /healthz 200.
+	// Ready is the time from just before exec to the first ready answer.
 	Ready time.Duration
 }
 
-// startProc starts bin with args (which must make it listen on addr),
-// logging to a file in dir, and waits for its first /healthz 200.
-func startProc(ctx context.Context, name, dir, addr, bin string, args ...string) (*proc, error) {
+// probe asks a starting server once whether it is ready, over client,
+// which opens a new connection for every request.
+type probe func(ctx context.Context, client *http.Client, base string) bool
+
+// healthz is ready at the first GET /healthz 200.
+func healthz(ctx context.Context, client *http.Client, base string) bool {
+	return fetch(ctx, client, http.MethodGet, base+"/healthz", "", nil) == http.StatusOK
+}
+
+// answers is ready at the first 200 to op, sent with token.
+func answers(op operation, token string) probe {
+	return func(ctx context.Context, client *http.Client, base string) bool {
+		return fetch(ctx, client, http.MethodPost, base+op.path, token, op.body) == http.StatusOK
+	}
+}
+
+// fetch sends one request and returns its status, 0 on a transport error.
+func fetch(ctx context.Context, client *http.Client, method, url, token string, body []byte) int {
+	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+	if err != nil {
+		return 0
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// startLimit is how long a server may take to become ready; a JVM on a
+// busy 2-core machine can take ten seconds.
+const startLimit = 60 * time.Second
+
+// startProc starts bin with args (which must make it listen on addr) in
+// workdir, logging to a file in dir, and waits until ready says it is.
+func startProc(ctx context.Context, name, dir, addr string, ready probe, bin string, args ...string) (*proc, error) {
 	logf, err := os.CreateTemp(dir, name+"-*.log")
 	if err != nil {
 		return nil, fmt.Errorf("%s log file: %w", name, err)
@@ -110,7 +156,9 @@ func startProc(ctx context.Context, name, dir, addr, bin string, args ...string)
 	defer logf.Close()
 	p := &proc{name: name, addr: addr, logPath: logf.Name(), exited: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
+	p.cmd.Dir = dir
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	start := time.Now()
 	if err := p.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
@@ -119,38 +167,35 @@ func startProc(ctx context.Context, name, dir, addr, bin string, args ...string)
 		p.waitErr = p.cmd.Wait()
 		close(p.exited)
 	}()
-	if err := p.waitHealthy(ctx, start, 15*time.Second); err != nil {
+	if err := p.waitReady(ctx, ready, start, startLimit); err != nil {
 		p.stop()
 		return nil, err
 	}
 	return p, nil
 }
 
-// waitHealthy polls /healthz on fresh connections until it answers 200.
-func (p *proc) waitHealthy(ctx context.Context, start time.Time, limit time.Duration) error {
-	tr := &http.Transport{DisableKeepAlives: true}
+// waitReady asks ready until it says yes, on fresh connections. It asks
+// every 200 µs at first, then every 1% of the time so far (at most every
+// 10 ms), so that a slow starter is not slowed further by the asking.
+func (p *proc) waitReady(ctx context.Context, ready probe, start time.Time, limit time.Duration) error {
+	tr := &http.Transport{DisableKeepAlives: true, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: time.Second}
-	url := "http://" + p.addr + "/healthz"
 	for {
-		resp, err := client.Get(url)
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				p.Ready = time.Since(start)
-				return nil
-			}
+		if ready(ctx, client, "http://"+p.addr) {
+			p.Ready = time.Since(start)
+			return nil
 		}
+		since := time.Since(start)
 		select {
 		case <-p.exited:
-			return fmt.Errorf("%s exited before answering /healthz (%v):\n%s", p.name, p.waitErr, p.logTail())
+			return fmt.Errorf("%s exited before it was ready (%v):\n%s", p.name, p.waitErr, p.logTail())
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(200 * time.Microsecond):
+		case <-time.After(min(max(since/100, 200*time.Microsecond), 10*time.Millisecond)):
 		}
-		if time.Since(start) > limit {
-			return fmt.Errorf("%s did not answer /healthz 200 within %s:\n%s", p.name, limit, p.logTail())
+		if since > limit {
+			return fmt.Errorf("%s was not ready within %s:\n%s", p.name, limit, p.logTail())
 		}
 	}
 }
@@ -164,8 +209,89 @@ func (p *proc) logTail() string {
 	return string(b[max(0, len(b)-2000):])
 }
 
-// rss is the process's resident set size in bytes (Linux: VmRSS).
-func (p *proc) rss() (int64, error) { return readRSS(p.cmd.Process.Pid) }
+// rss is the resident set size in bytes (Linux: VmRSS) of the process
+// and every process it started.
+func (p *proc) rss() (int64, error) {
+	var sum int64
+	for _, pid := range p.tree() {
+		n, err := readRSS(pid)
+		if err != nil && pid == p.cmd.Process.Pid {
+			return 0, err
+		}
+		sum += n // a child that has just exited counts 0
+	}
+	return sum, nil
+}
+
+// tree is the process and its live descendants (Linux: /proc).
+func (p *proc) tree() []int {
+	parent := map[int]int{}
+	for pid, st := range procTable() {
+		parent[pid] = st.ppid
+	}
+	delete(parent, p.cmd.Process.Pid)
+	return descendants(p.cmd.Process.Pid, parent)
+}
+
+// procState is what the bench reads of a process in /proc/PID/stat.
+type procState struct {
+	ppid, pgrp int
+	zombie     bool
+}
+
+// procTable is every process's procState (Linux: /proc).
+func procTable() map[int]procState {
+	out := map[int]procState{}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		f, err := statFields(pid)
+		if err != nil || len(f) < 3 {
+			continue
+		}
+		ppid, err1 := strconv.Atoi(f[1])
+		pgrp, err2 := strconv.Atoi(f[2])
+		if err1 == nil && err2 == nil {
+			out[pid] = procState{ppid: ppid, pgrp: pgrp, zombie: f[0] == "Z"}
+		}
+	}
+	return out
+}
+
+// groupAlive says whether a process of group pgid is still running.
+func groupAlive(pgid int) bool {
+	for _, st := range procTable() {
+		if st.pgrp == pgid && !st.zombie {
+			return true
+		}
+	}
+	return false
+}
+
+// descendants is root followed by every pid whose chain of parents leads
+// to root, in ascending order.
+func descendants(root int, parent map[int]int) []int {
+	out := []int{root}
+	pids := make([]int, 0, len(parent))
+	for pid := range parent {
+		pids = append(pids, pid)
+	}
+	sort.Ints(pids)
+	for _, pid := range pids {
+		seen := map[int]bool{}
+		for pp, ok := parent[pid]; ok && !seen[pp]; pp, ok = parent[pp] {
+			if pp == root {
+				out = append(out, pid)
+				break
+			}
+			seen[pp] = true
+		}
+	}
+	return out
+}
 
 func readRSS(pid int) (int64, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
@@ -189,26 +315,47 @@ func readRSS(pid int) (int64, error) {
 	return 0, fmt.Errorf("/proc/%d/status has no VmRSS", pid)
 }
 
+// statFields are the fields of /proc/PID/stat after the command name,
+// which may hold spaces: the state (field 3) is the first.
+func statFields(pid int) ([]string, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil, err
+	}
+	return strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:])), nil
+}
+
 // clockTicks is Linux's USER_HZ, the unit of /proc/PID/stat times.
 const clockTicks = 100
 
-// cpu is the process's user plus system CPU time so far (Linux).
+// cpu is the user plus system CPU time so far of the process and every
+// process it started (Linux).
 func (p *proc) cpu() (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	var sum time.Duration
+	for _, pid := range p.tree() {
+		d, err := procCPU(pid)
+		if err != nil && pid == p.cmd.Process.Pid {
+			return 0, err
+		}
+		sum += d
+	}
+	return sum, nil
+}
+
+func procCPU(pid int) (time.Duration, error) {
+	f, err := statFields(pid)
 	if err != nil {
 		return 0, fmt.Errorf("read CPU time (Linux only): %w", err)
 	}
-	// The fields after the command name, which may hold spaces, start at
-	// the state (field 3); utime and stime are fields 14 and 15.
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	// utime and stime are fields 14 and 15.
 	if len(f) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat has %d fields after the name", p.cmd.Process.Pid, len(f))
+		return 0, fmt.Errorf("/proc/%d/stat has %d fields after the name", pid, len(f))
 	}
 	var ticks int64
 	for _, s := range f[11:13] {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("/proc/%d/stat: %w", p.cmd.Process.Pid, err)
+			return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
 		}
 		ticks += n
 	}
@@ -224,27 +371,41 @@ func selfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// stop sends SIGTERM and waits; after 5 s it kills the process.
+// stop sends SIGTERM to the process group and waits for the process;
+// after 5 s it kills the group. It returns once no process of the group
+// runs, so the next measurement does not share the machine with a
+// server still shutting down.
 func (p *proc) stop() {
 	if p == nil || p.cmd.Process == nil {
 		return
 	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	pgid := p.cmd.Process.Pid
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
 	select {
 	case <-p.exited:
 	case <-time.After(5 * time.Second):
-		_ = p.cmd.Process.Kill()
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		<-p.exited
+	}
+	// A child that outlived its parent goes too.
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	for deadline := time.Now().Add(5 * time.Second); groupAlive(pgid) && time.Now().Before(deadline); {
+		time.Sleep(2 * time.Millisecond)
 	}
 }
 
-// startMock starts the mock binary on a free loopback port.
+// startMock starts the mock binary on a free loopback port; it is ready at
+// the first /healthz 200.
 func startMock(ctx context.Context, bin, dir, logLevel string) (*proc, error) {
+	return startMockReady(ctx, bin, dir, logLevel, healthz)
+}
+
+func startMockReady(ctx context.Context, bin, dir, logLevel string, ready probe) (*proc, error) {
 	addr, err := loopback.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	return startProc(ctx, "mock-"+logLevel, dir, addr, bin,
+	return startProc(ctx, "mock-"+logLevel, dir, addr, ready, bin,
 		"-addr", addr, "-seed", "1", "-clock", mockClock, "-log-level", logLevel)
 }
 
@@ -323,7 +484,7 @@ func measureStorage(ctx context.Context, bin, dir string, n int, settle time.Dur
 	if st.RSSBefore, err = p.rss(); err != nil {
 		return st, err
 	}
-	res := c.drive(ctx, op, token, 8, 0, 0, n)
+	res := c.drive(ctx, load{op: op, token: token, conns: 8, count: n})
 	st.Errors = res.Errors
 	if res.Requests != n {
 		return st, fmt.Errorf("booked %d of %d parcels (%d errors, first: %s)", res.Requests, n, res.Errors, res.FirstError)

@@ -69,8 +69,9 @@ func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
 func WithClock(t time.Time) Option { return func(c *config) { c.clock = t } }
 
 // WithFixturesDir replaces the embedded fixtures with the files of dir that
-// exist (clients.json, postalcodes.csv, servicepoints.json,
-// contract-addresses.json), as mockhelthjem -fixtures does.
+// exist (clients.json, postalcodes.csv, servicepoints.csv or
+// servicepoints.json, contract-addresses.json), as mockhelthjem -fixtures
+// does.
 func WithFixturesDir(dir string) Option { return func(c *config) { c.fixturesDir = dir } }
 
 // WithClient adds an API client, or replaces the client with the same id,

@@ -3,11 +3,14 @@
 // schedule, and reports how the target drifts from spec/helthjem.yaml and
 // from what the flows expect.
 //
-//	go run ./cmd/contracttest                                  # the mock on 127.0.0.1:8080
-//	go run ./cmd/contracttest --target https://api.pre.helthjem.no --junit report.xml
+//	go run ./cmd/contracttest --wait 1m                        # the mock on 127.0.0.1:8080
+//	go run ./cmd/contracttest --target https://api.pre.helthjem.no --junit report.xml --record preprod.json
+//	go run ./cmd/contracttest --compare preprod.json           # the mock, held against pre-prod
 //
-// Every flag defaults from an environment variable; see -h and
-// docs/contracttest.md. The logic lives in internal/contract.
+// Exit codes: 0 pass, 1 drift, 2 usage or configuration, 3 target
+// unavailable, 130 interrupted. Every flag defaults from an environment
+// variable; see -h and docs/contracttest.md. The logic lives in
+// internal/contract.
 package main
 
 import (
@@ -43,10 +46,11 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 		return 0
 	}
 	if err == nil {
-		err = contract.Execute(ctx, *cfg, stdout)
+		err = contract.Execute(ctx, *cfg, stdout, stderr)
 	}
 	code := contract.ExitCode(err)
-	if code == 2 {
+	if code != contract.ExitPass && code != contract.ExitDrift {
+		// Drift is in the report; anything else gets one line here too.
 		fmt.Fprintln(stderr, "contracttest:", err)
 	}
 	return code
@@ -65,6 +69,7 @@ func parse(args []string, env func(string) (string, bool), stderr io.Writer) (*c
 		cfg        = contract.Config{Version: version.String()}
 		flows      string
 		addresses  string
+		retries    int64
 		showVer    = fs.Bool("version", false, "print the version and exit")
 		flowsUsage = "comma-separated flows to run, of " + strings.Join(contract.FlowNames(), ", ")
 	)
@@ -75,10 +80,15 @@ func parse(args []string, env func(string) (string, bool), stderr io.Writer) (*c
 	fs.StringEnv(&flows, "flows", "CONTRACTTEST_FLOWS", strings.Join(contract.FlowNames(), ","), flowsUsage)
 	fs.StringEnv(&addresses, "addresses", "CONTRACTTEST_ADDRESSES", "", "JSON file whose sender, receiver and uncovered addresses replace those of fixtures/contract-addresses.json")
 	fs.BoolEnv(&cfg.Strict, "strict", "CONTRACTTEST_STRICT", "fail on undocumented fields instead of warning")
-	fs.StringEnv(&cfg.JUnitPath, "junit", "CONTRACTTEST_JUNIT", "", "write a JUnit XML report to this path")
-	fs.StringEnv(&cfg.JSONPath, "json", "CONTRACTTEST_JSON", "", "write a JSON report to this path")
+	fs.StringEnv(&cfg.JUnitPath, "junit", "CONTRACTTEST_JUNIT", "", "write a JUnit XML report to this path (- for stdout)")
+	fs.StringEnv(&cfg.JSONPath, "json", "CONTRACTTEST_JSON", "", "write a JSON report to this path (- for stdout)")
+	fs.StringEnv(&cfg.RecordPath, "record", "CONTRACTTEST_RECORD", "", "write every exchange to this cassette (JSON; secrets and personal data redacted; - for stdout)")
+	fs.StringEnv(&cfg.ComparePath, "compare", "CONTRACTTEST_COMPARE", "", "compare the target's answers, in structure, with this cassette")
 	fs.DurationEnv(&cfg.Timeout, "timeout", "CONTRACTTEST_TIMEOUT", contract.DefaultTimeout, "timeout of each request")
 	fs.DurationEnv(&cfg.Deadline, "deadline", "CONTRACTTEST_DEADLINE", contract.DefaultDeadline, "deadline of the whole run")
+	fs.Int64Env(&retries, "retries", "CONTRACTTEST_RETRIES", contract.DefaultRetries, "retries of a 429, 502, 503, 504, reset connection or timeout, with backoff")
+	fs.DurationEnv(&cfg.Wait, "wait", "CONTRACTTEST_WAIT", 0, "wait up to this long for the target to answer before the first step (0: do not wait)")
+	fs.BoolEnv(&cfg.RequireSim, "require-sim", "CONTRACTTEST_REQUIRE_SIM", "fail (exit 2) when the mock's /__sim/ control plane is unreachable or refused, instead of skipping its steps")
 	fs.BoolEnv(&cfg.DryRun, "dry-run", "CONTRACTTEST_DRY_RUN", "print the plan and send nothing")
 	fs.BoolEnv(&cfg.AllowProduction, "allow-production", "CONTRACTTEST_ALLOW_PRODUCTION", "allow "+contract.ProductionHost+", where bookings are real parcels")
 	fs.StringEnv(&cfg.SimToken, "sim-token", "MOCKHELTHJEM_ADMIN_TOKEN", "", "the mock's admin token for /__sim/, if it runs with one; never printed")
@@ -89,8 +99,12 @@ Runs Helthjem's labelless C2C flows (home pickup, service point, negative
 cases, PUDO conversion) against a target, the mock or Helthjem's pre-prod,
 and reports drift from spec/helthjem.yaml and from what the flows expect.
 
-Exit codes: 0 every check passed, 1 a check failed,
-2 bad usage, a refused production target or an unreachable target.
+Exit codes: 0 every check passed; 1 drift (the target differs from the
+spec, the flows or the --compare cassette); 2 usage or configuration (a
+bad flag, a refused production target, credentials or shop refused,
+--require-sim without a control plane); 3 target unavailable
+(unreachable, not ready within --wait, 429/5xx/timeouts after retries);
+130 interrupted.
 
 Flags:
 `)
@@ -112,6 +126,14 @@ Flags:
 		return nil, &contract.UsageError{Err: err}
 	}
 	cfg.Flows = strings.Split(flows, ",")
+	switch {
+	case retries < 0 || retries > contract.MaxRetries:
+		return nil, &contract.UsageError{Err: fmt.Errorf("--retries must be from 0 to %d", contract.MaxRetries)}
+	case retries == 0:
+		cfg.Retries = contract.NoRetries
+	default:
+		cfg.Retries = int(retries)
+	}
 	if addresses != "" {
 		a, err := contract.LoadAddresses(addresses)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // image is the published image the examples use.
@@ -107,6 +108,26 @@ func (d doc) keys(path ...string) []string {
 	return out
 }
 
+// mockService returns the one job of a GitHub Actions workflow and its
+// service that runs the image.
+func (d doc) mockService() (job, svc string) {
+	d.t.Helper()
+	jobs := d.keys("jobs")
+	if len(jobs) != 1 {
+		d.t.Fatalf("examples/%s: jobs %q, want one", d.name, jobs)
+	}
+	job = jobs[0]
+	for _, s := range d.keys("jobs", job, "services") {
+		if d.str("jobs", job, "services", s, "image") == image {
+			svc = s
+		}
+	}
+	if svc == "" {
+		d.t.Fatalf("examples/%s: no service of job %s runs %s", d.name, job, image)
+	}
+	return job, svc
+}
+
 // checkVars fails for a project variable the binaries do not read.
 func checkVars(t *testing.T, name, src string, known map[string]bool) {
 	t.Helper()
@@ -153,20 +174,7 @@ func TestExampleGitHubActions(t *testing.T) {
 	d, src := loadExample(t, "github-actions.yml")
 	checkVars(t, "github-actions.yml", src, known)
 
-	jobs := d.keys("jobs")
-	if len(jobs) != 1 {
-		t.Fatalf("jobs %q, want one", jobs)
-	}
-	job := jobs[0]
-	var svc string
-	for _, s := range d.keys("jobs", job, "services") {
-		if d.str("jobs", job, "services", s, "image") == image {
-			svc = s
-		}
-	}
-	if svc == "" {
-		t.Fatalf("no service of job %s runs %s", job, image)
-	}
+	job, svc := d.mockService()
 	if ports := d.list("jobs", job, "services", svc, "ports"); !slices.Contains(ports, port+":"+port) {
 		t.Errorf("service ports %q do not publish %s", ports, port)
 	}
@@ -203,9 +211,28 @@ func TestExampleGitHubActions(t *testing.T) {
 	}
 	// The image comes after the docker options: the words after it are
 	// contracttest's arguments.
-	if i := slices.Index(words, image); i < 0 || slices.Index(words, "--entrypoint") > i {
-		t.Errorf("the contracttest step does not run %s after its options:\n%s", image, run)
+	i := slices.Index(words, image)
+	if i < 0 || slices.Index(words, "--entrypoint") > i {
+		t.Fatalf("the contracttest step does not run %s after its options:\n%s", image, run)
 	}
+	checkWaits(t, "github-actions.yml", words[i+1:])
+}
+
+// checkWaits fails unless contracttest's arguments make it wait for the
+// target (--wait DURATION) instead of relying on a shell loop.
+func checkWaits(t *testing.T, name string, args []string) {
+	t.Helper()
+	if d, err := time.ParseDuration(argAfter(args, "--wait")); err != nil || d < 30*time.Second {
+		t.Errorf("examples/%s: contracttest %q does not --wait 30s or more for the target", name, args)
+	}
+}
+
+// argAfter returns the word after flag, "" when there is none.
+func argAfter(words []string, flag string) string {
+	if i := slices.Index(words, flag); i >= 0 && i+1 < len(words) {
+		return words[i+1]
+	}
+	return ""
 }
 
 func TestExampleGitLabCI(t *testing.T) {
@@ -236,6 +263,11 @@ func TestExampleGitLabCI(t *testing.T) {
 	if !strings.Contains(script, modulePath+"/cmd/contracttest@") {
 		t.Errorf("the script does not run contracttest:\n%s", script)
 	}
+	words, err := shellWords(script, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkWaits(t, "gitlab-ci.yml", words)
 }
 
 func TestExamplesREADME(t *testing.T) {
@@ -244,8 +276,8 @@ func TestExamplesREADME(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != 3 {
-		t.Errorf("%d example files, want 3 (each with a test here)", len(files))
+	if len(files) != 5 {
+		t.Errorf("%d example files, want 5 (each with a test here)", len(files))
 	}
 	for _, f := range files {
 		if !strings.Contains(readme, filepath.Base(f)) {

@@ -2,8 +2,8 @@ package contract
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -24,7 +24,18 @@ const (
 	DefaultShopID       = 16
 	DefaultTimeout      = 15 * time.Second
 	DefaultDeadline     = 2 * time.Minute
+	DefaultRetries      = 2
 )
+
+// MaxRetries bounds Config.Retries.
+const MaxRetries = 10
+
+// MaxRetryWait bounds the wait before a retry, whatever a Retry-After
+// header asks for.
+const MaxRetryWait = 30 * time.Second
+
+// Stdout is the report path that means standard output.
+const Stdout = "-"
 
 // ProductionHost is Helthjem's production API host. Bookings there are real
 // parcels, so a run against it needs Config.AllowProduction.
@@ -62,15 +73,32 @@ type Config struct {
 	// Timeout bounds each request; Deadline the whole run.
 	Timeout  time.Duration
 	Deadline time.Duration
+	// Retries is how often a transient answer (429, 502, 503, 504, a reset
+	// connection, a timeout) is retried. Zero means DefaultRetries; use
+	// NoRetries for none.
+	Retries int
+	// Wait, when positive, is how long to wait for the target to answer
+	// before the first step (the mock's /readyz; elsewhere a TCP connect
+	// and the token endpoint).
+	Wait time.Duration
+	// RequireSim makes a target without a usable /__sim/ control plane a
+	// configuration error instead of skipping the steps that need it.
+	RequireSim bool
 	// AllowProduction permits ProductionHost as the target.
 	AllowProduction bool
 	// DryRun prints the plan and sends nothing.
 	DryRun bool
 	// SimToken is the mock's admin token for /__sim/, if it has one.
 	SimToken string
-	// JUnitPath and JSONPath, when set, receive the reports.
+	// JUnitPath and JSONPath, when set, receive the reports; Stdout ("-")
+	// means standard output.
 	JUnitPath string
 	JSONPath  string
+	// RecordPath, when set, receives the run's exchanges as a cassette.
+	RecordPath string
+	// ComparePath names a cassette the target's answers are compared with,
+	// in structure.
+	ComparePath string
 	// Version is printed in the report header.
 	Version string
 	// Now is the wall clock (time.Now when nil); dates are checked against
@@ -79,31 +107,16 @@ type Config struct {
 	// Transport carries the requests (a clone of http.DefaultTransport
 	// when nil).
 	Transport http.RoundTripper
+	// Sleep waits between retries and between --wait polls; it returns
+	// early with ctx's error. Nil sleeps on a timer.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Seed seeds the shipmentIds the run supplies with its bookings; zero
+	// picks a random seed.
+	Seed uint64
 }
 
-// UsageError is a bad configuration: exit code 2.
-type UsageError struct{ Err error }
-
-func (e *UsageError) Error() string { return e.Err.Error() }
-func (e *UsageError) Unwrap() error { return e.Err }
-
-func usagef(format string, args ...any) error {
-	return &UsageError{Err: fmt.Errorf(format, args...)}
-}
-
-// UnreachableError means the target did not answer at all: exit code 2.
-type UnreachableError struct {
-	Target string
-	Err    error
-}
-
-func (e *UnreachableError) Error() string {
-	msg := fmt.Sprintf("target %s is unreachable: %v", e.Target, e.Err)
-	if u, err := url.Parse(e.Target); err == nil && isLoopback(u.Hostname()) {
-		msg += " (is the mock running? start it with: go run ./cmd/mockhelthjem -addr " + u.Host + ")"
-	}
-	return msg
-}
+// NoRetries, as Config.Retries, turns retries off.
+const NoRetries = -1
 
 func isLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
@@ -111,24 +124,6 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-func (e *UnreachableError) Unwrap() error { return e.Err }
-
-// ErrChecksFailed is returned when at least one check failed: exit code 1.
-var ErrChecksFailed = errors.New("contract checks failed")
-
-// ExitCode maps an error of Execute to the process exit code: 0 for nil,
-// 1 for failed checks, 2 for anything else (bad usage, unreachable target,
-// a report that cannot be written).
-func ExitCode(err error) int {
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, ErrChecksFailed):
-		return 1
-	default:
-		return 2
-	}
 }
 
 // IsProduction reports whether target's host is Helthjem's production API,
@@ -154,11 +149,15 @@ func (c Config) check() (*settings, error) {
 		s.Target = DefaultTarget
 	}
 	u, err := url.Parse(s.Target)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, usagef("--target %q must be an http or https URL such as %s", s.Target, DefaultTarget)
+	if err == nil && u.User != nil {
+		// Never printed: the password could be a real one.
+		return nil, usagef("--target %q must have no user info (user:password@): pass the credentials with --client-id and --client-secret", safeTarget(s.Target))
 	}
-	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return nil, usagef("--target %q must have no query, fragment or user info", s.Target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, usagef("--target %q must be an http or https URL such as %s", safeTarget(s.Target), DefaultTarget)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, usagef("--target %q must have no query or fragment", s.Target)
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
@@ -185,8 +184,19 @@ func (c Config) check() (*settings, error) {
 	if s.Deadline == 0 {
 		s.Deadline = DefaultDeadline
 	}
-	if s.Timeout < 0 || s.Deadline < 0 {
-		return nil, usagef("--timeout and --deadline must be positive durations such as 15s")
+	if s.Timeout < 0 || s.Deadline < 0 || s.Wait < 0 {
+		return nil, usagef("--timeout, --deadline and --wait must be positive durations such as 15s")
+	}
+	switch {
+	case s.Retries == 0:
+		s.Retries = DefaultRetries
+	case s.Retries == NoRetries:
+		s.Retries = 0
+	case s.Retries < 0 || s.Retries > MaxRetries:
+		return nil, usagef("--retries must be from 0 to %d", MaxRetries)
+	}
+	if err := checkOutputs(s.Config); err != nil {
+		return nil, err
 	}
 	if s.flows, err = selectFlows(s.Flows); err != nil {
 		return nil, err
@@ -204,7 +214,33 @@ func (c Config) check() (*settings, error) {
 	if s.Now == nil {
 		s.Now = time.Now
 	}
+	if s.Sleep == nil {
+		s.Sleep = sleep
+	}
 	return s, nil
+}
+
+// checkOutputs refuses two outputs on one path, or on standard output.
+func checkOutputs(c Config) error {
+	seen := map[string]string{}
+	for _, o := range []struct{ flag, path string }{
+		{"--junit", c.JUnitPath}, {"--json", c.JSONPath}, {"--record", c.RecordPath},
+	} {
+		if o.path == "" {
+			continue
+		}
+		if prev, dup := seen[o.path]; dup {
+			if o.path == Stdout {
+				return usagef("%s and %s both write to standard output (-): give one of them a file", prev, o.flag)
+			}
+			return usagef("%s and %s both write %s", prev, o.flag, o.path)
+		}
+		seen[o.path] = o.flag
+	}
+	if c.ComparePath != "" && c.ComparePath == c.RecordPath {
+		return usagef("--record would overwrite the cassette --compare reads (%s)", c.ComparePath)
+	}
+	return nil
 }
 
 // selectFlows returns the named flows in run order; empty means all.

@@ -101,20 +101,29 @@ type verdict struct {
 	bodyChecked bool
 }
 
-// check validates ex's response. expected is the status the flow expects;
-// sev is the severity of undocumented fields.
-func (c *conformance) check(ctx context.Context, ex *exchange, expected int, sev Severity) (verdict, error) {
-	// Route on the path alone: the target's host and base path are not the
-	// spec's business.
+// route finds ex's operation. It routes on the path alone: the target's
+// host and base path are not the spec's business.
+func (c *conformance) route(ctx context.Context, ex *exchange) (*http.Request, *validate.Route, *openapi3.Operation, error) {
 	r, err := http.NewRequestWithContext(ctx, ex.req.method, "http://target.invalid"+ex.req.path, nil)
 	if err != nil {
-		return verdict{}, err
+		return nil, nil, nil, fmt.Errorf("route %s: %w", ex.shownPath, err)
 	}
 	rt, aerr := c.v.Find(r)
 	if aerr != nil {
-		return verdict{}, fmt.Errorf("%s %s is not an operation of %s: %s", ex.req.method, ex.req.path, c.name, aerr.Message)
+		return nil, nil, nil, fmt.Errorf("%s %s is not an operation of %s: %s", ex.req.method, ex.shownPath, c.name, aerr.Message)
 	}
-	op := c.v.Operation(rt.OperationID)
+	return r, rt, c.v.Operation(rt.OperationID), nil
+}
+
+// check validates ex's response. expected is the status the flow expects;
+// sev is the severity of undocumented fields. Text from the response
+// (keys, header values, kin-openapi's reasons that quote values) goes
+// through red.
+func (c *conformance) check(ctx context.Context, ex *exchange, expected int, sev Severity, red *redactor) (verdict, error) {
+	r, rt, op, err := c.route(ctx, ex)
+	if err != nil {
+		return verdict{}, err
+	}
 	var vd verdict
 	status := ex.status
 	if !validate.Documented(op, status) {
@@ -132,11 +141,11 @@ func (c *conformance) check(ctx context.Context, ex *exchange, expected int, sev
 	var body any
 	bodyErr := json.Unmarshal(ex.respBody, &body)
 	if err := c.v.Response(ctx, r, rt, status, ex.respHdr, ex.respBody); err != nil {
-		vd.findings = append(vd.findings, classify(err, body)...)
+		vd.findings = append(vd.findings, classify(err, body, red)...)
 	}
 	if bodyErr == nil {
 		if ref := responseSchema(op, status, ex.respHdr.Get("Content-Type")); ref != nil {
-			walkUndocumented(body, ref, "$", sev, &vd.findings)
+			walkUndocumented(body, ref, "$", sev, red, &vd.findings)
 		}
 	}
 	vd.findings = dedupe(vd.findings)
@@ -164,49 +173,52 @@ func responseSchema(op *openapi3.Operation, status int, contentType string) *ope
 }
 
 // classify turns kin-openapi's response validation error into findings.
-func classify(err error, body any) []Finding {
+// Its reasons can quote the response (a Content-Type header, a value), so
+// they go through red.
+func classify(err error, body any, red *redactor) []Finding {
 	var re *openapi3filter.ResponseError
 	if !errors.As(err, &re) {
-		return []Finding{{Class: TypeChanged, Path: "$", Severity: Failure, Message: err.Error()}}
+		return []Finding{{Class: TypeChanged, Path: "$", Severity: Failure, Message: red.str(err.Error())}}
 	}
 	switch {
 	case re.Reason == "failed to decode response body":
 		return []Finding{{Class: TypeChanged, Path: "$", Severity: Failure, Message: "the body is not the documented JSON (empty, truncated or another format)"}}
 	case strings.Contains(re.Reason, "Content-Type"):
-		return []Finding{{Class: TypeChanged, Path: "$", Severity: Failure, Message: re.Reason}}
+		return []Finding{{Class: TypeChanged, Path: "$", Severity: Failure, Message: red.str(re.Reason)}}
 	case re.Err == nil:
-		return []Finding{{Class: TypeChanged, Path: "$", Severity: Failure, Message: re.Reason}}
+		return []Finding{{Class: TypeChanged, Path: "$", Severity: Failure, Message: red.str(re.Reason)}}
 	}
 	var out []Finding
-	collectSchemaErrors(re.Err, body, &out)
+	collectSchemaErrors(re.Err, body, red, &out)
 	if len(out) == 0 {
-		out = append(out, Finding{Class: TypeChanged, Path: "$", Severity: Failure, Message: re.Reason})
+		out = append(out, Finding{Class: TypeChanged, Path: "$", Severity: Failure, Message: red.str(re.Reason)})
 	}
 	return out
 }
 
-func collectSchemaErrors(err error, body any, out *[]Finding) {
+func collectSchemaErrors(err error, body any, red *redactor, out *[]Finding) {
 	switch e := err.(type) {
 	case openapi3.MultiError:
 		for _, inner := range e {
-			collectSchemaErrors(inner, body, out)
+			collectSchemaErrors(inner, body, red, out)
 		}
 	case *openapi3.SchemaError:
-		*out = append(*out, schemaFinding(e, body))
+		*out = append(*out, schemaFinding(e, body, red))
 	default:
 		if inner := errors.Unwrap(err); inner != nil {
-			collectSchemaErrors(inner, body, out)
+			collectSchemaErrors(inner, body, red, out)
 			return
 		}
-		*out = append(*out, Finding{Class: TypeChanged, Path: "$", Severity: Failure, Message: err.Error()})
+		*out = append(*out, Finding{Class: TypeChanged, Path: "$", Severity: Failure, Message: red.str(err.Error())})
 	}
 }
 
 // schemaFinding classifies one schema violation. Its message is built from
-// the schema, never from the value (which could be personal data).
-func schemaFinding(e *openapi3.SchemaError, body any) Finding {
+// the schema and kin-openapi's reason, never from the value (which could be
+// personal data).
+func schemaFinding(e *openapi3.SchemaError, body any, red *redactor) Finding {
 	ptr := e.JSONPointer()
-	f := Finding{Path: jsonPath(body, ptr), Severity: Failure}
+	f := Finding{Path: jsonPath(body, ptr, red), Severity: Failure}
 	switch e.SchemaField {
 	case "required":
 		f.Class = MissingField
@@ -223,7 +235,7 @@ func schemaFinding(e *openapi3.SchemaError, body any) Finding {
 			f.Message = "null, where the spec allows no null"
 			break
 		}
-		f.Message = fmt.Sprintf("%s (spec: %s)", e.Reason, schemaSummary(e.Schema, e.SchemaField))
+		f.Message = fmt.Sprintf("%s (spec: %s)", red.str(e.Reason), schemaSummary(e.Schema, e.SchemaField))
 	}
 	return f
 }
@@ -259,7 +271,8 @@ var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // jsonPath renders a JSON pointer as a JSON path ($.items[0].returnCode),
 // using the body to tell array indexes from object keys that are digits.
-func jsonPath(body any, ptr []string) string {
+// Keys the body has are the target's, and go through red.
+func jsonPath(body any, ptr []string, red *redactor) string {
 	var b strings.Builder
 	b.WriteString("$")
 	cur := body
@@ -274,12 +287,13 @@ func jsonPath(body any, ptr []string) string {
 				continue
 			}
 		}
-		writeKey(&b, seg)
-		if m, ok := cur.(map[string]any); ok {
-			cur = m[seg]
+		m, _ := cur.(map[string]any)
+		if _, theirs := m[seg]; theirs {
+			writeKey(&b, red.str(seg))
 		} else {
-			cur = nil
+			writeKey(&b, seg)
 		}
+		cur = m[seg]
 	}
 	return b.String()
 }
@@ -290,8 +304,7 @@ func writeKey(b *strings.Builder, key string) {
 		b.WriteString("." + key)
 		return
 	}
-	q, _ := json.Marshal(key)
-	b.WriteString("[" + string(q) + "]")
+	b.WriteString(`["` + jsonString(key, false) + `"]`)
 }
 
 // shape is what a schema documents about an object or array: its
@@ -345,7 +358,8 @@ func shapeOf(ref *openapi3.SchemaRef) shape {
 // walkUndocumented reports every key of body that its schema does not
 // document. Objects whose schema lists no properties, or gives
 // additionalProperties a schema, are open: their extra keys are expected.
-func walkUndocumented(body any, ref *openapi3.SchemaRef, path string, sev Severity, out *[]Finding) {
+// Undocumented keys are the target's, and go through red.
+func walkUndocumented(body any, ref *openapi3.SchemaRef, path string, sev Severity, red *redactor, out *[]Finding) {
 	if ref == nil {
 		return
 	}
@@ -358,16 +372,13 @@ func walkUndocumented(body any, ref *openapi3.SchemaRef, path string, sev Severi
 		}
 		slices.Sort(keys)
 		for _, k := range keys {
-			var b strings.Builder
-			b.WriteString(path)
-			writeKey(&b, k)
-			child := b.String()
 			if p, ok := sh.props[k]; ok {
-				walkUndocumented(v[k], p, child, sev, out)
+				walkUndocumented(v[k], p, childPath(path, k, nil), sev, red, out)
 				continue
 			}
+			child := childPath(path, k, red)
 			if sh.open {
-				walkUndocumented(v[k], sh.extra, child, sev, out)
+				walkUndocumented(v[k], sh.extra, child, sev, red, out)
 				continue
 			}
 			msg := "not documented by the spec"
@@ -379,9 +390,21 @@ func walkUndocumented(body any, ref *openapi3.SchemaRef, path string, sev Severi
 	case []any:
 		sh := shapeOf(ref)
 		for i, el := range v {
-			walkUndocumented(el, sh.items, fmt.Sprintf("%s[%d]", path, i), sev, out)
+			walkUndocumented(el, sh.items, fmt.Sprintf("%s[%d]", path, i), sev, red, out)
 		}
 	}
+}
+
+// childPath is path and key; a key of the target's (red not nil) is
+// redacted.
+func childPath(path, key string, red *redactor) string {
+	var b strings.Builder
+	b.WriteString(path)
+	if red != nil {
+		key = red.str(key)
+	}
+	writeKey(&b, key)
+	return b.String()
 }
 
 // dedupe drops findings with the same class and path as an earlier one.

@@ -9,7 +9,9 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,11 +23,11 @@ import (
 )
 
 // run runs cfg (its Target set to a server for h) and returns the report
-// and the human output.
+// and the human output. Waits between retries are not slept.
 func run(t testing.TB, h http.Handler, mod ...func(*Config)) (*Report, string) {
 	t.Helper()
 	srv := drifttest.Serve(t, h)
-	cfg := Config{Target: srv.URL, Timeout: 5 * time.Second, Deadline: 30 * time.Second, Version: "test"}
+	cfg := Config{Target: srv.URL, Timeout: 5 * time.Second, Deadline: time.Minute, Version: "test", Sleep: (&sleeper{}).sleep}
 	for _, m := range mod {
 		m(&cfg)
 	}
@@ -34,11 +36,34 @@ func run(t testing.TB, h http.Handler, mod ...func(*Config)) (*Report, string) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	rep, err := r.Run(context.Background(), &out)
-	if err != nil {
-		t.Fatalf("Run: %v\n%s", err, out.String())
-	}
+	rep := r.Run(context.Background(), &out)
 	return rep, out.String()
+}
+
+// sleeper records the waits it is asked for and returns at once (or with
+// the context's error), so that tests never sleep for a backoff.
+type sleeper struct {
+	mu    sync.Mutex
+	waits []time.Duration
+	// then, when set, runs at each wait (a mock starting late).
+	then func(n int)
+}
+
+func (s *sleeper) sleep(ctx context.Context, d time.Duration) error {
+	s.mu.Lock()
+	s.waits = append(s.waits, d)
+	n := len(s.waits)
+	s.mu.Unlock()
+	if s.then != nil {
+		s.then(n)
+	}
+	return ctx.Err()
+}
+
+func (s *sleeper) slept() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.waits)
 }
 
 func flowsOf(names ...string) func(*Config) {
@@ -312,7 +337,7 @@ func TestFailureOutput(t *testing.T) {
 		"      diff (-want +got):",
 		`- "$.items[0].returnCode": string("<returnCode: ^T-[A-Z0-9]{5}$>"),`,
 		"SKIP  home-pickup/tracking-by-returncode",
-		"FAIL  6 steps: 4 passed, 1 failed, 1 skipped; 0 warnings",
+		"FAIL  drift (exit 1): 6 steps: 4 passed, 1 failed, 1 skipped; 0 warnings",
 	} {
 		if !strings.Contains(squash(out), squash(want)) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -395,15 +420,19 @@ func TestSimToken(t *testing.T) {
 
 func TestUnreachable(t *testing.T) {
 	target := drifttest.ClosedPort(t)
-	err := Execute(context.Background(), Config{Target: target, Timeout: time.Second}, &bytes.Buffer{})
-	var ue *UnreachableError
-	if !errors.As(err, &ue) || ExitCode(err) != 2 {
-		t.Fatalf("err = %v (exit %d), want an UnreachableError, exit 2", err, ExitCode(err))
+	var out bytes.Buffer
+	err := Execute(context.Background(), Config{Target: target, Timeout: time.Second}, &out, io.Discard)
+	var re *RunError
+	if !errors.As(err, &re) || re.Verdict != VerdictUnavailable || ExitCode(err) != 3 {
+		t.Fatalf("err = %v (exit %d), want target unavailable, exit 3", err, ExitCode(err))
 	}
-	for _, want := range []string{"target " + target + " is unreachable", "connection refused", "go run ./cmd/mockhelthjem"} {
+	for _, want := range []string{"target unavailable: target " + target + " is unreachable", "connection refused", "go run ./cmd/mockhelthjem", "--wait"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("message %q lacks %q", err, want)
 		}
+	}
+	if want := "FAIL  target unavailable (exit 3): target " + target + " is unreachable"; !strings.HasPrefix(out.String(), want) {
+		t.Errorf("report:\n%s\nwant it to start %q", out.String(), want)
 	}
 }
 
@@ -446,10 +475,15 @@ func TestBadConfig(t *testing.T) {
 		{"scheme", Config{Target: "ftp://127.0.0.1"}, "must be an http or https URL"},
 		{"no host", Config{Target: "http://"}, "must be an http or https URL"},
 		{"query", Config{Target: "http://127.0.0.1?x=1"}, "no query"},
-		{"user", Config{Target: "http://u:p@127.0.0.1"}, "no query, fragment or user info"},
+		{"user", Config{Target: "http://u:p@127.0.0.1"}, `--target "http://<redacted>@127.0.0.1" must have no user info`},
 		{"flow", Config{Flows: []string{"home-pickup", "returns"}}, `unknown flow "returns"`},
 		{"no flow", Config{Flows: []string{" ", ""}}, "no flow selected"},
 		{"timeout", Config{Timeout: -time.Second}, "positive durations"},
+		{"wait", Config{Wait: -time.Second}, "positive durations"},
+		{"retries", Config{Retries: MaxRetries + 1}, "--retries must be from 0 to 10"},
+		{"two reports on stdout", Config{JSONPath: "-", JUnitPath: "-"}, "--junit and --json both write to standard output"},
+		{"a report over the cassette", Config{RecordPath: "x.json", ComparePath: "x.json"}, "--record would overwrite the cassette --compare reads"},
+		{"no cassette", Config{ComparePath: "/nonexistent/c.json"}, "--compare: open /nonexistent/c.json"},
 		{"shop", Config{ShopID: -1}, "--shop-id"},
 	}
 	for _, tt := range tests {
@@ -480,7 +514,7 @@ func TestDryRun(t *testing.T) {
 	for _, target := range []string{srv.URL, "https://api.helthjem.no"} {
 		var out bytes.Buffer
 		junit := t.TempDir() + "/junit.xml"
-		err := Execute(context.Background(), Config{Target: target, DryRun: true, JUnitPath: junit}, &out)
+		err := Execute(context.Background(), Config{Target: target, DryRun: true, JUnitPath: junit}, &out, io.Discard)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -504,8 +538,9 @@ func TestDryRun(t *testing.T) {
 	}
 }
 
-// TestTimeouts: a request that hangs fails its step at --timeout; a run
-// that outlives --deadline skips what is left.
+// TestTimeouts: a request that hangs is retried at --timeout, and after the
+// retries stops the run as the target unavailable; a run that outlives
+// --deadline stops where it is.
 func TestTimeouts(t *testing.T) {
 	mock := drifttest.Sim(t)
 	hang := func(path string) http.Handler {
@@ -527,11 +562,23 @@ func TestTimeouts(t *testing.T) {
 		rep, out := run(t, hang("/parcels/v1/addresses/find/single"), flowsOf(FlowHomePickup),
 			func(c *Config) { c.Timeout = 50 * time.Millisecond })
 		s := step(t, rep, "home-pickup/coverage")
-		if s.Result != Failed || !strings.Contains(s.Message, "no answer within the request timeout (--timeout 50ms)") {
+		if s.Result != Errored || s.Stop != VerdictUnavailable || len(s.Retries) != 2 ||
+			s.Message != "no answer within the request timeout (--timeout 50ms) (after 2 retries)" {
 			t.Errorf("coverage: %+v\n%s", s, out)
 		}
-		if !strings.Contains(out, "error: no answer within the request timeout") || !strings.Contains(out, "request: curl") {
-			t.Errorf("output:\n%s", out)
+		if rep.Verdict != VerdictUnavailable || rep.ExitCode != 3 || len(rep.Steps) != 2 {
+			t.Errorf("verdict %s (exit %d), %d steps:\n%s", rep.Verdict, rep.ExitCode, len(rep.Steps), out)
+		}
+		for _, want := range []string{
+			"STOP  home-pickup/coverage",
+			"retry after attempt 1: no answer within --timeout 50ms; waited 1s",
+			"retry after attempt 2: no answer within --timeout 50ms; waited 2s",
+			"request: curl",
+			"FAIL  target unavailable (exit 3): home-pickup/coverage: no answer within the request timeout (--timeout 50ms) (after 2 retries)",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("output lacks %q:\n%s", want, out)
+			}
 		}
 	})
 	t.Run("deadline", func(t *testing.T) {
@@ -541,21 +588,19 @@ func TestTimeouts(t *testing.T) {
 			"home-pickup/token: passed",
 			"home-pickup/coverage: passed",
 			"home-pickup/pickup-dates: passed",
-			"home-pickup/booking: failed",
-			"home-pickup/tracking-by-returncode: skipped",
-			"home-pickup/tracking-by-trackingreference: skipped",
+			"home-pickup/booking: error",
 		}
 		if diff := cmp.Diff(want, results(rep)); diff != "" {
 			t.Errorf("(-want +got):\n%s\n%s", diff, out)
 		}
-		if s := step(t, rep, "home-pickup/booking"); !strings.Contains(s.Message, "the run's deadline (--deadline) passed") {
-			t.Errorf("booking: %q", s.Message)
+		if s := step(t, rep, "home-pickup/booking"); s.Message != "the run's deadline (--deadline) passed before an answer" || rep.ExitCode != 3 {
+			t.Errorf("booking: %q, exit %d", s.Message, rep.ExitCode)
 		}
 	})
 }
 
-// TestInterrupted: a cancelled run (Ctrl-C) fails the step in flight and
-// skips the rest, saying so.
+// TestInterrupted: a cancelled run (Ctrl-C) stops at the step in flight,
+// saying so, and exits 130.
 func TestInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -571,13 +616,9 @@ func TestInterrupted(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	rep, err := r.Run(ctx, &out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	last := rep.Steps[len(rep.Steps)-1]
-	if !rep.Failed() || last.Result != Skipped || last.Message != "the run was interrupted before this step" {
-		t.Errorf("%v\n%s", results(rep), out.String())
+	rep := r.Run(ctx, &out)
+	if rep.Verdict != VerdictInterrupted || rep.ExitCode != ExitInterrupted || !strings.Contains(out.String(), "FAIL  interrupted (exit 130): ") {
+		t.Errorf("verdict %s, exit %d: %v\n%s", rep.Verdict, rep.ExitCode, results(rep), out.String())
 	}
 }
 
@@ -636,9 +677,15 @@ type junitDoc struct {
 				Type    string `xml:"type,attr"`
 				Text    string `xml:",chardata"`
 			} `xml:"failure"`
+			Error *struct {
+				Message string `xml:"message,attr"`
+				Type    string `xml:"type,attr"`
+				Text    string `xml:",chardata"`
+			} `xml:"error"`
 			Skipped *struct {
 				Message string `xml:"message,attr"`
 			} `xml:"skipped"`
+			SystemOut string `xml:"system-out"`
 		} `xml:"testcase"`
 	} `xml:"testsuite"`
 }

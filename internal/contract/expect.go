@@ -24,16 +24,21 @@ const statusKey = "HTTP status"
 // that passes its check is replaced by the description of its form in
 // both, so that only a value of the wrong form shows in the diff. A path
 // the body lacks is absent from got.
+//
+// Values in want and got can come from the target (got, and ids earlier
+// steps handed on), so findings and the diff show them redacted; the paths
+// are the flow's own.
 type expect struct {
 	body  any
+	red   *redactor
 	paths []string // in the order checked
 	want  map[string]any
 	got   map[string]any
 	why   map[string]string // what exactly is wrong at a path
 }
 
-func newExpect(body any) *expect {
-	return &expect{body: body, want: map[string]any{}, got: map[string]any{}, why: map[string]string{}}
+func newExpect(body any, red *redactor) *expect {
+	return &expect{body: body, red: red, want: map[string]any{}, got: map[string]any{}, why: map[string]string{}}
 }
 
 // decodeBody decodes JSON with numbers as int64 where they are integers.
@@ -207,6 +212,7 @@ func (x *expect) findings(reported map[string]bool) []Finding {
 			continue
 		}
 		f := Finding{Path: path, Severity: Failure}
+		want, got = x.red.value(want), x.red.value(got)
 		switch {
 		case !present:
 			f.Class = MissingField
@@ -216,7 +222,7 @@ func (x *expect) findings(reported map[string]bool) []Finding {
 			f.Message = fmt.Sprintf("want status %v, got %v", want, got)
 		default:
 			f.Class = BehaviourChanged
-			f.Message = fmt.Sprintf("want %s, got %s", show(want), show(got))
+			f.Message = fmt.Sprintf("want %s, got %s", show(want), showValue(got))
 		}
 		if w := x.why[p]; w != "" {
 			f.Message += " (" + w + ")"
@@ -228,10 +234,20 @@ func (x *expect) findings(reported map[string]bool) []Finding {
 
 // diff is the projection's cmp.Diff, "" when equal.
 func (x *expect) diff() string {
-	return cmp.Diff(x.want, x.got)
+	return cmp.Diff(x.red.value(x.want), x.red.value(x.got))
 }
 
-// show renders a projected value for a message.
+// showValue renders a value of the target's for a message: strings are
+// always quoted, even one that looks like a form.
+func showValue(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	return show(v)
+}
+
+// show renders a projected value for a message: a form such as
+// <returnCode: ...> as it is, other strings quoted.
 func show(v any) string {
 	switch s := v.(type) {
 	case string:
@@ -314,8 +330,8 @@ func idString(v any) any {
 
 // checkDates checks a pickup dates list: ISO dates, strictly ascending,
 // the first after today, no Sundays. It returns the dates, or the first
-// problem.
-func checkDates(v any, today calendar.Date) ([]calendar.Date, string) {
+// problem, the target's dates in it redacted.
+func checkDates(v any, today calendar.Date, red *redactor) ([]calendar.Date, string) {
 	list, ok := v.([]any)
 	if !ok {
 		return nil, "not an array"
@@ -332,11 +348,11 @@ func checkDates(v any, today calendar.Date) ([]calendar.Date, string) {
 		}
 		switch {
 		case i == 0 && !d.After(today):
-			return nil, fmt.Sprintf("dates[0] %s is not after today, %s", d, today)
+			return nil, fmt.Sprintf("dates[0] %s is not after today, %s", red.str(d.String()), today)
 		case i > 0 && !d.After(out[i-1]):
-			return nil, fmt.Sprintf("dates[%d] %s does not come after %s", i, d, out[i-1])
+			return nil, fmt.Sprintf("dates[%d] %s does not come after %s", i, red.str(d.String()), red.str(out[i-1].String()))
 		case d.Weekday() == time.Sunday:
-			return nil, fmt.Sprintf("dates[%d] %s is a Sunday", i, d)
+			return nil, fmt.Sprintf("dates[%d] %s is a Sunday", i, red.str(d.String()))
 		}
 		out = append(out, d)
 	}

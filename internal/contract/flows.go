@@ -112,7 +112,7 @@ type addressBody struct {
 type bookingBody struct {
 	ShopID              int64   `json:"shopId"`
 	TransportSolutionID int     `json:"transportSolutionId"`
-	ShipmentID          *string `json:"shipmentId"` // null: assign one
+	ShipmentID          string  `json:"shipmentId"` // supplied, so that a retry is safe
 	DesiredDeliveryDate int     `json:"desiredDeliveryDate,omitempty"`
 	Parties             []party `json:"parties"`
 	Items               []item  `json:"items"`
@@ -164,7 +164,7 @@ func partyOf(role string, a fixture.Address) party {
 func (f *flowState) booking(ts int, date *calendar.Date, extra ...party) bookingBody {
 	a := f.addresses()
 	b := bookingBody{
-		ShopID: f.r.s.ShopID, TransportSolutionID: ts,
+		ShopID: f.r.s.ShopID, TransportSolutionID: ts, ShipmentID: f.r.newShipmentID(),
 		Parties: append([]party{partyOf("consignee", a.Receiver), partyOf("consignor", a.Sender)}, extra...),
 		Items:   []item{{ItemNumber: 1, Weight: 1000, Length: 12, Width: 12, Height: 12, Contents: "contracttest parcel"}},
 	}
@@ -183,24 +183,17 @@ func post(path string, body any) request {
 var safeID = regexp.MustCompile(`^[A-Za-z0-9()-]+$`)
 
 func tracking(identifier string) request {
+	shown := identifier
 	if !safeID.MatchString(identifier) {
-		identifier = url.PathEscape(identifier)
+		shown = url.PathEscape(identifier)
 	}
-	return request{method: http.MethodGet, path: fmt.Sprintf(pathTracking, identifier), auth: authToken}
+	return request{method: http.MethodGet, path: fmt.Sprintf(pathTracking, shown), auth: authToken, foreign: []string{shown}}
 }
 
 func runToken(ctx context.Context, f *flowState) outcome {
 	s := f.r.s
-	c := f.call(ctx, request{method: http.MethodPost, path: pathToken,
+	c := f.call(ctx, request{method: http.MethodPost, path: pathToken, credentials: true,
 		body: tokenBody{ClientID: s.ClientID, ClientSecret: s.ClientSecret, GrantType: "client_credentials"}}, http.StatusOK)
-	if c.x != nil {
-		// Known to the redactor before anything can print it.
-		if tok, ok := c.x.value("$.token"); ok {
-			if t, isStr := tok.(string); isStr {
-				f.r.red.add(t)
-			}
-		}
-	}
 	if !c.ok {
 		return c.done()
 	}
@@ -229,7 +222,7 @@ func runDates(ctx context.Context, f *flowState) outcome {
 	today := f.r.today
 	form := fmt.Sprintf("<ISO dates after %s, strictly ascending, no Sundays>", today)
 	v, present := c.x.value("$.dates")
-	dates, problem := checkDates(v, today)
+	dates, problem := checkDates(v, today, f.r.red)
 	if problem == "" {
 		c.x.put("$.dates", form, form, true, "")
 		f.dates = dates
@@ -239,8 +232,10 @@ func runDates(ctx context.Context, f *flowState) outcome {
 	return c.done()
 }
 
-// checkBooking checks what every booking answers and keeps its ids.
-func (f *flowState) checkBooking(x *expect, fp int) {
+// checkBooking checks what every booking answers and keeps its ids. The
+// booking supplied its shipmentId, which the answer must keep: a retry is
+// safe only then.
+func (f *flowState) checkBooking(x *expect, fp int, b bookingBody) {
 	x.eq("$.freightProductId", fp)
 	f.book = booked{
 		shipmentID: x.form("$.shipmentId", formShipmentID, validShipmentID),
@@ -248,15 +243,25 @@ func (f *flowState) checkBooking(x *expect, fp int) {
 		sscc:       x.form("$.items[0].trackingReference", formSSCC, validSSCC),
 		returnCode: x.form("$.items[0].returnCode", formReturnCode, validReturnCode),
 	}
+	if got := f.book.shipmentID; got != "" && got != b.ShipmentID {
+		x.put("$.shipmentId", b.ShipmentID, got, true, "the booking did not keep the shipmentId it supplied, so a retried booking could book twice")
+	}
+}
+
+// postBooking sends a booking. Its shipmentId makes it safe to retry.
+func (f *flowState) postBooking(ctx context.Context, b bookingBody, foreign ...string) (*checked, bookingBody) {
+	rq := post(pathBookings, b)
+	rq.foreign = foreign
+	return f.call(ctx, rq, http.StatusOK), b
 }
 
 func runPickupBooking(ctx context.Context, f *flowState) outcome {
 	if len(f.dates) == 0 {
 		return outcome{skip: "pickup-dates gave no usable date"}
 	}
-	c := f.call(ctx, post(pathBookings, f.booking(tsPickup, &f.dates[0])), http.StatusOK)
+	c, b := f.postBooking(ctx, f.booking(tsPickup, &f.dates[0]))
 	if c.ok {
-		f.checkBooking(c.x, fpPickup)
+		f.checkBooking(c.x, fpPickup, b)
 	}
 	return c.done()
 }
@@ -329,11 +334,11 @@ func runPointBooking(ctx context.Context, f *flowState) outcome {
 		return outcome{skip: "nearby gave no service point"}
 	}
 	sp := party{Type: "servicePoint", ID: f.point, CountryCode: "NO"}
-	c := f.call(ctx, post(pathBookings, f.booking(tsServicePt, nil, sp)), http.StatusOK)
+	c, b := f.postBooking(ctx, f.booking(tsServicePt, nil, sp), f.point)
 	if !c.ok {
 		return c.done()
 	}
-	f.checkBooking(c.x, fpServicePt)
+	f.checkBooking(c.x, fpServicePt, b)
 	j := c.x.indexOf("$.parties", func(el map[string]any) bool { return el["type"] == "servicePoint" })
 	if j < 0 {
 		c.x.put("$.parties[?(@.type=='servicePoint')]", "<a servicePoint party>", nil, false, "")
@@ -386,8 +391,10 @@ func runDropoff(ctx context.Context, f *flowState) outcome {
 	case f.point == "":
 		return outcome{skip: "nearby gave no service point"}
 	}
-	rq := request{method: http.MethodPost, path: pathDropoffs, auth: authSim, sim: true,
-		body: dropoffBody{Code: f.book.returnCode, ServicePointID: f.point}}
+	// A drop-off is not idempotent: a retry after a timeout could scan the
+	// parcel twice.
+	rq := request{method: http.MethodPost, path: pathDropoffs, auth: authSim, sim: true, retry: retryUnprocessed,
+		body: dropoffBody{Code: f.book.returnCode, ServicePointID: f.point}, foreign: []string{f.book.returnCode, f.point}}
 	c := f.call(ctx, rq, http.StatusOK)
 	if c.ok {
 		c.x.eq("$.kind", "conversion")

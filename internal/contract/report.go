@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -17,30 +18,51 @@ const (
 	Passed  Result = "passed"
 	Failed  Result = "failed"
 	Skipped Result = "skipped"
+	// Errored: the step's answer stopped the run (a configuration error,
+	// an unavailable target, an interrupt); StepResult.Stop says which.
+	Errored Result = "error"
 )
 
-// Report is the outcome of a run. Every string in it has been redacted.
+// Report is the outcome of a run. Every string from outside in it has been
+// redacted.
 type Report struct {
-	Tool       string       `json:"tool"`
-	Version    string       `json:"version"`
-	Target     string       `json:"target"`
-	Production bool         `json:"production"`
-	Strict     bool         `json:"strict"`
-	Sim        SimInfo      `json:"sim"`
-	Today      string       `json:"today"` // the target's date in Europe/Oslo, that pickup dates must follow
-	StartedAt  time.Time    `json:"startedAt"`
-	DurationMS float64      `json:"durationMs"`
-	Summary    Summary      `json:"summary"`
-	Steps      []StepResult `json:"steps"`
+	Tool       string  `json:"tool"`
+	Version    string  `json:"version"`
+	Target     string  `json:"target"`
+	Production bool    `json:"production"`
+	Strict     bool    `json:"strict"`
+	Verdict    Verdict `json:"verdict"`
+	ExitCode   int     `json:"exitCode"`
+	// Reason says why a run that did not pass stopped; a drift is in its
+	// steps.
+	Reason       string       `json:"reason,omitempty"`
+	Sim          SimInfo      `json:"sim"`
+	Today        string       `json:"today,omitempty"` // the target's date in Europe/Oslo, that pickup dates must follow
+	Compare      *CompareInfo `json:"compare,omitempty"`
+	ProbeRetries []Retry      `json:"probeRetries,omitempty"` // of GET /__sim/clock
+	StartedAt    time.Time    `json:"startedAt"`
+	DurationMS   float64      `json:"durationMs"`
+	Summary      Summary      `json:"summary"`
+	Steps        []StepResult `json:"steps"`
 }
 
-// Summary counts the steps by result, and the warnings.
+// CompareInfo names the cassette a run was compared with (--compare).
+type CompareInfo struct {
+	File       string `json:"file"`
+	Target     string `json:"target"` // what the cassette was recorded from
+	RecordedAt string `json:"recordedAt"`
+	Steps      int    `json:"steps"` // steps compared: those the cassette also has
+}
+
+// Summary counts the steps by result, the warnings and the retries.
 type Summary struct {
 	Steps    int `json:"steps"`
 	Passed   int `json:"passed"`
 	Failed   int `json:"failed"`
 	Skipped  int `json:"skipped"`
+	Errors   int `json:"errors"`
 	Warnings int `json:"warnings"`
+	Retries  int `json:"retries"`
 }
 
 // StepResult is one step of one flow.
@@ -48,15 +70,15 @@ type StepResult struct {
 	Flow       string       `json:"flow"`
 	Step       string       `json:"step"`
 	Result     Result       `json:"result"`
+	Stop       Verdict      `json:"stop,omitempty"` // for an Errored step: why the run stopped
 	DurationMS float64      `json:"durationMs"`
 	Request    *RequestInfo `json:"request,omitempty"`
 	Status     int          `json:"status,omitempty"` // the HTTP status answered
+	Retries    []Retry      `json:"retries,omitempty"`
 	Findings   []Finding    `json:"findings,omitempty"`
 	Diff       string       `json:"diff,omitempty"`    // (-want +got), on failure
-	Message    string       `json:"message,omitempty"` // why skipped, or a failure without findings
-	// CutShort: skipped because an interrupt or the deadline ended the
-	// run. A run cut short has failed, whatever its steps so far did.
-	CutShort bool `json:"cutShort,omitempty"`
+	Message    string       `json:"message,omitempty"` // why skipped, or a failure without findings, or why the run stopped
+	compared   bool         // a step of the cassette was compared with
 }
 
 // RequestInfo is the request a step sent; Curl is set on failure.
@@ -66,22 +88,21 @@ type RequestInfo struct {
 	Curl   string `json:"curl,omitempty"`
 }
 
-// Failed reports whether a step failed or the run was cut short.
-func (r *Report) Failed() bool {
-	if r.Summary.Failed > 0 {
-		return true
+// Failed reports whether the run did not pass.
+func (r *Report) Failed() bool { return r.Verdict != VerdictPass }
+
+// err is the run's verdict as Execute returns it.
+func (r *Report) err() error {
+	if r.Verdict == VerdictPass {
+		return nil
 	}
-	for _, st := range r.Steps {
-		if st.CutShort {
-			return true
-		}
-	}
-	return false
+	return &RunError{Verdict: r.Verdict, Reason: r.Reason}
 }
 
+// finish counts the steps and sets the verdict, unless a stop did.
 func (r *Report) finish(d time.Duration) {
 	r.DurationMS = millis(d)
-	s := Summary{Steps: len(r.Steps)}
+	s := Summary{Steps: len(r.Steps), Retries: len(r.ProbeRetries)}
 	for _, st := range r.Steps {
 		switch st.Result {
 		case Passed:
@@ -90,23 +111,37 @@ func (r *Report) finish(d time.Duration) {
 			s.Failed++
 		case Skipped:
 			s.Skipped++
+		case Errored:
+			s.Errors++
 		}
 		for _, f := range st.Findings {
 			if f.Severity == Warning {
 				s.Warnings++
 			}
 		}
+		s.Retries += len(st.Retries)
+		if st.compared && r.Compare != nil {
+			r.Compare.Steps++
+		}
 	}
 	r.Summary = s
+	switch {
+	case r.Verdict != "":
+	case s.Failed > 0:
+		r.Verdict = VerdictDrift
+	default:
+		r.Verdict = VerdictPass
+	}
+	r.ExitCode = r.Verdict.Code()
 }
 
 // name is flow/step.
 func (s StepResult) name() string { return s.Flow + "/" + s.Step }
 
-// details are the lines shown under a step: findings, and on failure the
-// request as curl and the diff.
+// details are the lines shown under a step: retries, findings, and on
+// failure the request as curl and the diff.
 func (s StepResult) details() []string {
-	var out []string
+	out := retryLines("", s.Retries)
 	for _, f := range s.Findings {
 		prefix := ""
 		if f.Severity == Warning {
@@ -114,11 +149,14 @@ func (s StepResult) details() []string {
 		}
 		out = append(out, fmt.Sprintf("%s%s: %s: %s", prefix, f.Class.Label(), f.Path, f.Message))
 	}
-	if s.Result != Failed {
+	switch s.Result {
+	case Errored: // the summary line, and JUnit's error message, say why
+	case Failed:
+		if s.Message != "" {
+			out = append(out, "error: "+s.Message)
+		}
+	default:
 		return out
-	}
-	if s.Message != "" {
-		out = append(out, "error: "+s.Message)
 	}
 	if s.Request != nil && s.Request.Curl != "" {
 		out = append(out, "request: "+s.Request.Curl)
@@ -132,14 +170,35 @@ func (s StepResult) details() []string {
 	return out
 }
 
-// humanWriter prints the human report as the run goes.
+// retryLines describes retries, one line each, for the request what
+// ("" for a step's own).
+func retryLines(what string, rs []Retry) []string {
+	var out []string
+	if what != "" {
+		what += ": "
+	}
+	for _, rt := range rs {
+		out = append(out, fmt.Sprintf("retry after attempt %d: %s%s; waited %s", rt.Attempt, what, rt.Reason,
+			time.Duration(rt.WaitMS*float64(time.Millisecond)).Round(time.Millisecond)))
+	}
+	return out
+}
+
+// humanWriter prints the human report as the run goes. What it prints is
+// redacted already: it must not redact the program's own words.
 type humanWriter struct {
-	w   io.Writer
-	red *redactor
+	w io.Writer
 }
 
 func (h *humanWriter) line(format string, args ...any) {
-	fmt.Fprintln(h.w, h.red.str(fmt.Sprintf(format, args...)))
+	fmt.Fprintf(h.w, format+"\n", args...)
+}
+
+// retries prints the retries of a request outside the steps.
+func (h *humanWriter) retries(what string, rs []Retry) {
+	for _, l := range retryLines(what, rs) {
+		h.line("      %s", l)
+	}
 }
 
 func (h *humanWriter) header(r *Report) {
@@ -156,7 +215,7 @@ func (h *humanWriter) header(r *Report) {
 
 func (h *humanWriter) step(s StepResult) {
 	took := fmt.Sprintf("%8.1fms", s.DurationMS)
-	label := map[Result]string{Passed: "PASS", Failed: "FAIL", Skipped: "SKIP"}[s.Result]
+	label := map[Result]string{Passed: "PASS", Failed: "FAIL", Skipped: "SKIP", Errored: "STOP"}[s.Result]
 	switch {
 	case s.Result == Skipped:
 		h.line("%s  %-44s %10s  %s", label, s.name(), "-", s.Message)
@@ -170,18 +229,37 @@ func (h *humanWriter) step(s StepResult) {
 	}
 }
 
+// summary prints the closing line: PASS, or FAIL with the verdict's class
+// and exit code.
 func (h *humanWriter) summary(r *Report) {
-	verdict := "PASS"
-	if r.Failed() {
-		verdict = "FAIL"
-	}
 	s := r.Summary
-	warnings := "warnings"
-	if s.Warnings == 1 {
-		warnings = "warning"
+	counts := fmt.Sprintf("%d steps: %d passed, %d failed, %d skipped; %s", s.Steps, s.Passed, s.Failed, s.Skipped, plural(s.Warnings, "warning"))
+	if s.Retries > 0 {
+		counts += "; " + plural(s.Retries, "retry")
 	}
-	h.line("%s  %d steps: %d passed, %d failed, %d skipped; %d %s (%.0fms)",
-		verdict, s.Steps, s.Passed, s.Failed, s.Skipped, s.Warnings, warnings, r.DurationMS)
+	if r.Compare != nil {
+		counts += fmt.Sprintf("; %d compared with the cassette", r.Compare.Steps)
+	}
+	counts += fmt.Sprintf(" (%.0fms)", r.DurationMS)
+	switch r.Verdict {
+	case VerdictPass:
+		h.line("PASS  %s", counts)
+	case VerdictDrift:
+		h.line("FAIL  drift (exit %d): %s", r.ExitCode, counts)
+	default:
+		h.line("FAIL  %s (exit %d): %s", r.Verdict.Label(), r.ExitCode, r.Reason)
+	}
+}
+
+// plural is "1 warning", "2 warnings", "2 retries".
+func plural(n int, word string) string {
+	switch {
+	case n == 1:
+		return "1 " + word
+	case strings.HasSuffix(word, "y"):
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(word, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // JUnit XML, as Jenkins, GitLab, GitHub Actions reporters and others read
@@ -191,6 +269,7 @@ type junitSuites struct {
 	Name     string       `xml:"name,attr"`
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
 	Skipped  int          `xml:"skipped,attr"`
 	Time     string       `xml:"time,attr"`
 	Suites   []junitSuite `xml:"testsuite"`
@@ -218,6 +297,7 @@ type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	Error     *junitFailure `xml:"error,omitempty"`
 	Skipped   *junitSkipped `xml:"skipped,omitempty"`
 	SystemOut string        `xml:"system-out,omitempty"`
 }
@@ -239,7 +319,14 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	root := junitSuites{Name: "contracttest", Time: seconds(r.DurationMS)}
 	index := map[string]int{}
 	var suiteMS []float64 // by suite index
-	for _, st := range r.Steps {
+	steps := r.Steps
+	if r.stoppedOutsideSteps() {
+		// A run that stopped before its first step (unreachable, not ready
+		// in time, no control plane with --require-sim) is one error, so
+		// that a CI system shows why.
+		steps = append(slices.Clone(steps), StepResult{Flow: "run", Step: "start", Result: Errored, Stop: r.Verdict, Message: r.Reason, Retries: r.ProbeRetries})
+	}
+	for _, st := range steps {
 		i, ok := index[st.Flow]
 		if !ok {
 			i = len(root.Suites)
@@ -256,6 +343,9 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		case Failed:
 			s.Failures++
 			tc.Failure = &junitFailure{Message: failureMessage(st), Type: failureType(st), Text: strings.Join(st.details(), "\n")}
+		case Errored:
+			s.Errors++
+			tc.Error = &junitFailure{Message: st.Stop.Label() + ": " + st.Message, Type: string(st.Stop), Text: strings.Join(st.details(), "\n")}
 		case Skipped:
 			s.Skipped++
 			tc.Skipped = &junitSkipped{Message: st.Message}
@@ -271,6 +361,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		s.Time = seconds(suiteMS[i])
 		root.Tests += s.Tests
 		root.Failures += s.Failures
+		root.Errors += s.Errors
 		root.Skipped += s.Skipped
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
@@ -283,6 +374,15 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+// stoppedOutsideSteps reports whether the run stopped, not passing or
+// drifting, without a step that says why.
+func (r *Report) stoppedOutsideSteps() bool {
+	if r.Verdict == VerdictPass || r.Verdict == VerdictDrift {
+		return false
+	}
+	return !slices.ContainsFunc(r.Steps, func(st StepResult) bool { return st.Result == Errored })
 }
 
 // failureMessage is the first failing finding, or the failure itself.
@@ -315,7 +415,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 
 // Plan prints what a run would do, sending nothing.
 func (r *Runner) Plan(out io.Writer) {
-	h := &humanWriter{w: out, red: r.red}
+	h := &humanWriter{w: out}
 	s := r.s
 	h.line("contracttest plan (dry run: nothing is sent)")
 	target := s.target.String()
@@ -332,8 +432,22 @@ func (r *Runner) Plan(out io.Writer) {
 		s.ClientID, s.ShopID, a.Sender.ZipCode, a.Receiver.ZipCode, a.Uncovered.ZipCode)
 	h.line("checks:  each response against spec/helthjem.yaml (status included) and against the flow; undocumented fields are %s",
 		map[bool]string{true: "failures (--strict)", false: "warnings"}[s.Strict])
-	h.line("limits:  %s per request, %s in all", s.Timeout, s.Deadline)
-	h.line("first:   GET /__sim/clock, to learn whether the target is the mock and what day it is")
+	h.line("limits:  %s per request, %s in all; %s of 429, 502, 503, 504, a reset or a timeout (bookings supply their shipmentId, so a retry cannot book twice)",
+		s.Timeout, s.Deadline, plural(s.Retries, "retry"))
+	if s.Wait > 0 {
+		h.line("wait:    up to %s for the target to answer (the mock's /readyz; elsewhere a connection and an answer from the token endpoint)", s.Wait)
+	}
+	if s.ComparePath != "" {
+		h.line("compare: each answer, in structure, with the cassette %s (recorded from %s at %s)", s.ComparePath, r.cas.Target, r.cas.RecordedAt)
+	}
+	if s.RecordPath != "" {
+		h.line("record:  every exchange to the cassette %s, secrets and personal data redacted", s.RecordPath)
+	}
+	first := "GET /__sim/clock, to learn whether the target is the mock and what day it is"
+	if s.RequireSim {
+		first += "; without a usable control plane the run stops (--require-sim)"
+	}
+	h.line("first:   %s", first)
 	token := true
 	for _, name := range s.flows {
 		steps := flows[name]

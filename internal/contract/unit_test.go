@@ -27,12 +27,12 @@ func TestJSONPath(t *testing.T) {
 		{[]string{"missing", "0"}, "$.missing[0]"},
 	}
 	for _, tt := range tests {
-		if got := jsonPath(body, tt.ptr); got != tt.want {
+		if got := jsonPath(body, tt.ptr, &redactor{}); got != tt.want {
 			t.Errorf("jsonPath(%v) = %q, want %q", tt.ptr, got, tt.want)
 		}
 	}
 	arr := []any{map[string]any{"shipmentNumber": 1}}
-	if got := jsonPath(arr, []string{"0", "shipmentNumber"}); got != "$[0].shipmentNumber" {
+	if got := jsonPath(arr, []string{"0", "shipmentNumber"}, &redactor{}); got != "$[0].shipmentNumber" {
 		t.Errorf("array root: %q", got)
 	}
 }
@@ -69,16 +69,50 @@ func TestRedactor(t *testing.T) {
 	r.add("s3cr3t-token")
 	r.add("s3cr3t")
 	r.add(`quo"te<>`)
-	r.add("abc") // too short to replace in free text
+	r.add(`Pa$$w0rd"&x9`)
+	r.add("Zébra\tSecret")
+	r.add("dact") // a secret inside the placeholder
+	r.add("abc")  // too short to replace in free text
 	tests := []struct{ in, want string }{
 		{"Bearer s3cr3t-token and s3cr3t", "Bearer <redacted> and <redacted>"},
 		{`{"client_secret":"quo\"te\u003c\u003e"}`, `{"client_secret":"<redacted>"}`},
 		{`raw quo"te<>`, "raw <redacted>"},
+		{`echo: "Pa$$w0rd\"&x9"`, `echo: "<redacted>"`},                                  // %q, as in issue 11
+		{`<e>Pa$$w0rd&#34;&amp;x9</e>`, `<e><redacted></e>`},                             // XML
+		{`?s=Pa%24%24w0rd%22%26x9&t=Pa%24%24w0rd%22%26x9`, `?s=<redacted>&t=<redacted>`}, // query escape
+		{`Z\u00e9bra\tSecret Zébra\tSecret Z%C3%A9bra%09Secret z%c3%a9bra%09secret`, `<redacted> <redacted> <redacted> z%c3%a9bra%09secret`},
+		{"s3cr3t and dact", "<redacted> and <redacted>"}, // never "<re<redacted>ed>"
 		{"abc stays", "abc stays"},
 	}
 	for _, tt := range tests {
 		if got := r.str(tt.in); got != tt.want {
 			t.Errorf("str(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestIDForm: the forms --compare holds ids, codes and dates to.
+func TestIDForm(t *testing.T) {
+	for in, want := range map[string]string{
+		"(401)70724763469418064":    "(401) + 17 digits, valid GS1 check digit",
+		"(401)70724763469418065":    "(401) + 17 digits, wrong GS1 check digit",
+		"(00)370724763469418096":    "(00) + 18 digits, valid GS1 check digit",
+		"370724763469418096":        "18 digits, valid GS1 check digit",
+		"0468":                      "4 digits",
+		"T-NXXW9":                   "T- + 5 characters",
+		"R-1234":                    "R- + 4 characters",
+		"...8096":                   "... + 4 digits",
+		"2026-06-17":                "ISO date",
+		"2026-06-17 11:00:00":       "date and time",
+		"2026-06-16T10:00:00+02:00": "RFC 3339 time",
+		"07:00":                     "hh:mm",
+		"HELTHJEM_MEGTILDEG":        "",
+		"Oslo":                      "",
+		Redacted:                    "",
+		PersonalData:                "",
+	} {
+		if got := idForm(in); got != want {
+			t.Errorf("idForm(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -119,7 +153,7 @@ func TestCheckDates(t *testing.T) {
 		{"2026-06-17", "not an array"},
 	}
 	for _, tt := range tests {
-		if _, got := checkDates(tt.dates, today); got != tt.problem {
+		if _, got := checkDates(tt.dates, today, &redactor{}); got != tt.problem {
 			t.Errorf("checkDates(%v) = %q, want %q", tt.dates, got, tt.problem)
 		}
 	}
@@ -223,7 +257,7 @@ func TestConformance(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ex := &exchange{req: request{method: tt.method, path: tt.path}, status: tt.status, respHdr: tt.header, respBody: []byte(tt.body)}
-			vd, err := c.check(context.Background(), ex, tt.expected, Warning)
+			vd, err := c.check(context.Background(), ex, tt.expected, Warning, &redactor{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -237,11 +237,14 @@ func Run(ctx context.Context, cfg Config, logw io.Writer, ready chan<- string) e
 }
 
 // healthcheck is the image's HEALTHCHECK: GET /healthz on the local port.
+// With -wait it polls GET /readyz instead, until it answers 200 or the wait
+// is over, for scripts that have only the image and must wait for the mock.
 func healthcheck(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := envflag.New("mockhelthjem healthcheck", stderr)
-	var addr, timeoutStr string
+	var addr, timeoutStr, waitStr string
 	fs.StringEnv(&addr, "addr", "MOCKHELTHJEM_ADDR", ":8080", "address the mock listens on")
 	fs.StringEnv(&timeoutStr, "timeout", "MOCKHELTHJEM_HEALTHCHECK_TIMEOUT", "3s", "how long to wait for an answer")
+	fs.StringEnv(&waitStr, "wait", "MOCKHELTHJEM_HEALTHCHECK_WAIT", "0s", "poll /readyz until it answers 200, for up to this long; 0 checks /healthz once")
 	if err := fs.Parse(args); err != nil {
 		return &UsageError{Err: err, Help: errors.Is(err, flag.ErrHelp), Printed: true}
 	}
@@ -255,6 +258,10 @@ func healthcheck(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil || timeout <= 0 {
 		return &UsageError{Err: fmt.Errorf("-timeout (MOCKHELTHJEM_HEALTHCHECK_TIMEOUT) must be a positive duration such as 3s")}
 	}
+	wait, err := time.ParseDuration(waitStr)
+	if err != nil || wait < 0 {
+		return &UsageError{Err: fmt.Errorf("-wait (MOCKHELTHJEM_HEALTHCHECK_WAIT) must be a duration such as 30s, or 0")}
+	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return &UsageError{Err: fmt.Errorf("-addr %q: %w", addr, err)}
@@ -262,9 +269,32 @@ func healthcheck(ctx context.Context, args []string, stderr io.Writer) error {
 	if host == "" || host == "0.0.0.0" || host == "::" {
 		host = "127.0.0.1"
 	}
+	base := "http://" + net.JoinHostPort(host, port)
+	if wait == 0 {
+		return checkHealth(ctx, base+"/healthz", timeout)
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	for {
+		err := checkHealth(ctx, base+"/readyz", timeout)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("not ready within -wait %s: %w", wait, err)
+		case <-time.After(healthPoll):
+		}
+	}
+}
+
+// healthPoll is how often healthcheck -wait asks /readyz.
+const healthPoll = 100 * time.Millisecond
+
+// checkHealth sends one GET to url and wants 200 within timeout.
+func checkHealth(ctx context.Context, url string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	url := "http://" + net.JoinHostPort(host, port) + "/healthz"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return fmt.Errorf("healthcheck: %w", err)

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -157,8 +158,8 @@ func checkEveryFlagHasEnv(t *testing.T, help string) {
 			continue
 		}
 		env := "MOCKHELTHJEM_" + strings.ToUpper(strings.ReplaceAll(f, "-", "_"))
-		if f == "timeout" {
-			env = "MOCKHELTHJEM_HEALTHCHECK_TIMEOUT"
+		if f == "timeout" || f == "wait" {
+			env = "MOCKHELTHJEM_HEALTHCHECK_" + strings.ToUpper(f)
 		}
 		if !strings.Contains(usage[f], "(env "+env+")") {
 			t.Errorf("flag -%s: usage %q does not name its environment variable %s", f, usage[f], env)
@@ -251,6 +252,7 @@ func TestUsageErrors(t *testing.T) {
 		{"healthcheck addr", nil, []string{"healthcheck", "-addr", "nonsense"}, `-addr "nonsense"`},
 		{"healthcheck timeout", map[string]string{"MOCKHELTHJEM_HEALTHCHECK_TIMEOUT": "soon"}, []string{"healthcheck"}, "-timeout (MOCKHELTHJEM_HEALTHCHECK_TIMEOUT) must be a positive duration"},
 		{"healthcheck argument", nil, []string{"healthcheck", "now"}, `unexpected argument "now"`},
+		{"healthcheck wait", map[string]string{"MOCKHELTHJEM_HEALTHCHECK_WAIT": "-1s"}, []string{"healthcheck"}, "-wait (MOCKHELTHJEM_HEALTHCHECK_WAIT) must be a duration"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -379,13 +381,14 @@ func TestRunErrors(t *testing.T) {
 	}
 }
 
-// TestHealthcheck: nil only for a 200 from /healthz on the address.
+// TestHealthcheck: nil only for a 200 from /healthz on the address, or
+// with -wait from /readyz before the wait is over.
 func TestHealthcheck(t *testing.T) {
 	hang := make(chan struct{})
 	t.Cleanup(func() { close(hang) })
 	serve := func(status int) string {
 		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path != "/healthz" {
+			if r.URL.Path != "/healthz" && r.URL.Path != "/readyz" {
 				http.NotFound(w, r)
 				return
 			}
@@ -404,6 +407,15 @@ func TestHealthcheck(t *testing.T) {
 	up, down, slow := serve(200), serve(503), serve(0)
 	_, upPort, _ := net.SplitHostPort(up)
 	closed := loopback.Addr(t)
+	// late answers /readyz 503 twice, then 200: a mock still starting.
+	var readyz atomic.Int32
+	lateSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/readyz" || readyz.Add(1) <= 2 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	t.Cleanup(lateSrv.Close)
+	late := lateSrv.Listener.Addr().String()
 	tests := []struct {
 		name    string
 		env     map[string]string
@@ -417,6 +429,9 @@ func TestHealthcheck(t *testing.T) {
 		{"port closed", nil, []string{"-addr", closed}, "connect"},
 		{"no answer in time", nil, []string{"-addr", slow, "-timeout", "200ms"}, "deadline exceeded"},
 		{"timeout from env", map[string]string{"MOCKHELTHJEM_HEALTHCHECK_TIMEOUT": "200ms"}, []string{"-addr", slow}, "deadline exceeded"},
+		{"-wait: ready on the third poll", nil, []string{"-addr", late, "-wait", "1s"}, ""},
+		{"-wait: never ready", nil, []string{"-addr", down, "-wait", "300ms"}, "not ready within -wait 300ms: healthcheck http://" + down + "/readyz: status 503"},
+		{"-wait: port closed", map[string]string{"MOCKHELTHJEM_HEALTHCHECK_WAIT": "300ms"}, []string{"-addr", closed}, "not ready within -wait 300ms"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

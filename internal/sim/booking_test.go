@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
 	"github.com/mockhelthjem/mockhelthjem/internal/ids"
 )
 
@@ -162,12 +163,17 @@ func TestBookingBadInputs(t *testing.T) {
 
 func postNordPoint(t testing.TB) string {
 	t.Helper()
-	b := readFile(t, "../../fixtures/servicepoints.json")
-	m := regexp.MustCompile(`"id": "([0-9]+)"[^\n]*"carrier": "postnord"`).FindSubmatch(b)
-	if m == nil {
-		t.Fatal("no PostNord point in the fixtures")
+	fx, err := fixture.Default()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return string(m[1])
+	for _, p := range fx.ServicePoints {
+		if p.Carrier == fixture.CarrierPostNord {
+			return p.ID
+		}
+	}
+	t.Fatal("no PostNord point in the fixtures")
+	return ""
 }
 
 // TestBookingForms: every accepted date form, ids and codes well-formed.

@@ -2,7 +2,8 @@
 // and benchmarks of contracttest, optionally with the responses of one
 // operation changed on purpose (a renamed field, a changed type, an extra
 // field, another status), so that tests can check that each drift is found
-// and named.
+// and named; or failing the way a real target fails (429 and 5xx answers,
+// a server that starts late).
 //
 // It is test support only: nothing outside tests should import it.
 package drifttest
@@ -11,10 +12,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,6 +71,66 @@ func Serve(tb testing.TB, h http.Handler) *httptest.Server {
 func ClosedPort(tb testing.TB) string {
 	tb.Helper()
 	return "http://" + loopback.Addr(tb)
+}
+
+// ServeLater returns the URL of a 127.0.0.1 port where nothing listens yet,
+// and a function that starts serving h there (once; later calls do
+// nothing). The server is closed when the test ends.
+func ServeLater(tb testing.TB, h http.Handler) (url string, start func()) {
+	tb.Helper()
+	addr := loopback.Addr(tb)
+	var once sync.Once
+	return "http://" + addr, func() {
+		once.Do(func() {
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				tb.Errorf("drifttest: listen on %s: %v", addr, err)
+				return
+			}
+			srv := httptest.NewUnstartedServer(h)
+			srv.Listener.Close()
+			srv.Listener = ln
+			srv.Start()
+			tb.Cleanup(srv.Close)
+		})
+	}
+}
+
+// Unavailable answers status, in Helthjem's error shape and with the
+// given headers (name, value, ...), to the first n requests match accepts
+// (every one when n is negative), and passes the others to h.
+func Unavailable(h http.Handler, status, n int, match func(*http.Request) bool, header ...string) http.Handler {
+	var mu sync.Mutex
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		fail := match(r) && n != 0
+		if fail && n > 0 {
+			n--
+		}
+		mu.Unlock()
+		if !fail {
+			h.ServeHTTP(w, r)
+			return
+		}
+		for i := 0; i+1 < len(header); i += 2 {
+			w.Header().Set(header[i], header[i+1])
+		}
+		key := map[int]string{429: "too.many.requests", 502: "bad.gateway", 503: "service.unavailable", 504: "gateway.timeout"}[status]
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(map[string]any{"errorKey": key, "message": http.StatusText(status), "statusCode": status, "code": status, "errorMap": map[string]any{}})
+	})
+}
+
+// Carrier matches the requests of Helthjem's API: all but /__sim/,
+// /healthz and /readyz.
+func Carrier(r *http.Request) bool {
+	return !strings.HasPrefix(r.URL.Path, "/__sim/") && r.URL.Path != "/healthz" && r.URL.Path != "/readyz"
+}
+
+// Path matches the requests of one method below a path prefix.
+func Path(method, prefix string) func(*http.Request) bool {
+	return func(r *http.Request) bool { return r.Method == method && strings.HasPrefix(r.URL.Path, prefix) }
 }
 
 // WithoutSim hides the mock's /__sim/ control plane behind 404s, as on

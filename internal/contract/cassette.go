@@ -1,0 +1,275 @@
+package contract
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
+)
+
+// A cassette file says what it is and which version of the format it
+// follows. A reader refuses a version newer than its own.
+const (
+	CassetteFormat  = "contracttest-cassette"
+	CassetteVersion = 1
+)
+
+// PersonalData replaces personal data in a cassette, as Redacted replaces
+// secrets.
+const PersonalData = "<personal data>"
+
+// maxBodyText bounds a response body kept as text (not JSON).
+const maxBodyText = 2048
+
+// Cassette is every exchange of one run (--record), kept to compare other
+// runs with in structure (--compare). Secrets and tokens are <redacted>,
+// personal data (names, phones, emails, street addresses) is
+// <personal data>; generated values (ids, returnCodes, dates) are kept.
+type Cassette struct {
+	Format     string     `json:"format"`  // CassetteFormat
+	Version    int        `json:"version"` // CassetteVersion
+	Tool       string     `json:"tool"`    // contracttest and its version
+	Target     string     `json:"target"`
+	RecordedAt string     `json:"recordedAt"` // RFC 3339
+	Today      string     `json:"today,omitempty"`
+	Sim        bool       `json:"sim"` // the target had the mock's control plane
+	Verdict    Verdict    `json:"verdict"`
+	Reason     string     `json:"reason,omitempty"` // why the recording run stopped, if it did
+	Exchanges  []Exchange `json:"exchanges"`
+}
+
+// Exchange is one attempt of one request of a step.
+type Exchange struct {
+	Flow     string            `json:"flow,omitempty"` // empty for the probe
+	Step     string            `json:"step"`           // "probe" for GET /__sim/clock
+	Attempt  int               `json:"attempt"`        // 1, then 2... for retries
+	Request  RecordedRequest   `json:"request"`
+	Response *RecordedResponse `json:"response,omitempty"` // absent when none came
+	Error    string            `json:"error,omitempty"`    // why none came
+}
+
+// RecordedRequest is a request as sent, below the target's base URL.
+type RecordedRequest struct {
+	Method   string            `json:"method"`
+	Path     string            `json:"path"`
+	Headers  map[string]string `json:"headers,omitempty"`
+	Body     any               `json:"body,omitempty"`     // a JSON body
+	BodyText string            `json:"bodyText,omitempty"` // a body that is not JSON
+}
+
+// RecordedResponse is an answer: its status, selected headers and body.
+type RecordedResponse struct {
+	Status   int               `json:"status"`
+	Headers  map[string]string `json:"headers,omitempty"`
+	Body     any               `json:"body,omitempty"`     // a JSON body
+	BodyText string            `json:"bodyText,omitempty"` // a body that is not JSON, cut at 2 KiB
+}
+
+// The headers a cassette keeps.
+var (
+	recordedRequestHeaders  = []string{"Content-Type", "Accept", "Authorization"}
+	recordedResponseHeaders = []string{"Content-Type", "Retry-After", "Location", "WWW-Authenticate"}
+)
+
+// personalKeys are keys whose string values are personal data, wherever
+// they appear in a body.
+var personalKeys = map[string]bool{
+	"name": true, "customerName": true, "customer name": true, "contact": true,
+	"address": true, "streetAddress": true, "coaddress": true, "coAddress": true, "co": true,
+	"phone": true, "phone1": true, "phone2": true, "email": true,
+}
+
+// secretKeys are keys whose string values are secrets or tokens.
+var secretKeys = map[string]bool{"token": true, "access_token": true, "client_secret": true}
+
+// Write writes the cassette as indented JSON.
+func (c *Cassette) Write(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(c)
+}
+
+// LoadCassette reads a cassette for --compare. A file that cannot be read,
+// is not a cassette or has a newer version is a *UsageError.
+func LoadCassette(path string) (*Cassette, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usagef("--compare: %v", err)
+	}
+	var head struct {
+		Format  string `json:"format"`
+		Version int    `json:"version"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil || head.Format != CassetteFormat {
+		return nil, usagef("--compare %s: not a contracttest cassette (want a JSON object with \"format\": %q)", path, CassetteFormat)
+	}
+	if head.Version < 1 || head.Version > CassetteVersion {
+		return nil, usagef("--compare %s: cassette version %d; this contracttest reads version %d (record it again)", path, head.Version, CassetteVersion)
+	}
+	var c Cassette
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&c); err != nil {
+		return nil, usagef("--compare %s: %v", path, err)
+	}
+	if c.Verdict == VerdictConfiguration {
+		// Its answers are refusals of the credentials, not the API's.
+		return nil, usagef("--compare %s: recorded by a run that stopped on a configuration error (%s): record it again", path, c.Reason)
+	}
+	for i := range c.Exchanges {
+		if r := c.Exchanges[i].Response; r != nil {
+			r.Body = normalize(r.Body)
+		}
+	}
+	return &c, nil
+}
+
+// answer returns the last answer to a step, nil when the cassette has
+// none. Answers that said the target was not serving (429, 5xx) are not
+// answers to compare with.
+func (c *Cassette) answer(flow, step string) *Exchange {
+	var out *Exchange
+	for i := range c.Exchanges {
+		ex := &c.Exchanges[i]
+		if ex.Flow == flow && ex.Step == step && ex.Response != nil && !unavailableStatus(ex.Response.Status) {
+			out = ex
+		}
+	}
+	return out
+}
+
+// recorder keeps the exchanges of a run for --record. It renders them only
+// when the run is over, when every token of the run is known to the
+// redactor.
+type recorder struct {
+	r         *Runner
+	personal  *redactor // the personal data the run sent, in free text
+	exchanges []recordedExchange
+}
+
+type recordedExchange struct {
+	flow, step string
+	ex         *exchange
+}
+
+func newRecorder(r *Runner) *recorder {
+	rec := &recorder{r: r, personal: &redactor{placeholder: PersonalData}}
+	a := r.s.Addresses
+	for _, ad := range []fixture.Address{a.Sender, a.Receiver, a.Uncovered} {
+		for _, v := range []string{ad.Name, ad.Address, ad.Phone1, ad.Email} {
+			rec.personal.add(v)
+		}
+	}
+	return rec
+}
+
+// add keeps one attempt (the client's observe hook).
+func (rec *recorder) add(ex *exchange) {
+	rec.exchanges = append(rec.exchanges, recordedExchange{rec.r.cur[0], rec.r.cur[1], ex})
+}
+
+// cassette renders what the run recorded.
+func (rec *recorder) cassette(rep *Report) *Cassette {
+	r := rec.r
+	c := &Cassette{
+		Format: CassetteFormat, Version: CassetteVersion, Tool: strings.TrimSpace("contracttest " + r.s.Version),
+		Target: r.s.target.String(), RecordedAt: r.s.Now().UTC().Format(time.RFC3339), Today: rep.Today,
+		Sim: rep.Sim.Available, Verdict: rep.Verdict, Reason: rep.Reason, Exchanges: []Exchange{},
+	}
+	for _, re := range rec.exchanges {
+		ex := re.ex
+		out := Exchange{Flow: re.flow, Step: re.step, Attempt: ex.attempt, Request: RecordedRequest{
+			Method: ex.req.method, Path: ex.shownPath, Headers: rec.headers(ex.header, recordedRequestHeaders),
+		}}
+		out.Request.Body, out.Request.BodyText = rec.body(ex.shown)
+		if ex.err != nil {
+			out.Error = ex.errText
+		}
+		if ex.status != 0 {
+			resp := &RecordedResponse{Status: ex.status, Headers: rec.headers(ex.respHdr, recordedResponseHeaders)}
+			resp.Body, resp.BodyText = rec.body(ex.respBody)
+			out.Response = resp
+		}
+		c.Exchanges = append(c.Exchanges, out)
+	}
+	return c
+}
+
+// headers keeps the named headers, redacted.
+func (rec *recorder) headers(h http.Header, names []string) map[string]string {
+	out := map[string]string{}
+	for _, n := range names {
+		v := h.Get(n)
+		switch {
+		case v == "":
+			continue
+		case n == "Authorization":
+			v = "Bearer " + Redacted
+		default:
+			v = rec.r.red.str(v)
+		}
+		out[n] = v
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// body renders a body: JSON as a value, anything else as text.
+func (rec *recorder) body(b []byte) (any, string) {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, ""
+	}
+	if v, err := decodeBody(b); err == nil {
+		return rec.scrub(v, ""), ""
+	}
+	text := string(b)
+	if len(text) > maxBodyText {
+		text = text[:maxBodyText] + "…"
+	}
+	return nil, rec.personal.str(rec.r.red.str(text))
+}
+
+// scrub redacts a decoded body: secrets and tokens in every string and
+// key, the values of secret and personal keys, and the personal data the
+// run sent wherever it appears.
+func (rec *recorder) scrub(v any, key string) any {
+	switch x := v.(type) {
+	case string:
+		switch {
+		case secretKeys[key] && x != "":
+			return Redacted
+		case personalKeys[key] && x != "":
+			return PersonalData
+		}
+		x = rec.r.red.str(x)
+		if idForm(x) == "" { // ids and dates are generated, never personal
+			x = rec.personal.str(x)
+		}
+		return x
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[rec.r.red.str(k)] = rec.scrub(e, k)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = rec.scrub(e, key)
+		}
+		return out
+	case int64, float64:
+		if personalKeys[key] { // a phone number sent as a number
+			return int64(0)
+		}
+	}
+	return v
+}
