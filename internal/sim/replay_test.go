@@ -228,3 +228,20 @@ func TestLiveEqualsReplay(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayAfterEveryOrderIsGone: a per-client reset that removes the last
+// order, replayed and compacted, is the same empty state.
+func TestReplayAfterEveryOrderIsGone(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.jsonl")
+	live := newEnv(t, withState(path))
+	live.book(live.demo(), booking(t, 113, nil))
+	live.do("POST", "/__sim/reset?clientId=demo", "", nil)
+	live.srv.Close()
+	for _, what := range []string{"replayed", "compacted"} {
+		again := newEnv(t, withState(path))
+		if diff := sim.StateDiff(live.srv, again.srv); diff != "" {
+			t.Errorf("%s (-live +%s):\n%s", what, what, diff)
+		}
+		again.srv.Close()
+	}
+}

@@ -110,6 +110,9 @@ func (st *state) removeClient(client string) {
 		}
 	}
 	clear(st.orders[len(kept):])
+	if len(kept) == 0 {
+		kept = nil // as a fresh or fully reset state has it
+	}
 	st.orders = kept
 	for k, o := range st.byShipment {
 		if o.ClientID == client {
