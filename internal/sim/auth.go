@@ -2,13 +2,17 @@ package sim
 
 import (
 	"crypto/hmac"
+	crand "crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
@@ -19,7 +23,8 @@ import (
 const TokenLifetime = 24 * time.Hour
 
 // claims are the JWT's payload. The real claims are undocumented; these
-// follow the legacy DI token (sub, iat, exp) plus the shops it grants.
+// follow the legacy DI token (sub, iat, exp) plus the shops it grants, and
+// a jti that makes every token unique.
 type claims struct {
 	Iss      string  `json:"iss"`
 	Sub      string  `json:"sub"`
@@ -27,6 +32,36 @@ type claims struct {
 	Shops    []int64 `json:"shops"`
 	Iat      int64   `json:"iat"`
 	Exp      int64   `json:"exp"`
+	Jti      string  `json:"jti"`
+}
+
+// jtiSeq numbers the tokens a Server issues. A token's jti is the n-th
+// image of a bijection keyed by key, so two tokens of one Server never
+// share a jti, even for one client at one simulated instant (issue 12:
+// such tokens were byte-identical), and the same seed and requests give
+// the same jtis.
+type jtiSeq struct {
+	key uint64
+	n   atomic.Uint64
+}
+
+// next returns the next jti: 16 hex digits.
+func (j *jtiSeq) next() string {
+	return fmt.Sprintf("%016x", mix64(j.key+j.n.Add(1)))
+}
+
+// jtiKey keys a Server's jtis. With a state file the Server may restart
+// with the same seed and clock and number its tokens from 1 again, while
+// the tokens it issued before are still valid; a random part then keeps
+// the new jtis apart from the old ones.
+func jtiKey(seed uint64, restartable bool) uint64 {
+	key := mix64(seed ^ 0x6a74_69)
+	if restartable {
+		var b [8]byte
+		_, _ = crand.Read(b[:])
+		key ^= binary.LittleEndian.Uint64(b[:])
+	}
+	return key
 }
 
 var jwtHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
@@ -41,7 +76,7 @@ func (s *Server) sign(signingInput string) string {
 func (s *Server) issueToken(cl fixture.Client, now time.Time) string {
 	payload, _ := json.Marshal(claims{
 		Iss: "mockhelthjem", Sub: cl.ID, ClientID: cl.ID, Shops: cl.Shops,
-		Iat: now.Unix(), Exp: now.Add(TokenLifetime).Unix(),
+		Iat: now.Unix(), Exp: now.Add(TokenLifetime).Unix(), Jti: s.jti.next(),
 	})
 	in := jwtHeader + "." + base64.RawURLEncoding.EncodeToString(payload)
 	return in + "." + s.sign(in)

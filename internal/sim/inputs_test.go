@@ -201,11 +201,12 @@ func TestAuth(t *testing.T) {
 			Shops []int64 `json:"shops"`
 			Iat   int64   `json:"iat"`
 			Exp   int64   `json:"exp"`
+			Jti   string  `json:"jti"`
 		}
 		if err := json.Unmarshal(payload, &c); err != nil {
 			t.Fatal(err)
 		}
-		if c.Sub != "demo" || len(c.Shops) != 1 || c.Shops[0] != 16 || c.Iat != guideClock.Unix() || c.Exp-c.Iat != 86400 {
+		if c.Sub != "demo" || len(c.Shops) != 1 || c.Shops[0] != 16 || c.Iat != guideClock.Unix() || c.Exp-c.Iat != 86400 || len(c.Jti) != 16 {
 			t.Errorf("claims = %+v", c)
 		}
 		hdr, _ := base64.RawURLEncoding.DecodeString(parts[0])

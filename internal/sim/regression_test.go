@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -245,4 +246,36 @@ func TestReturnCodesOfTenItems(t *testing.T) {
 		seen[rc] = true
 		e.tracked(tok, rc)
 	}
+}
+
+// TestTokensAtOneInstantDiffer (issue 12, finding 7): two tokens issued to
+// the same client at the same simulated instant were byte-identical, as
+// the claims had no jti. Each now has its own jti, both work, and the same
+// seed gives the same jtis.
+func TestTokensAtOneInstantDiffer(t *testing.T) {
+	jtis := func() []string {
+		e := newEnv(t) // a frozen clock: every token at the same instant
+		var out []string
+		seen := map[string]bool{}
+		for range 3 {
+			tok := e.demo()
+			if seen[tok] {
+				t.Fatalf("token issued twice: %s", tok)
+			}
+			seen[tok] = true
+			if r := e.do("POST", pathSingle, tok, guideRequest(t, "find-single")); r.Status != 200 {
+				t.Fatalf("a token does not work: %d %s", r.Status, r.Body)
+			}
+			var c struct {
+				Jti string `json:"jti"`
+			}
+			payload, err := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[1])
+			if err != nil || json.Unmarshal(payload, &c) != nil || c.Jti == "" {
+				t.Fatalf("no jti in %s", payload)
+			}
+			out = append(out, c.Jti)
+		}
+		return out
+	}
+	assertDiff(t, "jtis under the same seed", jtis(), jtis())
 }

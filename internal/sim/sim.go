@@ -136,6 +136,7 @@ type Server struct {
 	requests *requestLog
 	faults   *faults
 	tokens   tokenCache
+	jti      jtiSeq
 
 	mu   sync.Mutex
 	st   *state        // changed only by commitLocked (and the replay in New)
@@ -219,6 +220,7 @@ func New(opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
+	s.jti.key = jtiKey(s.seed, opts.StateFile != "")
 	return s, nil
 }
 
