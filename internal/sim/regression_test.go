@@ -169,8 +169,8 @@ func TestGeneratedShipmentIDEqualToSuppliedOne(t *testing.T) {
 	}
 	for _, o := range []map[string]any{first, second} {
 		tr := e.tracked(tok, o["shipmentId"].(string))
-		if len(tr) != 1 || float64(tr[0].OrderID) != o["orderId"] {
-			t.Errorf("tracking %v finds %+v, want order %v", o["shipmentId"], tr, o["orderId"])
+		if len(tr) != 1 || ids.ShipmentPrefix+tr[0].ShipmentNumber != o["shipmentId"] {
+			t.Errorf("tracking %v finds %+v, want that shipment only", o["shipmentId"], tr)
 		}
 	}
 }
@@ -199,11 +199,11 @@ func TestGeneratedSSCCEqualToAnotherClientsSupplied(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		token, id string
-		order     any
-	}{{demo, next, mine["orderId"]}, {demo2, got, theirs["orderId"]}} {
+		shipment  any
+	}{{demo, next, mine["shipmentId"]}, {demo2, got, theirs["shipmentId"]}} {
 		tr := e.tracked(tc.token, tc.id)
-		if len(tr) != 1 || float64(tr[0].OrderID) != tc.order {
-			t.Errorf("tracking %s finds %+v, want order %v", tc.id, tr, tc.order)
+		if len(tr) != 1 || ids.ShipmentPrefix+tr[0].ShipmentNumber != tc.shipment {
+			t.Errorf("tracking %s finds %+v, want shipment %v", tc.id, tr, tc.shipment)
 		}
 	}
 	if r := e.track(demo2, next, false); r.Status != 404 {

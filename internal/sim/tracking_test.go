@@ -17,12 +17,11 @@ func (e *env) track(token, id string, onlyLast bool) reply {
 
 // tracked is a tracking answer, decoded.
 type tracked []struct {
-	ShipmentNumber   string
-	OrderID          int64
-	FreightProductID int
-	Items            []struct {
+	ShipmentNumber string
+	Items          []struct {
 		TrackingNumber      string
 		ReturnCode          *string
+		FreightProductID    int
 		ParcelStatus        string
 		LinkedParcelNumbers []string
 		Events              []struct {
@@ -210,8 +209,8 @@ func TestPUDOConversion(t *testing.T) {
 			assertDiff(t, "statuses", []string{"CANCELLED", "DROPPED_OFF"}, tr.statuses())
 			assertDiff(t, "old events", []string{"001", "071"}, tr.apiKeys(0))
 			assertDiff(t, "new events", []string{"001", "041"}, tr.apiKeys(1))
-			if tr[1].FreightProductID != 92 {
-				t.Errorf("new freight product %d", tr[1].FreightProductID)
+			if tr[1].Items[0].FreightProductID != 92 {
+				t.Errorf("new freight product %d", tr[1].Items[0].FreightProductID)
 			}
 			assertDiff(t, "old links", []string{strings.TrimPrefix(newTrack, "(00)")}, tr[0].Items[0].LinkedParcelNumbers)
 			assertDiff(t, "new links", []string{strings.TrimPrefix(oldTrack, "(00)")}, tr[1].Items[0].LinkedParcelNumbers)
