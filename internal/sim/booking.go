@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
@@ -495,8 +496,9 @@ func pointParty(sp fixture.ServicePoint) partyOut {
 	}
 }
 
-// properties is the booking's routing block. Routing numbers are derived
-// from the service point's id, so a point always routes the same way.
+// properties is the booking's properties: the distribution date, the
+// product's names, the shop and, for a parcel through a service point,
+// the point's routing block (see route).
 func (s *Server) properties(o *order, sp *fixture.ServicePoint) map[string]*string {
 	// distributionDate echoes desiredDeliveryDate (notes §3.4); without
 	// one, a service-point parcel's is its booking day.
@@ -526,20 +528,38 @@ func (s *Server) properties(o *order, sp *fixture.ServicePoint) map[string]*stri
 	if sp == nil {
 		return props
 	}
+	rt := route(sp)
+	props["deliveryPointCarId"] = ptr(rt.DeliveryPointCarID)
+	props["mainCarNumber"] = ptr(rt.MainCarNumber)
+	props["pickupZipString"] = ptr("")
+	props["retailerId"] = ptr(sp.ID)
+	props["routeAddress"] = ptr(rt.RouteAddress)
+	props["routeSeq"] = ptr("")
+	props["routing"] = ptr(rt.Routing)
+	props["routingDescription"] = ptr(" ")
+	props["routingDetailed"] = ptr(rt.RoutingDetailed)
+	props["servicePointType"] = ptr(sp.Type)
+	props["transportNetId"] = ptr(rt.TransportNetID)
+	return props
+}
+
+// route is a service point's routing block: the fixture's when it has one
+// (49003 has the C2C guide's), else derived from the point's id, so a
+// point always routes the same way (inferred: the numbers mean nothing).
+func route(sp *fixture.ServicePoint) fixture.Route {
+	if sp.Route != nil {
+		return *sp.Route
+	}
 	h := fnv.New32a()
 	h.Write([]byte(sp.ID))
 	v := h.Sum32()
-	car := fmt.Sprintf("%d", 100+v%400)
-	props["deliveryPointCarId"] = ptr(fmt.Sprintf("%d", 1000+v%9000))
-	props["mainCarNumber"] = ptr(car)
-	props["pickupZipString"] = ptr("")
-	props["retailerId"] = ptr(sp.ID)
-	props["routeAddress"] = ptr(sp.StreetName + " " + sp.StreetNumber)
-	props["routeSeq"] = ptr("")
-	props["routing"] = ptr(fmt.Sprintf("%s-%d", car, 1+v%40))
-	props["routingDescription"] = ptr(" ")
-	props["routingDetailed"] = ptr(car)
-	props["servicePointType"] = ptr(sp.Type)
-	props["transportNetId"] = ptr(fmt.Sprintf("%d", 200+v%50))
-	return props
+	car := strconv.FormatUint(uint64(100+v%400), 10)
+	return fixture.Route{
+		RouteAddress:       sp.StreetName + " " + sp.StreetNumber,
+		Routing:            car + "-" + strconv.FormatUint(uint64(1+v%40), 10),
+		RoutingDetailed:    car,
+		MainCarNumber:      car,
+		DeliveryPointCarID: strconv.FormatUint(uint64(1000+v%9000), 10),
+		TransportNetID:     strconv.FormatUint(uint64(200+v%50), 10),
+	}
 }
