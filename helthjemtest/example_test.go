@@ -63,7 +63,7 @@ func Example() {
 	// 2. Does Helthjem pick up at the sender's address (TS 23)?
 	sender := map[string]any{
 		"type": "consignor", "name": "Test sender", "address": "Herslebs gate 2F",
-		"zipCode": "0561", "postalName": "Oslo", "countryCode": "NO",
+		"zipCode": "0561", "postalName": "Oslo", "countryCode": "NO", "phone1": "12345678", "email": "",
 	}
 	var coverage struct {
 		ProductName string `json:"productName"`
@@ -97,7 +97,7 @@ func Example() {
 		"shopId": helthjemtest.DefaultShopID, "transportSolutionId": 23, "desiredDeliveryDate": date,
 		"parties": []any{
 			map[string]any{"type": "consignee", "name": "Test receiver", "address": "Vækerøveien 164d",
-				"zipCode": "0751", "postalName": "Oslo", "countryCode": "NO"},
+				"zipCode": "0751", "postalName": "Oslo", "countryCode": "NO", "phone1": "12345678", "email": "test@gmail.com"},
 			sender,
 		},
 		"items": []any{map[string]any{"itemNumber": 1, "trackingReference": "", "weight": 1000}},

@@ -471,8 +471,8 @@ func TestAdminToken(t *testing.T) {
 var booking113 = map[string]any{
 	"shopId": 16, "transportSolutionId": 113,
 	"parties": []any{
-		map[string]any{"type": "consignee", "name": "Kari Nordmann", "address": "Vækerøveien 164d", "zipCode": "0751", "postalName": "Oslo", "countryCode": "NO"},
-		map[string]any{"type": "consignor", "name": "Test sender", "address": "Herslebsgate 2F", "zipCode": "0561", "postalName": "Oslo", "countryCode": "NO"},
+		map[string]any{"type": "consignee", "name": "Kari Nordmann", "address": "Vækerøveien 164d", "zipCode": "0751", "postalName": "Oslo", "countryCode": "NO", "phone1": "12345678", "email": "test@gmail.com"},
+		map[string]any{"type": "consignor", "name": "Test sender", "address": "Herslebsgate 2F", "zipCode": "0561", "postalName": "Oslo", "countryCode": "NO", "phone1": "12345678", "email": ""},
 	},
 	"items": []any{map[string]any{"itemNumber": 1, "trackingReference": "", "weight": 1000}},
 }
@@ -525,7 +525,7 @@ func TestAccessLog(t *testing.T) {
 			map[string]any{"type": "consignee", "name": name, "address": street, "zipCode": "0751", "postalName": "Oslo",
 				"countryCode": "NO", "phone1": phone, "email": email},
 			map[string]any{"type": "consignor", "name": "Test sender", "address": "Herslebsgate 2F", "zipCode": "0561",
-				"postalName": "Oslo", "countryCode": "NO"},
+				"postalName": "Oslo", "countryCode": "NO", "phone1": "12345678", "email": ""},
 		},
 		"items": []any{map[string]any{"itemNumber": 1, "trackingReference": "", "weight": 1000, "contents": "a red scarf"}},
 	})

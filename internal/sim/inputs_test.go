@@ -72,7 +72,7 @@ func TestBadInputs(t *testing.T) {
 		{"limit not a number", "POST", pathDates + "?limit=abc", `{"shopId":16,"freightProductId":26,"zipCode":"0561","countryCode":"NO"}`, "", 400, "invalid.request", []string{"limit"}},
 		{"dates for another product", "POST", pathDates, `{"shopId":16,"freightProductId":92,"zipCode":"0561","countryCode":"NO"}`, "", 400, "invalid.freightProductId", []string{"freightProductId"}},
 		{"unknown postal code", "POST", pathSingle, `{"shopId":16,"transportSolutionId":23,"address":"x","zipCode":"0000","postalName":"Oslo","countryCode":"NO"}`, "", 400, "invalid.zipCode", []string{"zipCode"}},
-		{"unsupported transport solution", "POST", pathSingle, `{"shopId":16,"transportSolutionId":999,"address":"x","zipCode":"0468","postalName":"Oslo","countryCode":"NO"}`, "", 400, "no.carrier.support", []string{"transportSolutionId"}},
+		{"unsupported transport solution", "POST", pathSingle, `{"shopId":16,"transportSolutionId":999,"address":"x","zipCode":"0468","postalName":"Oslo","countryCode":"NO"}`, "", 400, "unsupported.transportSolutionId", []string{"transportSolutionId"}},
 		{"oversized body", "POST", pathSingle, `{"address":"` + strings.Repeat("a", 1<<20) + `"}`, "", 413, "request.too.large", nil},
 		{"form content type", "POST", pathSingle, `shopId=16`, "application/x-www-form-urlencoded", 415, "unsupported.media.type", []string{"Content-Type"}},
 		{"text content type", "POST", pathBooking, `{}`, "text/plain", 415, "unsupported.media.type", []string{"Content-Type"}},

@@ -100,6 +100,7 @@ type addressReq struct {
 	FreightProductID    flexInt `json:"freightProductId"`
 	ZipCode             string  `json:"zipCode"`
 	CountryCode         string  `json:"countryCode"`
+	Weight              flexNum `json:"weight"` // grams
 }
 
 type addressCheckResp struct {
