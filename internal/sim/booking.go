@@ -328,14 +328,13 @@ func (s *Server) route(p *plan) *apierror.Error {
 // partyCode looks up the postal code of party i, in Norway.
 func (s *Server) partyCode(p *plan, i int) (fixture.PostalCode, *apierror.Error) {
 	pt := p.party(i)
-	return s.postalCode(str(pt.CountryCode), str(pt.ZipCode),
-		fmt.Sprintf("parties[%d].countryCode", i), fmt.Sprintf("parties[%d].zipCode", i))
+	return s.postalCode(str(pt.CountryCode), str(pt.ZipCode), i)
 }
 
 // uncovered answers a party's address that the booking's product does not
 // cover: no.carrier.support naming the party's zipCode.
 func (p *plan) uncovered(i int, msg string) *apierror.Error {
-	return noCarrierSupport("%s", msg).WithField(fmt.Sprintf("parties[%d].zipCode", i), "not covered")
+	return noCarrierSupport("%s", msg).WithField(partyField(i, "zipCode"), "not covered")
 }
 
 // namedPoint resolves the booking's servicePoint party, if it has one: a
@@ -350,7 +349,7 @@ func (s *Server) namedPoint(p *plan) (*fixture.ServicePoint, *apierror.Error) {
 	if !found || !namesPoint(p.ts, sp.Carrier) {
 		return nil, apierror.New(http.StatusBadRequest, KeyUnknownServicePt,
 			"no such service point for this transport solution; list them with /parcels/v1/service-points/nearby").
-			WithField(fmt.Sprintf("parties[%d].id", p.pointParty), "unknown service point")
+			WithField(partyField(p.pointParty, "id"), "unknown service point")
 	}
 	return &sp, nil
 }

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -26,20 +27,30 @@ const (
 	KeyInvalidFreightProduct = "invalid.freightProductId"
 )
 
-// postalCode looks up a Norwegian postal code. A foreign country is not
-// covered (400 no.carrier.support naming countryField); a code that is not
-// in the register does not exist (400 invalid.zipCode naming zipField).
-func (s *Server) postalCode(country, zip, countryField, zipField string) (fixture.PostalCode, *apierror.Error) {
+// postalCode looks up a Norwegian postal code, of the request (party -1)
+// or of parties[party]. A foreign country is not covered (400
+// no.carrier.support naming countryCode); a code that is not in the
+// register does not exist (400 invalid.zipCode naming zipCode).
+func (s *Server) postalCode(country, zip string, party int) (fixture.PostalCode, *apierror.Error) {
 	if !strings.EqualFold(strings.TrimSpace(country), "NO") {
 		return fixture.PostalCode{}, noCarrierSupport("Helthjem delivers in Norway only (countryCode NO)").
-			WithField(countryField, "Helthjem delivers in Norway only")
+			WithField(partyField(party, "countryCode"), "Helthjem delivers in Norway only")
 	}
 	pc, ok := s.fx.PostalCode(strings.TrimSpace(zip))
 	if !ok {
 		return fixture.PostalCode{}, apierror.New(http.StatusBadRequest, KeyInvalidZipCode,
-			"unknown Norwegian postal code").WithField(zipField, "unknown Norwegian postal code")
+			"unknown Norwegian postal code").WithField(partyField(party, "zipCode"), "unknown Norwegian postal code")
 	}
 	return pc, nil
+}
+
+// partyField names field of parties[party], or of the request when party
+// is -1.
+func partyField(party int, field string) string {
+	if party < 0 {
+		return field
+	}
+	return fmt.Sprintf("parties[%d].%s", party, field)
 }
 
 // pointsNear returns the service points nearby answers for one carrier:
@@ -129,7 +140,7 @@ func findSingleAddress(s *Server, c *call) (result, *apierror.Error) {
 	if !known {
 		return result{}, unsupportedTS("this transport solution is not simulated (use %s)", simulatedList)
 	}
-	pc, aerr := s.postalCode(req.CountryCode, req.ZipCode, "countryCode", "zipCode")
+	pc, aerr := s.postalCode(req.CountryCode, req.ZipCode, -1)
 	if aerr != nil {
 		return result{}, aerr
 	}
@@ -156,7 +167,7 @@ func findNearbyServicePoints(s *Server, c *call) (result, *apierror.Error) {
 	if !known {
 		return result{}, unsupportedTS("this transport solution has no service points here (use 1, 62, 86, 113 or 115)")
 	}
-	pc, aerr := s.postalCode(req.CountryCode, req.ZipCode, "countryCode", "zipCode")
+	pc, aerr := s.postalCode(req.CountryCode, req.ZipCode, -1)
 	if aerr != nil {
 		return result{}, aerr
 	}
@@ -211,7 +222,7 @@ func findPickupDates(s *Server, c *call) (result, *apierror.Error) {
 			"pickup dates exist for freight product %d (C2C doorstep pickup) only", fpC2CPickup).
 			WithField("freightProductId", "must be 26")
 	}
-	pc, aerr := s.postalCode(req.CountryCode, req.ZipCode, "countryCode", "zipCode")
+	pc, aerr := s.postalCode(req.CountryCode, req.ZipCode, -1)
 	if aerr != nil {
 		return result{}, aerr
 	}
