@@ -216,28 +216,24 @@ func (p *plan) checkItems() *apierror.Error {
 // takes. Sides are compared longest with longest, so an item may be
 // given in any orientation; a measure that is not given is not checked.
 func checkSize(items []itemIn, fp int) *apierror.Error {
-	max := products[fp].max
+	lim := products[fp].max
+	type side struct {
+		name string
+		cm   float64
+	}
 	for i, it := range items {
 		if !fitsWeight(fp, it.Weight) {
 			return apierror.Newf(http.StatusBadRequest, KeyItemTooHeavy,
-				"an item is heavier than freight product %d takes (%s)%s", fp, max, largerHint(fp)).
-				WithField(fmt.Sprintf("items[%d].weight", i), fmt.Sprintf("must be at most %.0f g", max.grams))
+				"an item is heavier than freight product %d takes (%s)%s", fp, lim, largerHint(fp)).
+				WithField(fmt.Sprintf("items[%d].weight", i), fmt.Sprintf("must be at most %.0f g", lim.grams))
 		}
-		sides := []struct {
-			name string
-			cm   float64
-		}{{"length", it.Length.V}, {"width", it.Width.V}, {"height", it.Height.V}}
-		slices.SortStableFunc(sides, func(a, b struct {
-			name string
-			cm   float64
-		}) int {
-			return cmp.Compare(b.cm, a.cm)
-		})
-		for k, side := range sides {
-			if side.cm > max.cm[k] {
+		sides := [3]side{{"length", it.Length.V}, {"width", it.Width.V}, {"height", it.Height.V}}
+		slices.SortStableFunc(sides[:], func(a, b side) int { return cmp.Compare(b.cm, a.cm) })
+		for k, sd := range sides {
+			if sd.cm > lim.cm[k] {
 				return apierror.Newf(http.StatusBadRequest, KeyItemTooLarge,
-					"an item is larger than freight product %d takes (%s)%s", fp, max, largerHint(fp)).
-					WithField(fmt.Sprintf("items[%d].%s", i, side.name), fmt.Sprintf("over the %s side of %.0f cm", sideNames[k], max.cm[k]))
+					"an item is larger than freight product %d takes (%s)%s", fp, lim, largerHint(fp)).
+					WithField(fmt.Sprintf("items[%d].%s", i, sd.name), fmt.Sprintf("over the %s side of %.0f cm", sideNames[k], lim.cm[k]))
 			}
 		}
 	}
