@@ -1,7 +1,14 @@
 // Package validate matches HTTP requests to the operations of an OpenAPI
-// document and checks requests and responses against it, with kin-openapi and
-// its gorilla/mux router. The document is the one routing table: callers get
-// an operationId back and dispatch on it.
+// document and checks requests and responses against it. The document is
+// the one routing table: kin-openapi's gorilla/mux router matches a request
+// to its operation, and callers get an operationId back and dispatch on it.
+//
+// Bodies are checked by schemas compiled once per document (schema.go):
+// each body is parsed once into a flat token tape (tape.go) and checked
+// against it (check.go), with kin-openapi's verdicts and reasons but
+// without decoding into Go values. Path and query parameters are checked
+// by kin-openapi itself. A differential test holds the two to the same
+// verdicts and the same error fields.
 //
 // Validation failures come back as *apierror.Error in Helthjem's error shape,
 // one errorMap entry per problem, naming the field and the reason and never
@@ -12,7 +19,6 @@ package validate
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -47,12 +53,23 @@ const (
 
 // Validator validates against one OpenAPI document.
 type Validator struct {
-	doc     *openapi3.T
-	router  routers.Router
-	reqOpts *openapi3filter.Options
-	resOpts *openapi3filter.Options
-	ops     map[string]*openapi3.Operation
-	passed  passCache
+	doc       *openapi3.T
+	router    routers.Router
+	paramOpts *openapi3filter.Options
+	resOpts   *openapi3filter.Options
+	ops       map[string]*openapi3.Operation
+	compiled  map[*openapi3.Operation]*operation
+	// media holds the compiled schema of each response media type.
+	media map[*openapi3.MediaType]*node
+}
+
+// operation is what checking an operation's requests needs, found once.
+type operation struct {
+	// params are checked by kin-openapi, in its order: the path item's
+	// (unless the operation overrides them), then the operation's.
+	params       []*openapi3.Parameter
+	body         *node // the application/json request body; nil if none
+	bodyRequired bool
 }
 
 // Route is a request matched to an operation.
@@ -62,11 +79,12 @@ type Route struct {
 	// Secured reports whether the operation requires a security scheme.
 	Secured bool
 	route   *routers.Route
+	op      *operation
 }
 
 // The embedded specs are loaded once per process: a Validator is safe for
 // concurrent use and never changes its document, so every simulator and
-// contract run shares these two (and their memory of passing inputs).
+// contract run shares these two (and their compiled schemas).
 var (
 	helthjemOnce = sync.OnceValues(func() (*Validator, error) { return New(spec.Helthjem) })
 	simOnce      = sync.OnceValues(func() (*Validator, error) { return New(spec.Sim) })
@@ -99,20 +117,20 @@ func New(specYAML []byte) (*Validator, error) {
 		return nil, fmt.Errorf("build router: %w", err)
 	}
 	v := &Validator{
-		doc:    doc,
-		router: router,
-		ops:    map[string]*openapi3.Operation{},
-		reqOpts: &openapi3filter.Options{
-			MultiError: true,
-			// Authentication happens before validation, in the caller, so
-			// that an unauthenticated request gets 401 whatever its body.
-			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
-		},
+		doc:      doc,
+		router:   router,
+		ops:      map[string]*openapi3.Operation{},
+		compiled: map[*openapi3.Operation]*operation{},
+		media:    map[*openapi3.MediaType]*node{},
+		// A parameter's default is not written into the request: the
+		// caller's request is not this package's to change.
+		paramOpts: &openapi3filter.Options{MultiError: true, SkipSettingDefaults: true},
 		resOpts: &openapi3filter.Options{
 			MultiError:            true,
 			IncludeResponseStatus: true,
 		},
 	}
+	c := newCompiler()
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			if op.OperationID == "" {
@@ -122,9 +140,63 @@ func New(specYAML []byte) (*Validator, error) {
 				return nil, fmt.Errorf("operationId %q is used twice", op.OperationID)
 			}
 			v.ops[op.OperationID] = op
+			compiled, err := v.compile(c, item, op)
+			if err != nil {
+				return nil, fmt.Errorf("%s %s (%s): %w", method, path, op.OperationID, err)
+			}
+			v.compiled[op] = compiled
 		}
 	}
 	return v, nil
+}
+
+// compile finds what checking op's requests needs and compiles the schemas
+// of its request and response bodies.
+func (v *Validator) compile(c *compiler, item *openapi3.PathItem, op *openapi3.Operation) (*operation, error) {
+	o := &operation{}
+	for _, p := range item.Parameters {
+		if op.Parameters.GetByInAndName(p.Value.In, p.Value.Name) == nil {
+			o.params = append(o.params, p.Value)
+		}
+	}
+	for _, p := range op.Parameters {
+		o.params = append(o.params, p.Value)
+	}
+	if rb := op.RequestBody; rb != nil {
+		mt := rb.Value.Content.Get("application/json")
+		if mt == nil || mt.Schema == nil || len(rb.Value.Content) != 1 {
+			return nil, errors.New("a request body must have exactly one media type, application/json, with a schema")
+		}
+		var err error
+		if o.body, err = c.ref("requestBody", mt.Schema); err != nil {
+			return nil, err
+		}
+		o.bodyRequired = rb.Value.Required
+	}
+	for status, res := range op.Responses.Map() {
+		if res.Value == nil {
+			return nil, fmt.Errorf("response %s is not resolved", status)
+		}
+		for name := range res.Value.Headers {
+			if !strings.EqualFold(name, "Content-Type") {
+				return nil, fmt.Errorf("response %s: response headers are not checked", status)
+			}
+		}
+		for ct, mt := range res.Value.Content {
+			if mt.Schema == nil {
+				continue
+			}
+			if !IsJSON(ct) || ct == "" {
+				return nil, fmt.Errorf("response %s: only JSON bodies are checked, not %s", status, ct)
+			}
+			n, err := c.ref(fmt.Sprintf("response %s", status), mt.Schema)
+			if err != nil {
+				return nil, err
+			}
+			v.media[mt] = n
+		}
+	}
+	return o, nil
 }
 
 // OperationIDs lists every operationId in the document.
@@ -180,6 +252,7 @@ func (v *Validator) Find(r *http.Request) (*Route, *apierror.Error) {
 		PathParams:  params,
 		Secured:     len(*sec) > 0,
 		route:       route,
+		op:          v.compiled[route.Operation],
 	}, nil
 }
 
@@ -227,58 +300,71 @@ func IsJSON(ct string) bool {
 }
 
 // Request validates the request's parameters and body (already read by
-// ReadBody) against the route's operation.
+// ReadBody) against the route's operation. Any JSON body is checked as
+// application/json: ReadBody has refused every other media type.
 func (v *Validator) Request(ctx context.Context, r *http.Request, rt *Route, body []byte) *apierror.Error {
 	if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
 		// Go drops a malformed pair silently; a client should hear of it.
 		return apierror.New(http.StatusBadRequest, apierror.KeyInvalidRequest, "the query string is not valid URL encoding").
 			WithField("query", "is not valid URL encoding")
 	}
-	key, cacheable := requestKey(r, rt, body)
-	if cacheable && v.passed.has(key) {
-		return nil
-	}
-	req := r
-	if rt.HasBody() {
-		// kin-openapi reads the body itself; give it a fresh reader, and a
-		// JSON content type where the client sent none.
-		req = r.Clone(ctx)
-		req.Body = io.NopCloser(bytes.NewReader(body))
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-		req.ContentLength = int64(len(body))
-		if ct := r.Header.Get("Content-Type"); ct == "" || !strings.HasPrefix(strings.ToLower(ct), "application/json") {
-			req.Header = r.Header.Clone()
-			req.Header.Set("Content-Type", "application/json")
+	var p *problem
+	if op := rt.op; len(op.params) > 0 {
+		in := &openapi3filter.RequestValidationInput{
+			Request:    r,
+			PathParams: rt.PathParams,
+			Route:      rt.route,
+			Options:    v.paramOpts,
+		}
+		for _, param := range op.params {
+			if err := openapi3filter.ValidateParameter(ctx, in, param); err != nil {
+				p = p.orNew()
+				p.collect(err, "")
+			}
 		}
 	}
-	in := &openapi3filter.RequestValidationInput{
-		Request:    req,
-		PathParams: rt.PathParams,
-		Route:      rt.route,
-		Options:    v.reqOpts,
+	if op := rt.op; op.body != nil {
+		switch {
+		case len(body) == 0:
+			if op.bodyRequired {
+				p = p.orNew()
+				p.add("body", "is required")
+			}
+		default:
+			if parsed, _ := checkJSON(op.body, body, &p); !parsed {
+				p.parse = true
+				p.add("body", "is not valid JSON")
+			}
+		}
 	}
-	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
-		return requestProblem(err)
+	if p == nil {
+		return nil
 	}
-	if cacheable {
-		v.passed.add(key)
-	}
-	return nil
+	return p.requestError()
 }
 
 // Response validates a response the simulator is about to send, status
 // included (an undocumented status fails). It returns a plain error, since
 // a broken response is the mock's bug, not the client's.
 func (v *Validator) Response(ctx context.Context, r *http.Request, rt *Route, status int, header http.Header, body []byte) error {
-	var key string
-	cacheable := len(body) <= maxCachedBody
-	if cacheable {
-		key = passKey("res", rt.OperationID, strconv.Itoa(status), header.Get("Content-Type"), body)
-		if v.passed.has(key) {
-			return nil
-		}
+	if !Documented(rt.route.Operation, status) {
+		return &ResponseError{Operation: rt.OperationID, Status: status,
+			Problems: map[string]string{"$": fmt.Sprintf("status %d is not documented", status)}}
 	}
-	in := &openapi3filter.ResponseValidationInput{
+	problems := v.responseProblems(r, rt, status, header, body)
+	if problems == nil {
+		return nil
+	}
+	// kin-openapi's account of the same response, with its details, for
+	// callers that classify them (internal/contract). Only a failure pays
+	// for it.
+	return &ResponseError{Operation: rt.OperationID, Status: status, Problems: problems,
+		Err: v.kinResponse(ctx, r, rt, status, header, body)}
+}
+
+// kinResponse validates a response with kin-openapi's ValidateResponse.
+func (v *Validator) kinResponse(ctx context.Context, r *http.Request, rt *Route, status int, header http.Header, body []byte) error {
+	return openapi3filter.ValidateResponse(ctx, &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{
 			Request:    r,
 			PathParams: rt.PathParams,
@@ -289,70 +375,85 @@ func (v *Validator) Response(ctx context.Context, r *http.Request, rt *Route, st
 		Header:  header,
 		Body:    io.NopCloser(bytes.NewReader(body)),
 		Options: v.resOpts,
-	}
-	if !Documented(rt.route.Operation, status) {
-		return &ResponseError{Operation: rt.OperationID, Status: status,
-			Problems: map[string]string{"$": fmt.Sprintf("status %d is not documented", status)}}
-	}
-	if err := openapi3filter.ValidateResponse(ctx, in); err != nil {
-		return &ResponseError{Operation: rt.OperationID, Status: status, Problems: responseProblems(err), Err: err}
-	}
-	if cacheable {
-		v.passed.add(key)
-	}
-	return nil
+	})
 }
 
-// passCache remembers inputs that passed validation. Validation is a pure
-// function of what the key holds (operation, path, query and body of a
-// request; operation, status, content type and body of a response), and
-// kin-openapi's walk (decoding into any, sorting every object's keys) is
-// the largest cost of a small request. Clients repeat requests (a CI
-// suite sends the same fixtures run after run), and answers repeat
-// (coverage, dates, nearby), so a bounded set of passing inputs skips the
-// walk for a repeat. Failures are not kept: they need their details.
-type passCache struct {
-	mu sync.Mutex
-	m  map[string]struct{}
-}
-
-const (
-	passCacheSize = 4096
-	maxCachedBody = 64 << 10
-)
-
-func (c *passCache) has(key string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	_, ok := c.m[key]
-	return ok
-}
-
-func (c *passCache) add(key string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= passCacheSize {
-		c.m = make(map[string]struct{}, 64) // bounded: start over when full
+// responseProblems checks a response as kin-openapi's ValidateResponse
+// does, nil when it passes.
+func (v *Validator) responseProblems(r *http.Request, rt *Route, status int, header http.Header, body []byte) map[string]string {
+	if r.Method == http.MethodHead {
+		return nil
 	}
-	c.m[key] = struct{}{}
-}
-
-// requestKey is what a request's validation depends on: the operation,
-// the path and query as sent, and the body. The content type is not in
-// it: ReadBody has refused anything but JSON, and Request treats every
-// JSON type alike.
-func requestKey(r *http.Request, rt *Route, body []byte) (string, bool) {
-	if len(body) > maxCachedBody {
-		return "", false
+	switch status {
+	case http.StatusNotModified, http.StatusPermanentRedirect, http.StatusTemporaryRedirect, http.StatusMovedPermanently:
+		return nil // kin never checks these
 	}
-	return passKey("req", rt.OperationID, r.URL.EscapedPath(), r.URL.RawQuery, body), true
+	responses := rt.route.Operation.Responses
+	if responses.Len() == 0 {
+		return nil
+	}
+	ref := responses.Status(status)
+	if ref == nil {
+		ref = responses.Default()
+	}
+	if ref == nil || ref.Value == nil {
+		return map[string]string{"$": "status is not supported"}
+	}
+	if len(ref.Value.Content) == 0 {
+		return nil
+	}
+	ct := header.Get("Content-Type")
+	mt := ref.Value.Content.Get(ct)
+	if mt == nil {
+		return map[string]string{"$": fmt.Sprintf("response header Content-Type has unexpected value: %q", ct)}
+	}
+	if mt.Schema == nil {
+		return nil
+	}
+	var p *problem
+	if parsed, ok := checkJSON(v.media[mt], body, &p); !parsed {
+		return map[string]string{"body": "is invalid"}
+	} else if ok {
+		return nil
+	}
+	if len(p.fields) == 0 {
+		p.add("body", "is invalid")
+	}
+	return p.fields
 }
 
-// passKey joins the parts with a digest of the body, so an entry costs
-// tens of bytes however large the body (a booking's answer is 2 KB).
-func passKey(kind, op, a, b string, body []byte) string {
-	sum := sha256.Sum256(body)
-	return kind + "\x00" + op + "\x00" + a + "\x00" + b + "\x00" + string(sum[:])
+// checkJSON checks body against n. parsed is false when body is not one
+// JSON value; ok reports whether it matches n. When it does not, the
+// problems are added to *p (allocated if nil).
+func checkJSON(n *node, body []byte, p **problem) (parsed, ok bool) {
+	c := checkers.Get().(*checker)
+	defer c.release()
+	if c.t.parse(body) != nil {
+		*p = (*p).orNew()
+		return false, false
+	}
+	if c.check(n, 0) {
+		return true, true
+	}
+	// Go over it again, recording every problem as kin would report it.
+	*p = (*p).orNew()
+	c.explain, c.p = true, *p
+	c.check(n, 0)
+	return true, false
+}
+
+// checkers are reused, with their tape and string buffer.
+var checkers = sync.Pool{New: func() any { return &checker{t: &tape{}} }}
+
+// release returns c to the pool, unless a large body grew its buffers.
+func (c *checker) release() {
+	if cap(c.t.toks) > 1<<14 || cap(c.buf) > 1<<16 {
+		return
+	}
+	c.t.src, c.t.toks = nil, c.t.toks[:0]
+	c.buf = c.buf[:0]
+	c.explain, c.p, c.prefix, c.path = false, nil, "", c.path[:0]
+	checkers.Put(c)
 }
 
 // Documented reports whether an operation documents a status: listed
@@ -395,34 +496,9 @@ func (e *ResponseError) Error() string {
 
 func (e *ResponseError) Unwrap() error { return e.Err }
 
-func responseProblems(err error) map[string]string {
-	p := &problem{fields: map[string]string{}}
-	var walk func(error)
-	walk = func(err error) {
-		switch e := err.(type) {
-		case openapi3.MultiError:
-			for _, inner := range e {
-				walk(inner)
-			}
-		case *openapi3filter.ResponseError:
-			if e.Err == nil {
-				p.add("$", e.Reason)
-				return
-			}
-			walk(e.Err)
-		default:
-			p.collect(err, "")
-		}
-	}
-	walk(err)
-	return p.fields
-}
-
-// requestProblem turns kin-openapi's errors into one 400 with an errorMap
-// entry per problem.
-func requestProblem(err error) *apierror.Error {
-	p := &problem{fields: map[string]string{}}
-	p.collect(err, "")
+// requestError is the one 400 that reports p's problems, an errorMap
+// entry each.
+func (p *problem) requestError() *apierror.Error {
 	key := apierror.KeyInvalidRequest
 	msg := "the request does not match the API specification"
 	switch {
@@ -439,10 +515,20 @@ func requestProblem(err error) *apierror.Error {
 	return e
 }
 
+// problem collects the problems with one request or response: kin's
+// errors (collect) and the compiled schemas' (checker.fail).
 type problem struct {
 	fields map[string]string
 	parse  bool
 	key    string // from x-error-key, first one wins
+}
+
+// orNew returns p, or a new problem when p is nil.
+func (p *problem) orNew() *problem {
+	if p == nil {
+		p = &problem{fields: map[string]string{}}
+	}
+	return p
 }
 
 func (p *problem) collect(err error, prefix string) {
