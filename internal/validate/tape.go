@@ -203,8 +203,14 @@ func (p *parser) string() error {
 	p.i++ // "
 	plain, ascii := true, true
 	for p.i < len(p.src) {
-		c := p.src[p.i]
-		switch {
+		// Most bytes are plain ASCII: skip them in a tight loop.
+		for p.i < len(p.src) && stringByte[p.src[p.i]] == 0 {
+			p.i++
+		}
+		if p.i >= len(p.src) {
+			break
+		}
+		switch c := p.src[p.i]; {
 		case c == '"':
 			p.i++
 			p.done(ti)
@@ -233,15 +239,24 @@ func (p *parser) string() error {
 			}
 		case c < 0x20:
 			return errSyntax
-		default:
-			if c >= utf8.RuneSelf {
-				ascii = false
-			}
+		default: // c >= utf8.RuneSelf
+			ascii = false
 			p.i++
 		}
 	}
 	return errSyntax
 }
+
+// stringByte marks the bytes a string's scan must stop at: the closing
+// quote, an escape, a control character and any non-ASCII byte.
+var stringByte = func() (t [256]byte) {
+	for c := range t {
+		if c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			t[c] = 1
+		}
+	}
+	return t
+}()
 
 // number checks JSON's number grammar:
 // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?

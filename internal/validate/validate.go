@@ -270,7 +270,7 @@ func ReadBody(r *http.Request) ([]byte, *apierror.Error) {
 	if r.ContentLength > MaxBodyBytes {
 		return nil, tooLarge()
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	body, err := readAll(io.LimitReader(r.Body, MaxBodyBytes+1), r.ContentLength)
 	if err != nil {
 		return nil, apierror.New(http.StatusBadRequest, apierror.KeyParse, "the request body could not be read")
 	}
@@ -282,6 +282,28 @@ func ReadBody(r *http.Request) ([]byte, *apierror.Error) {
 			"Content-Type must be application/json").WithField("Content-Type", "must be application/json")
 	}
 	return body, nil
+}
+
+// readAll is io.ReadAll into a buffer sized for the declared length (net/http
+// never delivers more than it), so that a body is read without growing.
+func readAll(rd io.Reader, length int64) ([]byte, error) {
+	if length <= 0 {
+		return io.ReadAll(rd)
+	}
+	// One byte more than declared, to see the end without growing.
+	b := make([]byte, 0, length+1)
+	for {
+		n, err := rd.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		switch {
+		case err == io.EOF:
+			return b, nil
+		case err != nil:
+			return b, err
+		case len(b) == cap(b):
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 func tooLarge() *apierror.Error {
