@@ -113,7 +113,7 @@ func (c *checker) check(n *node, ti int32) bool {
 	case kindNull:
 		return c.fail(n, ti, "Value is not nullable")
 	case kindTrue, kindFalse:
-		return n.types&typeBoolean != 0 || c.fail(n, ti, n.expectedType())
+		return n.types&typeBoolean != 0 || c.fail(n, ti, n.typeReason)
 	case kindNumber:
 		return c.number(n, ti)
 	case kindString:
@@ -159,7 +159,7 @@ func (c *checker) number(n *node, ti int32) bool {
 	case integer && f != math.Trunc(f):
 		return c.fail(n, ti, "value must be an integer")
 	case n.types&(typeInteger|typeNumber) == 0:
-		return c.fail(n, ti, n.expectedType())
+		return c.fail(n, ti, n.typeReason)
 	case integer && n.intFormat != intFormatNone:
 		if msg := intFormatProblem(n.intFormat, f); msg != "" {
 			return c.fail(n, ti, msg)
@@ -231,7 +231,7 @@ func intFormatProblem(format intFormat, f float64) string {
 
 func (c *checker) string(n *node, ti int32) bool {
 	if n.types&typeString == 0 {
-		return c.fail(n, ti, n.expectedType())
+		return c.fail(n, ti, n.typeReason)
 	}
 	tok := &c.t.toks[ti]
 	if n.minLength != 0 || n.maxLength >= 0 {
@@ -305,7 +305,7 @@ func formatProblem(f stringFormat, v []byte) string {
 
 func (c *checker) array(n *node, ti int32) bool {
 	if n.types&typeArray == 0 {
-		return c.fail(n, ti, n.expectedType())
+		return c.fail(n, ti, n.typeReason)
 	}
 	count := c.t.toks[ti].n
 	ok := true
@@ -341,7 +341,7 @@ func (c *checker) array(n *node, ti int32) bool {
 
 func (c *checker) object(n *node, ti int32) bool {
 	if n.types&typeObject == 0 {
-		return c.fail(n, ti, n.expectedType())
+		return c.fail(n, ti, n.typeReason)
 	}
 	if c.explain {
 		return c.explainObject(n, ti)

@@ -45,7 +45,11 @@ type bodyOp struct {
 }
 
 // bodyOps lists the operations of both specs that take a body.
-func bodyOps(t *testing.T) []bodyOp {
+func bodyOps(t *testing.T) []bodyOp { return operations(t, true) }
+
+// operations lists the operations of both specs, only those that take a
+// body if bodies is set. A path parameter {p} is written p.
+func operations(t *testing.T, bodies bool) []bodyOp {
 	t.Helper()
 	var ops []bodyOp
 	for _, doc := range []struct {
@@ -62,7 +66,8 @@ func bodyOps(t *testing.T) []bodyOp {
 		}
 		for path, item := range d.Paths.Map() {
 			for method, op := range item.Operations() {
-				if op.RequestBody != nil {
+				if op.RequestBody != nil || !bodies {
+					path := strings.NewReplacer("{", "", "}", "").Replace(path)
 					ops = append(ops, bodyOp{v: v, method: method, path: path, id: op.OperationID})
 				}
 			}

@@ -79,3 +79,7 @@ func kinResponseProblems(err error) map[string]string {
 	walk(err)
 	return p.fields
 }
+
+// Documented is Documented as Response decides it, from the compiled
+// operation.
+func (rt *Route) Documented(status int) bool { return rt.op.documented(status) }

@@ -19,10 +19,11 @@ import (
 // that uses one fails at start-up instead of being checked less.
 type node struct {
 	// types permitted; anyType when the schema has no type.
-	types     typeSet
-	typeNames []string // as written, for "value must be ..."
-	nullable  bool
-	empty     bool // kin's IsEmpty: no constraint at all (null still fails)
+	types typeSet
+	// typeReason is kin's reason for a value of another type.
+	typeReason string
+	nullable   bool
+	empty      bool // kin's IsEmpty: no constraint at all (null still fails)
 
 	anyOf, allOf, oneOf []*node
 
@@ -150,7 +151,7 @@ func (c *compiler) schema(where string, s *openapi3.Schema) (*node, error) {
 			}
 			n.types |= bit
 		}
-		n.typeNames = s.Type.Slice()
+		n.typeReason = expectedType(s.Type.Slice())
 	}
 	if s.MaxLength != nil {
 		n.maxLength = clampInt64(*s.MaxLength)
@@ -339,16 +340,16 @@ func clampInt64(u uint64) int64 {
 	return int64(u)
 }
 
-// expectedType is kin's reason for a value of a type the schema does not
-// permit.
-func (n *node) expectedType() string {
-	if len(n.typeNames) == 1 {
-		switch t := n.typeNames[0]; t {
+// expectedType is kin's reason for a value of a type that types does
+// not permit.
+func expectedType(types []string) string {
+	if len(types) == 1 {
+		switch t := types[0]; t {
 		case openapi3.TypeArray, openapi3.TypeObject, openapi3.TypeInteger:
 			return "value must be an " + t
 		default:
 			return "value must be a " + t
 		}
 	}
-	return "value must be one of " + strings.Join(n.typeNames, ", ")
+	return "value must be one of " + strings.Join(types, ", ")
 }

@@ -2,6 +2,7 @@ package validate_test
 
 import (
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -53,6 +54,22 @@ paths:
 		_, err := validate.New([]byte(fmt.Sprintf(doc, tt.schema, tt.response)))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s%s: err = %v, want one containing %q", tt.schema, tt.response, err, tt.want)
+		}
+	}
+}
+
+// TestDocumentedByTheCompiledOperation: Response's own table of an
+// operation's responses documents the statuses Documented does.
+func TestDocumentedByTheCompiledOperation(t *testing.T) {
+	for _, op := range operations(t, false) {
+		rt, aerr := op.v.Find(httptest.NewRequest(op.method, op.path, nil))
+		if aerr != nil {
+			t.Fatalf("%s %s: %s", op.method, op.path, aerr.Message)
+		}
+		for status := 0; status < 700; status++ {
+			if want, got := validate.Documented(op.v.Operation(op.id), status), rt.Documented(status); got != want {
+				t.Errorf("%s %d: documented %v, want %v", op.id, status, got, want)
+			}
 		}
 	}
 }

@@ -70,6 +70,30 @@ type operation struct {
 	params       []*openapi3.Parameter
 	body         *node // the application/json request body; nil if none
 	bodyRequired bool
+	// The responses, by status, by class (2XX at 2) and default.
+	byStatus  map[int]*openapi3.ResponseRef
+	byClass   [6]*openapi3.ResponseRef
+	byDefault *openapi3.ResponseRef
+}
+
+// response is the response documented for status, as kin-openapi's
+// Responses.Status and then Default find it; nil if there is none.
+func (o *operation) response(status int) *openapi3.ResponseRef {
+	if ref := o.byStatus[status]; ref != nil {
+		return ref
+	}
+	if 99 < status && status < 600 && o.byClass[status/100] != nil {
+		return o.byClass[status/100]
+	}
+	return o.byDefault
+}
+
+// documented is Documented(op, status) for the operation's op.
+func (o *operation) documented(status int) bool {
+	if o.byStatus[status] != nil || (0 < status && status < 600 && o.byClass[status/100] != nil) {
+		return true
+	}
+	return status >= 400 && o.byDefault != nil
 }
 
 // Route is a request matched to an operation.
@@ -153,7 +177,7 @@ func New(specYAML []byte) (*Validator, error) {
 // compile finds what checking op's requests needs and compiles the schemas
 // of its request and response bodies.
 func (v *Validator) compile(c *compiler, item *openapi3.PathItem, op *openapi3.Operation) (*operation, error) {
-	o := &operation{}
+	o := &operation{byStatus: map[int]*openapi3.ResponseRef{}}
 	for _, p := range item.Parameters {
 		if op.Parameters.GetByInAndName(p.Value.In, p.Value.Name) == nil {
 			o.params = append(o.params, p.Value)
@@ -176,6 +200,16 @@ func (v *Validator) compile(c *compiler, item *openapi3.PathItem, op *openapi3.O
 	for status, res := range op.Responses.Map() {
 		if res.Value == nil {
 			return nil, fmt.Errorf("response %s is not resolved", status)
+		}
+		switch code, err := strconv.Atoi(status); {
+		case status == "default":
+			o.byDefault = res
+		case len(status) == 3 && status[1:] == "XX" && '1' <= status[0] && status[0] <= '5':
+			o.byClass[status[0]-'0'] = res
+		case err == nil:
+			o.byStatus[code] = res
+		default:
+			return nil, fmt.Errorf("response %s: not a status", status)
 		}
 		for name := range res.Value.Headers {
 			if !strings.EqualFold(name, "Content-Type") {
@@ -325,10 +359,12 @@ func IsJSON(ct string) bool {
 // ReadBody) against the route's operation. Any JSON body is checked as
 // application/json: ReadBody has refused every other media type.
 func (v *Validator) Request(ctx context.Context, r *http.Request, rt *Route, body []byte) *apierror.Error {
-	if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
-		// Go drops a malformed pair silently; a client should hear of it.
-		return apierror.New(http.StatusBadRequest, apierror.KeyInvalidRequest, "the query string is not valid URL encoding").
-			WithField("query", "is not valid URL encoding")
+	if q := r.URL.RawQuery; q != "" {
+		if _, err := url.ParseQuery(q); err != nil {
+			// Go drops a malformed pair silently; a client should hear of it.
+			return apierror.New(http.StatusBadRequest, apierror.KeyInvalidRequest, "the query string is not valid URL encoding").
+				WithField("query", "is not valid URL encoding")
+		}
 	}
 	var p *problem
 	if op := rt.op; len(op.params) > 0 {
@@ -369,7 +405,7 @@ func (v *Validator) Request(ctx context.Context, r *http.Request, rt *Route, bod
 // included (an undocumented status fails). It returns a plain error, since
 // a broken response is the mock's bug, not the client's.
 func (v *Validator) Response(ctx context.Context, r *http.Request, rt *Route, status int, header http.Header, body []byte) error {
-	if !Documented(rt.route.Operation, status) {
+	if !rt.op.documented(status) {
 		return &ResponseError{Operation: rt.OperationID, Status: status,
 			Problems: map[string]string{"$": fmt.Sprintf("status %d is not documented", status)}}
 	}
@@ -410,14 +446,10 @@ func (v *Validator) responseProblems(r *http.Request, rt *Route, status int, hea
 	case http.StatusNotModified, http.StatusPermanentRedirect, http.StatusTemporaryRedirect, http.StatusMovedPermanently:
 		return nil // kin never checks these
 	}
-	responses := rt.route.Operation.Responses
-	if responses.Len() == 0 {
+	if rt.route.Operation.Responses.Len() == 0 {
 		return nil
 	}
-	ref := responses.Status(status)
-	if ref == nil {
-		ref = responses.Default()
-	}
+	ref := rt.op.response(status)
 	if ref == nil || ref.Value == nil {
 		return map[string]string{"$": "status is not supported"}
 	}
