@@ -83,3 +83,12 @@ func kinResponseProblems(err error) map[string]string {
 // Documented is Documented as Response decides it, from the compiled
 // operation.
 func (rt *Route) Documented(status int) bool { return rt.op.documented(status) }
+
+// FindByRouter is Find without its table of paths without parameters:
+// every request through the router. v must not be in use elsewhere.
+func (v *Validator) FindByRouter(r *http.Request) (*Route, *apierror.Error) {
+	static := v.static
+	v.static = nil
+	defer func() { v.static = static }()
+	return v.Find(r)
+}

@@ -59,6 +59,10 @@ type Validator struct {
 	resOpts   *openapi3filter.Options
 	ops       map[string]*openapi3.Operation
 	compiled  map[*openapi3.Operation]*operation
+	// static is the route of each path without parameters, by path (as
+	// the router matches it, escaped) and method, found once through the
+	// router, so that Find need not try every route's pattern for them.
+	static map[string]map[string]*routers.Route
 	// media holds the compiled schema of each response media type.
 	media map[*openapi3.MediaType]*node
 }
@@ -171,6 +175,23 @@ func New(specYAML []byte) (*Validator, error) {
 			v.compiled[op] = compiled
 		}
 	}
+	v.static = map[string]map[string]*routers.Route{}
+	for path, item := range doc.Paths.Map() {
+		if strings.Contains(path, "{") {
+			continue
+		}
+		u := &url.URL{Path: path}
+		for method := range item.Operations() {
+			route, _, err := router.FindRoute(&http.Request{Method: method, URL: u})
+			if err != nil || route.Path != path {
+				continue // the router decides, every time
+			}
+			if v.static[u.EscapedPath()] == nil {
+				v.static[u.EscapedPath()] = map[string]*routers.Route{}
+			}
+			v.static[u.EscapedPath()][method] = route
+		}
+	}
 	return v, nil
 }
 
@@ -250,6 +271,15 @@ func (v *Validator) Operation(id string) *openapi3.Operation { return v.ops[id] 
 // send one; the guide writes nearby/ with it). It returns a 404 or 405
 // *apierror.Error when nothing matches.
 func (v *Validator) Find(r *http.Request) (*Route, *apierror.Error) {
+	path := r.URL.EscapedPath()
+	if len(path) > 1 {
+		if path = strings.TrimRight(path, "/"); path == "" {
+			path = "/"
+		}
+	}
+	if route := v.static[path][r.Method]; route != nil {
+		return v.matched(route, map[string]string{}), nil
+	}
 	req := r
 	if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
 		u := *r.URL
@@ -270,10 +300,6 @@ func (v *Validator) Find(r *http.Request) (*Route, *apierror.Error) {
 	default:
 		return nil, apierror.New(http.StatusNotFound, apierror.KeyNotFound, "no such path")
 	}
-	sec := route.Operation.Security
-	if sec == nil {
-		sec = &v.doc.Security
-	}
 	// The router matches the escaped path and leaves parameters escaped:
 	// T%2DNXXW9 is T-NXXW9.
 	for k, v := range params {
@@ -281,13 +307,22 @@ func (v *Validator) Find(r *http.Request) (*Route, *apierror.Error) {
 			params[k] = u
 		}
 	}
+	return v.matched(route, params), nil
+}
+
+// matched is the Route of a request the router matched to route.
+func (v *Validator) matched(route *routers.Route, params map[string]string) *Route {
+	sec := route.Operation.Security
+	if sec == nil {
+		sec = &v.doc.Security
+	}
 	return &Route{
 		OperationID: route.Operation.OperationID,
 		PathParams:  params,
 		Secured:     len(*sec) > 0,
 		route:       route,
 		op:          v.compiled[route.Operation],
-	}, nil
+	}
 }
 
 // HasBody reports whether the operation takes a request body.
