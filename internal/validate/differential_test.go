@@ -45,11 +45,11 @@ type bodyOp struct {
 }
 
 // bodyOps lists the operations of both specs that take a body.
-func bodyOps(t *testing.T) []bodyOp { return operations(t, true) }
+func bodyOps(t testing.TB) []bodyOp { return operations(t, true) }
 
 // operations lists the operations of both specs, only those that take a
 // body if bodies is set. A path parameter {p} is written p.
-func operations(t *testing.T, bodies bool) []bodyOp {
+func operations(t testing.TB, bodies bool) []bodyOp {
 	t.Helper()
 	var ops []bodyOp
 	for _, doc := range []struct {
@@ -89,7 +89,7 @@ func opByID(t *testing.T, ops []bodyOp, id string) bodyOp {
 }
 
 // compareRequest validates body both ways and reports any difference.
-func compareRequest(t *testing.T, op bodyOp, query string, body []byte) {
+func compareRequest(t testing.TB, op bodyOp, query string, body []byte) {
 	t.Helper()
 	target := op.path
 	if query != "" {
@@ -144,7 +144,7 @@ func trailing(body []byte) bool {
 
 // guideRequests are the C2C guide's requests (internal/sim/testdata/guide),
 // by operation.
-func guideRequests(t *testing.T) map[string][][]byte {
+func guideRequests(t testing.TB) map[string][][]byte {
 	t.Helper()
 	ops := map[string]string{
 		"token": "getToken", "find-single": "findSingleAddress", "nearby": "findNearbyServicePoints",
@@ -363,4 +363,20 @@ func TestDifferentialKeywords(t *testing.T) {
 			compareRequest(t, op, "", b)
 		}
 	}
+}
+
+// FuzzDifferential sends any body to any operation that takes one, both
+// ways (see compareRequest).
+//
+//	go test ./internal/validate -run '^$' -fuzz '^FuzzDifferential$' -fuzztime 5m
+func FuzzDifferential(f *testing.F) {
+	for _, ss := range guideRequests(f) {
+		for _, s := range ss {
+			f.Add(uint8(0), s)
+		}
+	}
+	ops := bodyOps(f)
+	f.Fuzz(func(t *testing.T, op uint8, body []byte) {
+		compareRequest(t, ops[int(op)%len(ops)], "", body)
+	})
 }
