@@ -27,7 +27,6 @@ type checker struct {
 	buf     []byte // decoded strings
 	explain bool
 	p       *problem
-	prefix  string   // explain: the field path's start ("" for a body)
 	path    []string // explain: keys and indexes down to the value
 }
 
@@ -58,12 +57,13 @@ func (c *checker) fail(n *node, ti int32, reason string) bool {
 	if c.t.toks[ti].kind == kindNull {
 		reason = "must not be null"
 	}
-	c.p.add(fieldPath(c.prefix, c.path), reason)
+	c.p.add(fieldPath("", c.path), reason)
 	return false
 }
 
-// failf is fail with a reason formatted only when explaining.
-func (c *checker) failf(n *node, ti int32, format string, arg any) bool {
+// failf is fail with a reason formatted only when explaining (generic, so
+// that a verdict does not even box arg).
+func failf[T any](c *checker, n *node, ti int32, format string, arg T) bool {
 	if !c.explain {
 		return false
 	}
@@ -92,7 +92,7 @@ func (c *checker) check(n *node, ti int32) bool {
 		case len(matched) == 0:
 			return c.fail(n, ti, `value doesn't match any schema from "oneOf"`)
 		case len(matched) > 1:
-			return c.failf(n, ti, `value matches more than one schema from "oneOf" (matches schemas at indices %v)`, matched)
+			return failf(c, n, ti, `value matches more than one schema from "oneOf" (matches schemas at indices %v)`, matched)
 		}
 	}
 	if len(n.anyOf) > 0 && !c.anyOf(n.anyOf, ti) {
@@ -166,10 +166,10 @@ func (c *checker) number(n *node, ti int32) bool {
 		}
 	}
 	if n.min != nil && !(*n.min <= f) {
-		return c.failf(n, ti, "number must be at least %g", *n.min)
+		return failf(c, n, ti, "number must be at least %g", *n.min)
 	}
 	if n.max != nil && !(*n.max >= f) {
-		return c.failf(n, ti, "number must be at most %g", *n.max)
+		return failf(c, n, ti, "number must be at most %g", *n.max)
 	}
 	return true
 }
@@ -248,10 +248,10 @@ func (c *checker) string(n *node, ti int32) bool {
 			length = int64(utf8.RuneCount(v))
 		}
 		if n.minLength != 0 && length < int64(n.minLength) {
-			return c.failf(n, ti, "minimum string length is %d", n.minLength)
+			return failf(c, n, ti, "minimum string length is %d", n.minLength)
 		}
 		if n.maxLength >= 0 && length > n.maxLength {
-			return c.failf(n, ti, "maximum string length is %d", n.maxLength)
+			return failf(c, n, ti, "maximum string length is %d", n.maxLength)
 		}
 	}
 	if n.pattern == nil && n.format == formatNone {
@@ -260,7 +260,7 @@ func (c *checker) string(n *node, ti int32) bool {
 	var v []byte
 	v, c.buf = c.t.str(ti, c.buf)
 	if n.pattern != nil && !n.pattern.Match(v) {
-		return c.failf(n, ti, `string doesn't match the regular expression "%s"`, n.patternSrc)
+		return failf(c, n, ti, `string doesn't match the regular expression "%s"`, n.patternSrc)
 	}
 	if n.format != formatNone {
 		if msg := formatProblem(n.format, v); msg != "" {
@@ -310,12 +310,12 @@ func (c *checker) array(n *node, ti int32) bool {
 	count := c.t.toks[ti].n
 	ok := true
 	if n.minItems != 0 && uint64(count) < n.minItems {
-		if ok = c.failf(n, ti, "minimum number of items is %d", n.minItems); !c.explain {
+		if ok = failf(c, n, ti, "minimum number of items is %d", n.minItems); !c.explain {
 			return false
 		}
 	}
 	if n.maxItems >= 0 && int64(count) > n.maxItems {
-		if ok = c.failf(n, ti, "maximum number of items is %d", n.maxItems); !c.explain {
+		if ok = failf(c, n, ti, "maximum number of items is %d", n.maxItems); !c.explain {
 			return false
 		}
 	}
@@ -418,7 +418,7 @@ func (c *checker) explainObject(n *node, ti int32) bool {
 		}
 		sub, refused := n.member(pi)
 		if refused {
-			ok = c.failf(n, ti, "property %q is unsupported", name)
+			ok = failf(c, n, ti, "property %q is unsupported", name)
 		}
 		if sub == nil {
 			continue
@@ -431,7 +431,7 @@ func (c *checker) explainObject(n *node, ti int32) bool {
 	}
 	for _, pi := range n.required {
 		if _, present := vals[n.propNames[pi]]; !present {
-			c.p.add(fieldPath(c.prefix, append(c.path, n.propNames[pi])), "is required")
+			c.p.add(fieldPath("", append(c.path, n.propNames[pi])), "is required")
 			ok = false
 		}
 	}

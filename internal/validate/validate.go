@@ -541,7 +541,7 @@ func (c *checker) release() {
 	}
 	c.t.src, c.t.toks = nil, c.t.toks[:0]
 	c.buf = c.buf[:0]
-	c.explain, c.p, c.prefix, c.path = false, nil, "", c.path[:0]
+	c.explain, c.p, c.path = false, nil, c.path[:0]
 	checkers.Put(c)
 }
 
