@@ -57,6 +57,9 @@ func (v *Validator) KinResponse(ctx context.Context, r *http.Request, rt *Route,
 	return nil
 }
 
+// KinProblems are the problems of kin-openapi's ValidateResponse error.
+func KinProblems(err error) map[string]string { return kinResponseProblems(err) }
+
 func kinResponseProblems(err error) map[string]string {
 	p := &problem{fields: map[string]string{}}
 	var walk func(error)
