@@ -355,12 +355,14 @@ func ReadBody(r *http.Request) ([]byte, *apierror.Error) {
 
 // readAll is io.ReadAll into a buffer sized for the declared length (net/http
 // never delivers more than it), so that a body is read without growing.
+// The length is a client's word: a buffer sized on it is capped, so that
+// a header announcing a megabyte it never sends costs no megabyte.
 func readAll(rd io.Reader, length int64) ([]byte, error) {
 	if length <= 0 {
 		return io.ReadAll(rd)
 	}
 	// One byte more than declared, to see the end without growing.
-	b := make([]byte, 0, length+1)
+	b := make([]byte, 0, min(length, maxPresized)+1)
 	for {
 		n, err := rd.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
@@ -374,6 +376,10 @@ func readAll(rd io.Reader, length int64) ([]byte, error) {
 		}
 	}
 }
+
+// maxPresized bounds the buffer readAll sizes on a declared length; the
+// carrier's bodies are a few kilobytes.
+const maxPresized = 64 << 10
 
 func tooLarge() *apierror.Error {
 	return apierror.Newf(http.StatusRequestEntityTooLarge, apierror.KeyTooLarge,
