@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"regexp"
@@ -386,9 +387,12 @@ func (n *node) member(pi int) (sub *node, refused bool) {
 // sentAgain reports whether the key at ti is among the rest members
 // starting at the token from.
 func (c *checker) sentAgain(ti, from, rest int32) bool {
-	name := string(unquote(c.t.raw(ti), nil))
+	name, buf := c.t.str(ti, nil)
+	name = bytes.Clone(name)
 	for ; rest > 0; rest-- {
-		if string(unquote(c.t.raw(from), nil)) == name {
+		var other []byte
+		other, buf = c.t.str(from, buf)
+		if bytes.Equal(other, name) {
 			return true
 		}
 		from = c.t.toks[from+1].next
