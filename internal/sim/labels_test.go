@@ -616,3 +616,15 @@ func FuzzLabelIdentifier(f *testing.F) {
 		}
 	})
 }
+
+// TestLabelDateIsOslo: the booking date printed is the date in Norway, not
+// in UTC: a booking at 23:30 UTC on 16 June is made on 17 June.
+func TestLabelDateIsOslo(t *testing.T) {
+	e := newEnv(t, func(o *sim.Options) { o.Clock = time.Date(2026, 6, 16, 23, 30, 0, 0, time.UTC) })
+	token := e.sampleToken()
+	e.book(token, b2cSample())
+	zpl := string(e.label(token, sampleSSCC, "application/zpl").Body)
+	if !strings.Contains(zpl, "^FD17.06.2026^FS") {
+		t.Errorf("the label of a booking at 01:30 in Oslo on 17 June does not print 17.06.2026:\n%s", zpl)
+	}
+}
