@@ -369,6 +369,13 @@ func TestLabelless(t *testing.T) {
 	if e.state() != before {
 		t.Error("label requests changed the state")
 	}
+	// A home pickup booked without a date has no returnCode yet: the
+	// answer says how to get one.
+	undated := e.book(token, booking(t, 23, noDate))
+	msg, _ := e.label(token, url.PathEscape(undated["shipmentId"].(string)), "").json(t)["message"].(string)
+	if !strings.Contains(msg, "without desiredDeliveryDate") || !strings.Contains(msg, "book it with a pickup date") {
+		t.Errorf("the answer for an undated home pickup says %q", msg)
+	}
 }
 
 // runTool runs a program on a file holding b and returns its output.
