@@ -6,7 +6,11 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
 	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
@@ -222,17 +226,44 @@ func (s *Server) write(w http.ResponseWriter, v *validate.Validator, c *call, re
 	return res.status
 }
 
-// decode unmarshals a validated body into a typed request. The spec has
-// accepted the body, so a failure here is a gap between spec and code.
+// decode unmarshals a validated body into a typed request exactly as the
+// spec validated it: a key matches a field only when spelled the same, case
+// included (encoding/json would take "Items" for "items", an unknown key to
+// the spec, and so store an array past every bound the spec sets on
+// items), the last of a key sent twice counts, and invalid UTF-8 in a
+// string is U+FFFD. The spec has accepted the body, so a failure here is
+// a gap between spec and code.
 func decode(body []byte, v any) *apierror.Error {
-	if err := json.Unmarshal(body, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return apierror.New(http.StatusBadRequest, apierror.KeyInvalidRequest, "the request does not match the API specification").
-				WithField(te.Field, "has the wrong type")
-		}
-		return apierror.New(http.StatusBadRequest, apierror.KeyParse, "the request body is not valid JSON").
-			WithField("body", "is not valid JSON")
+	err := jsonv2.Unmarshal(body, v, decodeOptions)
+	if err == nil {
+		return nil
 	}
-	return nil
+	var se *jsonv2.SemanticError
+	if errors.As(err, &se) && se.JSONPointer != "" {
+		return apierror.New(http.StatusBadRequest, apierror.KeyInvalidRequest, "the request does not match the API specification").
+			WithField(fieldOf(se.JSONPointer), "has the wrong type")
+	}
+	return apierror.New(http.StatusBadRequest, apierror.KeyParse, "the request body is not valid JSON").
+		WithField("body", "is not valid JSON")
+}
+
+// decodeOptions are the ways validation reads JSON that JSON v2 does not
+// by default: duplicate keys (the last wins) and invalid UTF-8.
+var decodeOptions = jsonv2.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+
+// fieldOf renders a JSON pointer as an errorMap field: /parties/0/name is
+// parties[0].name.
+func fieldOf(p jsontext.Pointer) string {
+	var b strings.Builder
+	for tok := range p.Tokens() {
+		if _, err := strconv.Atoi(tok); err == nil {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
+	}
+	return b.String()
 }
