@@ -133,8 +133,8 @@ func checkShop(cl fixture.Client, shop int64) *apierror.Error {
 	if cl.HasShop(shop) {
 		return nil
 	}
-	return apierror.Newf(http.StatusForbidden, apierror.KeyNoAccessShop,
-		"the token does not grant access to shop %d", shop).WithField("shopId", "not granted by the token")
+	return apierror.New(http.StatusForbidden, apierror.KeyNoAccessShop,
+		"the token does not grant access to this shop").WithField("shopId", "not granted by the token")
 }
 
 // getToken is POST /auth/oauth2/v1/token.

@@ -102,8 +102,8 @@ func (s *Server) retryLocked(client, id string, key []byte) (bookingResp, bool) 
 func (s *Server) planBooking(c *call, p *plan) *apierror.Error {
 	req := &p.req
 	if !bookable[req.TransportSolutionID.V] {
-		return apierror.Newf(http.StatusBadRequest, KeyUnsupportedTS,
-			"transport solution %d cannot be booked here (use 23, 113, 115, 1, 2, 62 or 86)", req.TransportSolutionID.V).
+		return apierror.New(http.StatusBadRequest, KeyUnsupportedTS,
+			"this transport solution cannot be booked here (use 23, 113, 115, 1, 2, 62 or 86)").
 			WithField("transportSolutionId", "not bookable")
 	}
 	p.ts = int(req.TransportSolutionID.V)
@@ -205,7 +205,7 @@ func (s *Server) route(p *plan, c *call) *apierror.Error {
 			return aerr
 		}
 		if !pc.Pickup {
-			return noCarrierSupport("no doorstep pickup at the consignor's postal code %s", pc.Code)
+			return noCarrierSupport("no doorstep pickup at the consignor's postal code")
 		}
 		if p.date != nil {
 			if aerr := checkPickupDate(*p.date, calendar.DateOf(c.now.In(s.oslo))); aerr != nil {
@@ -231,7 +231,7 @@ func (s *Server) route(p *plan, c *call) *apierror.Error {
 			return nil
 		}
 		if p.ts == tsHomeOnly {
-			return noCarrierSupport("no home delivery at the consignee's postal code %s", pc.Code)
+			return noCarrierSupport("no home delivery at the consignee's postal code")
 		}
 		p.fp = fpHentepakke
 		return s.pickPoint(p, "consignee")
@@ -287,7 +287,7 @@ func (s *Server) pickPoint(p *plan, role string) *apierror.Error {
 	}
 	pts := s.pointsNear(pc, carrier)
 	if len(pts) == 0 {
-		return noCarrierSupport("no service point within %.0f km of the %s's postal code %s", reachKM, role, pc.Code)
+		return noCarrierSupport("no service point within %.0f km of the %s's postal code", reachKM, role)
 	}
 	sp := pts[0].ServicePoint
 	p.point = &sp

@@ -87,11 +87,11 @@ func findSingleAddress(s *Server, c *call) (result, *apierror.Error) {
 			product = "POSTNORD_MYPACK"
 		}
 	default:
-		return result{}, noCarrierSupport("transport solution %d is not simulated by find/single (use 1, 2, 23, 62 or 86)", ts).
+		return result{}, noCarrierSupport("this transport solution is not simulated by find/single (use 1, 2, 23, 62 or 86)").
 			WithField("transportSolutionId", "not simulated here")
 	}
 	if product == "" {
-		return result{}, noCarrierSupport("transport solution %d is not offered at postal code %s", ts, pc.Code)
+		return result{}, noCarrierSupport("the transport solution is not offered at this postal code")
 	}
 	return ok(addressCheckResp{ProductName: product, HandoverCity: strings.ToUpper(pc.Name)}), nil
 }
@@ -105,7 +105,7 @@ func findNearbyServicePoints(s *Server, c *call) (result, *apierror.Error) {
 	ts := req.TransportSolutionID.V
 	fps, known := nearbyProducts[ts]
 	if !known {
-		return result{}, noCarrierSupport("transport solution %d has no service points (use 1, 62, 86, 113 or 115)", ts).
+		return result{}, noCarrierSupport("this transport solution has no service points (use 1, 62, 86, 113 or 115)").
 			WithField("transportSolutionId", "has no service points")
 	}
 	pc, aerr := s.postalCode(req.CountryCode, req.ZipCode, "zipCode")
@@ -130,7 +130,7 @@ func findNearbyServicePoints(s *Server, c *call) (result, *apierror.Error) {
 		resp.FreightProducts = append(resp.FreightProducts, out)
 	}
 	if len(resp.FreightProducts) == 0 {
-		return result{}, noCarrierSupport("no service point within %.0f km of postal code %s", reachKM, pc.Code)
+		return result{}, noCarrierSupport("no service point within %.0f km of the postal code", reachKM)
 	}
 	return ok(resp), nil
 }
@@ -164,7 +164,7 @@ func findPickupDates(s *Server, c *call) (result, *apierror.Error) {
 		return result{}, aerr
 	}
 	if !pc.Pickup {
-		return result{}, noCarrierSupport("no doorstep pickup at postal code %s", pc.Code)
+		return result{}, noCarrierSupport("no doorstep pickup at this postal code")
 	}
 	limit := defaultDatesLimit
 	if q := c.r.URL.Query().Get("limit"); q != "" {
