@@ -460,7 +460,7 @@ func TestJournalBodiesRedacted(t *testing.T) {
 	e.book(token, booking(t, 113, nil))
 	e.do("POST", pathSingle, token, `not json Kari Nordmann`)
 	got, raw := e.entries("?limit=3")
-	body := unescapeHTML(string(raw))
+	body := string(raw)
 	for _, leak := range []string{"demo-secret", token, "Kristian Voie Danielsen", "Test shop", "47 980 50 370", "12345678",
 		"test@gmail.com", "Vækerøveien", "Herslebsgate 2F", "consignee_reference", "contact2", "hello car", "hello con", "Kari Nordmann"} {
 		if strings.Contains(body, leak) {
@@ -470,10 +470,10 @@ func TestJournalBodiesRedacted(t *testing.T) {
 	if len(got) != 3 {
 		t.Fatalf("%d entries", len(got))
 	}
-	if s := unescapeHTML(string(got[0].RequestBody)); s != `"<22 bytes, not JSON>"` {
+	if s := string(got[0].RequestBody); s != `"<22 bytes, not JSON>"` {
 		t.Errorf("a body that is not JSON = %s", s)
 	}
-	booked := unescapeHTML(string(got[1].RequestBody))
+	booked := string(got[1].RequestBody)
 	for _, kept := range []string{`"zipCode":"0751"`, `"name":"<redacted>"`, `"coaddress":null`, `"coaddress":""`, `"transportSolutionId":113`} {
 		if !strings.Contains(booked, kept) {
 			t.Errorf("booking request %s lacks %s", booked, kept)
@@ -482,10 +482,10 @@ func TestJournalBodiesRedacted(t *testing.T) {
 	if !strings.Contains(string(got[1].ResponseBody), `"returnCode":"T-`) {
 		t.Errorf("booking answer %s lacks its returnCode", got[1].ResponseBody)
 	}
-	if s := unescapeHTML(string(got[2].ResponseBody)); !strings.Contains(s, `"token":"<redacted>"`) {
+	if s := string(got[2].ResponseBody); !strings.Contains(s, `"token":"<redacted>"`) {
 		t.Errorf("token answer = %s", s)
 	}
-	if s := unescapeHTML(string(got[2].RequestBody)); !strings.Contains(s, `"client_secret":"<redacted>"`) {
+	if s := string(got[2].RequestBody); !strings.Contains(s, `"client_secret":"<redacted>"`) {
 		t.Errorf("token request = %s", s)
 	}
 }
@@ -522,9 +522,4 @@ func TestConflictSameForEveryHolder(t *testing.T) {
 	if mine.Status != 409 || string(mine.Body) != string(theirs.Body) {
 		t.Errorf("shipmentId held: own %d %s, other client %d %s; want the same 409", mine.Status, mine.Body, theirs.Status, theirs.Body)
 	}
-}
-
-// unescapeHTML undoes encoding/json's escaping of < and >.
-func unescapeHTML(s string) string {
-	return strings.NewReplacer(`\u003c`, "<", `\u003e`, ">").Replace(s)
 }

@@ -1,7 +1,9 @@
 package sim
 
 import (
+	"bytes"
 	"encoding/json"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -135,5 +137,12 @@ func listRequests(s *Server, c *call) (result, *apierror.Error) {
 	if v := q.Get("limit"); v != "" {
 		limit, _ = strconv.Atoi(v) // the spec has checked it
 	}
-	return ok(requestsResp{Requests: s.requests.newest(limit, q.Get("clientId"))}), nil
+	// Without HTML escapes: a person reads "<redacted>", not "\u003credacted\u003e".
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(requestsResp{Requests: s.requests.newest(limit, q.Get("clientId"))}); err != nil {
+		return result{}, apierror.New(http.StatusInternalServerError, apierror.KeyInternal, "the journal could not be encoded")
+	}
+	return result{status: http.StatusOK, raw: bytes.TrimSuffix(b.Bytes(), []byte("\n")), contentType: "application/json"}, nil
 }
