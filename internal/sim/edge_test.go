@@ -523,3 +523,14 @@ func TestConflictSameForEveryHolder(t *testing.T) {
 		t.Errorf("shipmentId held: own %d %s, other client %d %s; want the same 409", mine.Status, mine.Body, theirs.Status, theirs.Body)
 	}
 }
+
+// TestJournalBodyOfNull: a request body of JSON null was journaled as
+// requestBody null, which the journal's own schema refused (strict
+// responses answered the journal 500).
+func TestJournalBodyOfNull(t *testing.T) {
+	e := newEnv(t, func(o *sim.Options) { o.JournalBodies = true })
+	e.do("POST", pathSingle, e.demo(), "null")
+	if r := e.do("GET", "/__sim/requests?limit=1", "", nil); r.Status != 200 || !strings.Contains(string(r.Body), `"requestBody":null`) {
+		t.Errorf("journal = %d %s", r.Status, r.Body)
+	}
+}
