@@ -154,6 +154,13 @@ func TestUnknownControlInputsChangeNothing(t *testing.T) {
 	if r := e.do("GET", "/__sim/faults", "", nil); !strings.Contains(string(r.Body), `"rules":[]`) {
 		t.Errorf("a fault rule was added: %s", r.Body)
 	}
+	// Health probes and the served specs are not the control plane: a
+	// cache-busting or probe parameter is no reason to fail them.
+	for _, path := range []string{"/healthz?probe=1", "/readyz?x", "/openapi.yaml?v=2"} {
+		if r := e.do("GET", path, "", nil); r.Status != 200 {
+			t.Errorf("GET %s = %d %s", path, r.Status, r.Body)
+		}
+	}
 	// The names the spec lists still work.
 	if r := e.do("POST", "/__sim/reset?clientId=demo", "", nil); r.Status != 200 || !strings.Contains(string(r.Body), `"removedOrders":1`) {
 		t.Errorf("reset?clientId=demo = %d %s", r.Status, r.Body)
