@@ -168,8 +168,8 @@ func checkShop(cl fixture.Client, shop int64) *apierror.Error {
 	if cl.HasShop(shop) {
 		return nil
 	}
-	return apierror.Newf(http.StatusForbidden, apierror.KeyNoAccessShop,
-		"the token does not grant access to shop %d", shop).WithField("shopId", "not granted by the token")
+	return apierror.New(http.StatusForbidden, apierror.KeyNoAccessShop,
+		"the token does not grant access to this shop").WithField("shopId", "not granted by the token")
 }
 
 // getToken is POST /auth/oauth2/v1/token.
@@ -194,16 +194,39 @@ func getToken(s *Server, c *call) (result, *apierror.Error) {
 // isControl reports whether a path is on the /__sim/ control plane.
 func isControl(path string) bool { return strings.HasPrefix(path, "/__sim/") }
 
-// checkAdmin requires the admin token as a bearer token.
-func checkAdmin(r *http.Request, token string) *apierror.Error {
-	h := r.Header.Get("Authorization")
-	scheme, got, _ := strings.Cut(h, " ")
-	if h == "" {
-		return apierror.New(http.StatusUnauthorized, apierror.KeyAuthMissing,
-			"the control plane needs Authorization: Bearer <admin token>")
+// AdminTokenHeader carries the admin token on a carrier API call that asks
+// for a fault with X-Sim-Fault (its Authorization header holds the
+// carrier's token). The control plane takes it too, as an alternative to
+// Authorization: Bearer.
+const AdminTokenHeader = "X-Sim-Admin-Token"
+
+// checkAdmin requires the admin token: in AdminTokenHeader, or (when
+// bearer is set, on the control plane) as a bearer token. A fault header
+// without it gets the same 401 as the control plane without it, and no
+// fault.
+func checkAdmin(r *http.Request, token string, bearer bool) *apierror.Error {
+	got, sent := r.Header.Get(AdminTokenHeader), r.Header.Get(AdminTokenHeader) != ""
+	if h := r.Header.Get("Authorization"); bearer && !sent && h != "" {
+		scheme, tok, _ := strings.Cut(h, " ")
+		if !strings.EqualFold(scheme, "Bearer") {
+			return apierror.New(http.StatusUnauthorized, apierror.KeyAuthInvalid, "wrong admin token")
+		}
+		got, sent = tok, true
 	}
-	if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) != 1 {
-		return apierror.New(http.StatusUnauthorized, apierror.KeyAuthInvalid, "wrong admin token")
+	if !sent {
+		if bearer {
+			return apierror.New(http.StatusUnauthorized, apierror.KeyAuthMissing,
+				"the control plane needs Authorization: Bearer <admin token> (or "+AdminTokenHeader+": <admin token>)")
+		}
+		return apierror.New(http.StatusUnauthorized, apierror.KeyAuthMissing,
+			FaultHeader+" needs the admin token in "+AdminTokenHeader+": <admin token>").WithField(AdminTokenHeader, "is required with "+FaultHeader)
+	}
+	if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) != 1 {
+		e := apierror.New(http.StatusUnauthorized, apierror.KeyAuthInvalid, "wrong admin token")
+		if !bearer {
+			e.WithField(AdminTokenHeader, "is not the admin token")
+		}
+		return e
 	}
 	return nil
 }

@@ -87,6 +87,8 @@ func (e *env) journal() []struct {
 // TestJournalHoldsOnlyCarrierRequests: the journal kept GET /openapi.yaml
 // (an operation of spec/sim.yaml outside /__sim/), though it lists carrier
 // API requests only; the filter was a path prefix plus named exceptions.
+// Requests that match no path are journaled too (issue 15), with no
+// operation, for a developer hunting a typo.
 func TestJournalHoldsOnlyCarrierRequests(t *testing.T) {
 	e := newEnv(t)
 	for _, path := range []string{"/openapi.yaml", "/__sim/openapi.yaml", "/healthz", "/readyz", "/__sim/clock"} {
@@ -100,7 +102,7 @@ func TestJournalHoldsOnlyCarrierRequests(t *testing.T) {
 	for _, r := range e.journal() {
 		ops = append(ops, r.Operation)
 	}
-	if diff := cmp.Diff([]string{"getToken"}, ops); diff != "" {
+	if diff := cmp.Diff([]string{"getToken", ""}, ops); diff != "" {
 		t.Errorf("journal operations (-want +got):\n%s", diff)
 	}
 }
