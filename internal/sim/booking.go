@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/mockhelthjem/mockhelthjem/errorkey"
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
 	"github.com/mockhelthjem/mockhelthjem/internal/calendar"
 	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
@@ -17,14 +18,14 @@ import (
 // Booking errorKeys beyond the carrier's documented ones. They are public
 // interface: users' tests match on them.
 const (
-	KeyDateNotOffered    = "desiredDeliveryDate.not.available"
-	KeyDateNotInFuture   = "distributionDate.must.be.in.future"
-	KeyUnknownServicePt  = "unknown.servicePoint"
-	KeyDuplicateShipment = "duplicate.shipmentId"
-	KeyDuplicateTracking = "duplicate.trackingReference"
-	KeyBadTrackingRef    = "invalid.format.trackingReference"
-	KeyUnsupportedTS     = "unsupported.transportSolutionId"
-	KeyOrderLimitReached = "order.limit.reached"
+	KeyDateNotOffered    = errorkey.DesiredDeliveryDateNotAvailable
+	KeyDateNotInFuture   = errorkey.DistributionDateNotInFuture
+	KeyUnknownServicePt  = errorkey.UnknownServicePoint
+	KeyDuplicateShipment = errorkey.DuplicateShipmentID
+	KeyDuplicateTracking = errorkey.DuplicateTrackingReference
+	KeyBadTrackingRef    = errorkey.InvalidTrackingReference
+	KeyUnsupportedTS     = errorkey.UnsupportedTransportSolution
+	KeyOrderLimitReached = errorkey.OrderLimitReached
 )
 
 // Wire values of bookings.

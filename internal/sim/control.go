@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/mockhelthjem/mockhelthjem/errorkey"
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
 	"github.com/mockhelthjem/mockhelthjem/internal/ids"
 	"github.com/mockhelthjem/mockhelthjem/spec"
@@ -12,8 +13,8 @@ import (
 
 // Clock errorKeys (public interface).
 const (
-	KeyClockBackwards = "clock.backwards"
-	KeyClockRequest   = "clock.invalid"
+	KeyClockBackwards = errorkey.ClockBackwards
+	KeyClockRequest   = errorkey.ClockInvalid
 )
 
 type health struct {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mockhelthjem/mockhelthjem/errorkey"
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
 	"github.com/mockhelthjem/mockhelthjem/internal/calendar"
 	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
@@ -30,7 +31,7 @@ func (s *Server) postalCode(country, zip, field string) (fixture.PostalCode, *ap
 
 // KeyInvalidZipCode is the errorKey for a postal code that does not exist
 // (as opposed to one that exists and is not covered: no.carrier.support).
-const KeyInvalidZipCode = "invalid.zipCode"
+const KeyInvalidZipCode = errorkey.InvalidZipCode
 
 // pointsNear returns the service points nearby answers for one freight
 // product: the 3 nearest if one is within nearbyKM, else only the nearest,
@@ -186,4 +187,4 @@ func findPickupDates(s *Server, c *call) (result, *apierror.Error) {
 const defaultDatesLimit = 14
 
 // KeyInvalidFreightProduct: dates asked for a freight product other than 26.
-const KeyInvalidFreightProduct = "invalid.freightProductId"
+const KeyInvalidFreightProduct = errorkey.InvalidFreightProductID

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mockhelthjem/mockhelthjem/errorkey"
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
 )
 
@@ -19,7 +20,7 @@ import (
 const FaultHeader = "X-Sim-Fault"
 
 // KeyInvalidFault is the errorKey for a fault the simulator cannot parse.
-const KeyInvalidFault = "invalid.fault"
+const KeyInvalidFault = errorkey.InvalidFault
 
 // faultKind is what a fault does.
 type faultKind int
@@ -49,11 +50,11 @@ type fault struct {
 }
 
 var faultStatuses = map[int]string{
-	http.StatusTooManyRequests:     "too.many.requests",
+	http.StatusTooManyRequests:     errorkey.TooManyRequests,
 	http.StatusInternalServerError: apierror.KeyInternal,
-	http.StatusBadGateway:          "bad.gateway",
-	http.StatusServiceUnavailable:  "service.unavailable",
-	http.StatusGatewayTimeout:      "gateway.timeout",
+	http.StatusBadGateway:          errorkey.BadGateway,
+	http.StatusServiceUnavailable:  errorkey.ServiceUnavailable,
+	http.StatusGatewayTimeout:      errorkey.GatewayTimeout,
 }
 
 // maxFaultDelay bounds injected latency so a typo cannot hang a pipeline.
