@@ -397,6 +397,26 @@ func (s *Server) ClearFaults(t testing.TB) int {
 	return r.Removed
 }
 
+// World is what Populate made.
+type World struct {
+	Booked     int            `json:"booked"`     // bookings made: the orders asked for
+	DroppedOff int            `json:"droppedOff"` // TS 113/115 parcels dropped off
+	Converted  int            `json:"converted"`  // TS 23 parcels dropped off before pickup (PUDO conversions)
+	OrderIDs   []int64        `json:"orderIds"`   // every order made, conversions' too, in the order made
+	Statuses   map[string]int `json:"statuses"`   // how many of those orders are in each status now
+}
+
+// Populate books a demo world of orders (1 to 1000) across the fixtures'
+// clients, transport solutions and lifecycle stages, booked in the past
+// week; the clock does not move. The same seed and clock give the same
+// world. See docs/control-plane.md.
+func (s *Server) Populate(t testing.TB, orders int) World {
+	t.Helper()
+	var w World
+	s.call(t, http.MethodPost, "/__sim/populate", map[string]int{"orders": orders}, &w)
+	return w
+}
+
 // Request is one carrier API request as the journal (/__sim/requests)
 // keeps it. It holds no bodies unless the simulator captures them, and
 // never headers or query strings.

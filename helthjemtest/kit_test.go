@@ -183,3 +183,19 @@ func TestResetClient(t *testing.T) {
 		t.Errorf("State() after ResetClient = %+v", st.Orders)
 	}
 }
+
+func TestPopulate(t *testing.T) {
+	srv := helthjemtest.NewServer(t, helthjemtest.WithSeed(9), helthjemtest.WithClock(guideNow))
+	w := srv.Populate(t, 40)
+	st := srv.State(t)
+	if w.Booked != 40 || len(w.OrderIDs) != len(st.Orders) || len(st.Orders) != 40+w.Converted {
+		t.Errorf("Populate(40) = %+v; State has %d orders", w, len(st.Orders))
+	}
+	if !srv.Now(t).Equal(guideNow) {
+		t.Errorf("Populate moved the clock to %s", srv.Now(t))
+	}
+	msg := fatalOf(t, func(tb testing.TB) { srv.Populate(tb, 1001) })
+	if want := "helthjemtest: POST /__sim/populate: 400 Bad Request: invalid.request"; !strings.HasPrefix(msg, want) {
+		t.Errorf("Populate(1001): Fatalf message = %q, want it to start with %q", msg, want)
+	}
+}

@@ -36,6 +36,7 @@ func handlers() map[string]handler {
 		"createFault":   createFault,
 		"clearFaults":   clearFaults,
 		"listRequests":  listRequests,
+		"populate":      populate,
 	}
 }
 
