@@ -37,6 +37,16 @@ func handlers() map[string]handler {
 		"clearFaults":   clearFaults,
 		"listRequests":  listRequests,
 		"populate":      populate,
+
+		"uiRedirect":    uiRedirect,
+		"getUI":         getUI,
+		"getUILogin":    getUILogin,
+		"uiLogin":       uiLogin,
+		"uiLogout":      uiLogout,
+		"uiClock":       uiClock,
+		"uiAddFault":    uiAddFault,
+		"uiClearFaults": uiClearFaults,
+		"uiPopulate":    uiPopulate,
 	}
 }
 
@@ -58,6 +68,7 @@ type result struct {
 	body        any
 	raw         []byte
 	contentType string
+	header      http.Header // more response headers (the dashboard's Location, Set-Cookie)
 }
 
 func ok(body any) result { return result{status: http.StatusOK, body: body} }
@@ -147,7 +158,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, out *outcome) {
 // calls its handler.
 func (s *Server) run(v *validate.Validator, c *call, out *outcome) (result, *apierror.Error) {
 	r := c.r
-	if v == s.ctl && s.opts.AdminToken != "" && isControl(r.URL.Path) {
+	if v == s.ctl && s.opts.AdminToken != "" && isControl(r.URL.Path) && !uiOps[c.route.OperationID] {
 		if aerr := checkAdmin(r, s.opts.AdminToken); aerr != nil {
 			return result{}, aerr
 		}
@@ -181,7 +192,7 @@ func (s *Server) run(v *validate.Validator, c *call, out *outcome) (result, *api
 			}
 		}
 	}
-	body, aerr := validate.ReadBody(r)
+	body, aerr := readBody(c) // ui.go: the dashboard's forms too
 	if aerr != nil {
 		return result{}, aerr
 	}
@@ -205,6 +216,9 @@ func (s *Server) write(w http.ResponseWriter, v *validate.Validator, c *call, re
 		ct = "application/json"
 	}
 	h := w.Header()
+	for k, vs := range res.header {
+		h[k] = vs
+	}
 	h.Set("Content-Type", ct)
 	if !s.opts.SkipResponseValidation {
 		if err := v.Response(c.r.Context(), c.r, c.route, res.status, h, b); err != nil {
