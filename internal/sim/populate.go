@@ -351,10 +351,25 @@ func (w *world) bookingTime() time.Time {
 }
 
 // between draws a time from a fifth to nine tenths of the way from a to b,
-// to the second.
+// to the second, moved into opening hours (08–22 in Norway) when that
+// keeps it between a and b: service points scan few parcels at night.
 func (w *world) between(a, b time.Time) time.Time {
-	d := b.Sub(a)
-	return a.Add(time.Duration(w.f.Float64Range(0.2, 0.9) * float64(d))).Truncate(time.Second)
+	t := a.Add(time.Duration(w.f.Float64Range(0.2, 0.9) * float64(b.Sub(a)))).Truncate(time.Second)
+	local := t.In(w.s.oslo)
+	day := calendar.DateOf(local)
+	var open time.Time
+	switch {
+	case local.Hour() < 8:
+		open = day.In(w.s.oslo, w.f.Number(8, 10), w.f.Number(0, 59))
+	case local.Hour() >= 22:
+		open = day.In(w.s.oslo, w.f.Number(19, 21), w.f.Number(0, 59))
+	default:
+		return t
+	}
+	if open.After(a) && !open.After(b) {
+		return open
+	}
+	return t
 }
 
 func minTime(a, b time.Time) time.Time {
