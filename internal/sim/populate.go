@@ -88,6 +88,9 @@ func populate(s *Server, c *call) (result, *apierror.Error) {
 	s.mu.Unlock()
 
 	w := newWorld(s, gofakeit.New(seed), now)
+	if len(w.clients) == 0 {
+		return result{}, apierror.New(http.StatusBadRequest, errorkey.InvalidRequest, "no client of the fixtures has a shop to book for")
+	}
 	plan := make([]*demoOrder, req.Orders)
 	conversions := 0
 	for i := range plan {
@@ -197,14 +200,20 @@ func (s *Server) invoke(ctx context.Context, v *validate.Validator, method, path
 // Norwegian names, addresses on the streets of the fixtures' Helthjem
 // service points, in their postal codes and places.
 type world struct {
-	s      *Server
-	f      *gofakeit.Faker
-	now    time.Time
-	points []fixture.ServicePoint // Helthjem's
+	s       *Server
+	f       *gofakeit.Faker
+	now     time.Time
+	clients []fixture.Client       // those with a shop
+	points  []fixture.ServicePoint // Helthjem's
 }
 
 func newWorld(s *Server, f *gofakeit.Faker, now time.Time) *world {
 	w := &world{s: s, f: f, now: now}
+	for _, cl := range s.fx.Clients {
+		if len(cl.Shops) > 0 {
+			w.clients = append(w.clients, cl)
+		}
+	}
 	for _, sp := range s.fx.ServicePoints {
 		if sp.Carrier == fixture.CarrierHelthjem {
 			w.points = append(w.points, sp)
@@ -244,7 +253,7 @@ func (w *world) person() (name, phone, email string) {
 // address draws a street address on a Helthjem point's street, in a
 // postal code that ok accepts.
 func (w *world) address(ok func(fixture.PostalCode) bool) map[string]any {
-	for range 200 {
+	for range min(200, 8*len(w.points)) {
 		sp := w.points[w.f.Number(0, len(w.points)-1)]
 		pc, found := w.s.fx.PostalCode(sp.PostalCode)
 		if !found || pc.Remote || !ok(pc) || sp.StreetName == "" {
@@ -274,7 +283,7 @@ func anyCode(fixture.PostalCode) bool { return true }
 // order plans one demo booking.
 func (w *world) order() *demoOrder {
 	f := w.f
-	cl := w.s.fx.Clients[f.Number(0, len(w.s.fx.Clients)-1)]
+	cl := w.clients[f.Number(0, len(w.clients)-1)]
 	o := &demoOrder{client: cl, at: w.bookingTime()}
 	req := map[string]any{"shopId": cl.Shops[f.Number(0, len(cl.Shops)-1)]}
 	var consignee, consignor map[string]any

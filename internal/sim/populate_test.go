@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mockhelthjem/mockhelthjem/errorkey"
+	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
 	"github.com/mockhelthjem/mockhelthjem/internal/sim"
 )
 
@@ -213,5 +214,21 @@ func TestPopulateAsAdmin(t *testing.T) {
 	}
 	if r := e.do("POST", "/__sim/populate", "", `{"orders":1}`, "Authorization", "Bearer s3cret"); r.Status != 200 {
 		t.Errorf("with the admin token: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestPopulateWithoutShops: fixtures whose clients have no shop get a 400,
+// not a panic.
+func TestPopulateWithoutShops(t *testing.T) {
+	fx, err := fixture.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fx, err = fx.WithClients([]fixture.Client{{ID: "shopless", Secret: "s"}}); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(o *sim.Options) { o.Fixtures = fx })
+	if r := e.do("POST", "/__sim/populate", "", `{"orders":3}`); r.Status != 400 || r.errorKey(t) != errorkey.InvalidRequest {
+		t.Errorf("populate without shops: %d %s", r.Status, r.Body)
 	}
 }

@@ -460,8 +460,9 @@ type uiRequest struct {
 const uiTime = "2006-01-02 15:04"
 
 // dashboard renders the dashboard with status and an optional error. It
-// reads through the control plane's operations (getClock, getState,
-// listFaults, listRequests), so it shows what they answer.
+// reads through the control plane's operations (getClock, listFaults,
+// listRequests) and summaries (/__sim/state's), so it shows what they
+// answer.
 func (s *Server) dashboard(c *call, status int, uerr *uiError) (result, *apierror.Error) {
 	ctx := c.r.Context()
 	p := dashboardPage{Seed: s.seed, Error: uerr, Operations: append([]string{"*"}, s.api.OperationIDs()...)}
@@ -479,20 +480,23 @@ func (s *Server) dashboard(c *call, status int, uerr *uiError) (result, *apierro
 	p.Now, p.Start, p.Frozen = cr.Now.In(s.oslo).Format(uiTime), cr.Start.In(s.oslo).Format(uiTime), cr.Frozen
 	p.SetValue = cr.Now.In(s.oslo).Format("2006-01-02T15:04")
 
-	st, aerr := s.invoke(ctx, s.ctl, http.MethodGet, "/__sim/state", nil, fixture.Client{}, now)
-	if aerr != nil {
-		return result{}, aerr
+	// The newest orders as /__sim/state summarises them, without
+	// summarising the others (there may be 100 000).
+	s.mu.Lock()
+	now = s.st.clock.now()
+	p.Total = len(s.st.orders)
+	orders := make([]orderSummary, 0, min(p.Total, uiMaxOrders))
+	for i := p.Total - 1; i >= 0 && len(orders) < uiMaxOrders; i-- {
+		orders = append(orders, s.st.orders[i].summary(now))
 	}
-	orders := st.body.(stateResp).Orders
-	p.Total = len(orders)
+	s.mu.Unlock()
 	var selected int64
 	if v := c.r.URL.Query().Get("order"); v != "" {
 		selected, _ = strconv.ParseInt(v, 10, 64) // the spec has checked it
 	} else if len(orders) > 0 {
-		selected = orders[len(orders)-1].OrderID
+		selected = orders[0].OrderID
 	}
-	for i := len(orders) - 1; i >= 0 && len(p.Orders) < uiMaxOrders; i-- {
-		o := orders[i]
+	for _, o := range orders {
 		var codes []string
 		for _, it := range o.Items {
 			if it.ReturnCode != nil {
