@@ -10,6 +10,7 @@ package label
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -24,8 +25,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/mockhelthjem/mockhelthjem/internal/chromiumtest"
 )
 
 // requireTool returns the path of a program, or skips (fails under
@@ -207,7 +206,7 @@ func TestSVGInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a browser; skipped with -short")
 	}
-	chromiumtest.Path(t)
+	chromium := requireTool(t, "chromium", "apt-get install --no-install-recommends chromium")
 	requireTool(t, "zbarimg", "apt-get install zbar-tools")
 	labels := []Label{hostile()}
 	svg, err := Render(SVG, labels, Options{})
@@ -220,7 +219,25 @@ func TestSVGInChromium(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	browser := chromiumtest.Browser(t, 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("hide-scrollbars", true),
+	)
+	defer cancelAlloc()
+	browser, cancelBrowser := chromedp.NewContext(alloc)
+	defer cancelBrowser()
 
 	// 102 × 192 mm is 385.5 × 725.7 CSS px; a device scale of 8 px/mm
 	// over 96/25.4 px/mm gives 816 × 1536 device px, 4 px a module.
