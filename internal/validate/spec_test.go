@@ -1,6 +1,9 @@
 package validate_test
 
 import (
+	"fmt"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/validate"
@@ -20,5 +23,53 @@ func TestSpecsLoad(t *testing.T) {
 				t.Fatal("no operations")
 			}
 		})
+	}
+}
+
+// TestNewRefusesWhatItCannotCheck: a spec that uses a keyword the compiled
+// schemas do not implement fails to load, naming it, rather than being
+// checked less than it says.
+func TestNewRefusesWhatItCannotCheck(t *testing.T) {
+	const doc = `
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /x:
+    post:
+      operationId: x
+      requestBody: {required: true, content: {application/json: {schema: %s}}}
+      responses: {'200': {description: ok%s}}
+`
+	for _, tt := range []struct{ schema, response, want string }{
+		{`{not: {type: string}}`, "", "not is not supported"},
+		{`{type: number, multipleOf: 2}`, "", "multipleOf is not supported"},
+		{`{type: array, items: {}, uniqueItems: true}`, "", "uniqueItems is not supported"},
+		{`{type: object, properties: {a: {type: string, default: x}}}`, "", "requestBody.a: default is not supported"},
+		{`{type: object, minProperties: 1}`, "", "minProperties is not supported"},
+		{`{type: object, properties: {a: {type: string, readOnly: true}}}`, "", "readOnly is not supported"},
+		{`{type: integer, enum: [1, 2]}`, "", "only string enums are supported"},
+		{`{type: object}`, ", headers: {X-Rate: {schema: {type: integer}}}", "response headers are not checked"},
+		{`{type: object}`, ", content: {application/xml: {schema: {type: object}}}", "only JSON bodies are checked"},
+	} {
+		_, err := validate.New([]byte(fmt.Sprintf(doc, tt.schema, tt.response)))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s%s: err = %v, want one containing %q", tt.schema, tt.response, err, tt.want)
+		}
+	}
+}
+
+// TestDocumentedByTheCompiledOperation: Response's own table of an
+// operation's responses documents the statuses Documented does.
+func TestDocumentedByTheCompiledOperation(t *testing.T) {
+	for _, op := range operations(t, false) {
+		rt, aerr := op.v.Find(httptest.NewRequest(op.method, op.path, nil))
+		if aerr != nil {
+			t.Fatalf("%s %s: %s", op.method, op.path, aerr.Message)
+		}
+		for status := 0; status < 700; status++ {
+			if want, got := validate.Documented(op.v.Operation(op.id), status), rt.Documented(status); got != want {
+				t.Errorf("%s %d: documented %v, want %v", op.id, status, got, want)
+			}
+		}
 	}
 }

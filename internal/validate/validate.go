@@ -1,7 +1,14 @@
 // Package validate matches HTTP requests to the operations of an OpenAPI
-// document and checks requests and responses against it, with kin-openapi and
-// its gorilla/mux router. The document is the one routing table: callers get
-// an operationId back and dispatch on it.
+// document and checks requests and responses against it. The document is
+// the one routing table: kin-openapi's gorilla/mux router matches a request
+// to its operation, and callers get an operationId back and dispatch on it.
+//
+// Bodies are checked by schemas compiled once per document (schema.go):
+// each body is parsed once into a flat token tape (tape.go) and checked
+// against it (check.go), with kin-openapi's verdicts and reasons but
+// without decoding into Go values. Path and query parameters are checked
+// by kin-openapi itself. A differential test holds the two to the same
+// verdicts and the same error fields.
 //
 // Validation failures come back as *apierror.Error in Helthjem's error shape,
 // one errorMap entry per problem, naming the field and the reason and never
@@ -12,7 +19,6 @@ package validate
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -47,12 +53,51 @@ const (
 
 // Validator validates against one OpenAPI document.
 type Validator struct {
-	doc     *openapi3.T
-	router  routers.Router
-	reqOpts *openapi3filter.Options
-	resOpts *openapi3filter.Options
-	ops     map[string]*openapi3.Operation
-	passed  passCache
+	doc       *openapi3.T
+	router    routers.Router
+	paramOpts *openapi3filter.Options
+	resOpts   *openapi3filter.Options
+	ops       map[string]*openapi3.Operation
+	compiled  map[*openapi3.Operation]*operation
+	// static is the route of each path without parameters, by path (as
+	// the router matches it, escaped) and method, found once through the
+	// router, so that Find need not try every route's pattern for them.
+	static map[string]map[string]*routers.Route
+	// media holds the compiled schema of each response media type.
+	media map[*openapi3.MediaType]*node
+}
+
+// operation is what checking an operation's requests needs, found once.
+type operation struct {
+	// params are checked by kin-openapi, in its order: the path item's
+	// (unless the operation overrides them), then the operation's.
+	params       []*openapi3.Parameter
+	body         *node // the application/json request body; nil if none
+	bodyRequired bool
+	// The responses, by status, by class (2XX at 2) and default.
+	byStatus  map[int]*openapi3.ResponseRef
+	byClass   [6]*openapi3.ResponseRef
+	byDefault *openapi3.ResponseRef
+}
+
+// response is the response documented for status, as kin-openapi's
+// Responses.Status and then Default find it; nil if there is none.
+func (o *operation) response(status int) *openapi3.ResponseRef {
+	if ref := o.byStatus[status]; ref != nil {
+		return ref
+	}
+	if 99 < status && status < 600 && o.byClass[status/100] != nil {
+		return o.byClass[status/100]
+	}
+	return o.byDefault
+}
+
+// documented is Documented(op, status) for the operation's op.
+func (o *operation) documented(status int) bool {
+	if o.byStatus[status] != nil || (0 < status && status < 600 && o.byClass[status/100] != nil) {
+		return true
+	}
+	return status >= 400 && o.byDefault != nil
 }
 
 // Route is a request matched to an operation.
@@ -62,11 +107,12 @@ type Route struct {
 	// Secured reports whether the operation requires a security scheme.
 	Secured bool
 	route   *routers.Route
+	op      *operation
 }
 
 // The embedded specs are loaded once per process: a Validator is safe for
 // concurrent use and never changes its document, so every simulator and
-// contract run shares these two (and their memory of passing inputs).
+// contract run shares these two (and their compiled schemas).
 var (
 	helthjemOnce = sync.OnceValues(func() (*Validator, error) { return New(spec.Helthjem) })
 	simOnce      = sync.OnceValues(func() (*Validator, error) { return New(spec.Sim) })
@@ -89,7 +135,7 @@ func New(specYAML []byte) (*Validator, error) {
 		return nil, fmt.Errorf("invalid spec: %w", err)
 	}
 	if doc.IsOpenAPI31OrLater() {
-		return nil, errors.New("spec must be OpenAPI 3.0.x: kin-openapi recompiles 3.1 schemas per request")
+		return nil, errors.New("spec must be OpenAPI 3.0.x: the compiled schemas implement 3.0's keywords")
 	}
 	// The servers list names the carrier's hosts; without clearing it no
 	// request to localhost or a test server would match.
@@ -99,20 +145,20 @@ func New(specYAML []byte) (*Validator, error) {
 		return nil, fmt.Errorf("build router: %w", err)
 	}
 	v := &Validator{
-		doc:    doc,
-		router: router,
-		ops:    map[string]*openapi3.Operation{},
-		reqOpts: &openapi3filter.Options{
-			MultiError: true,
-			// Authentication happens before validation, in the caller, so
-			// that an unauthenticated request gets 401 whatever its body.
-			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
-		},
+		doc:      doc,
+		router:   router,
+		ops:      map[string]*openapi3.Operation{},
+		compiled: map[*openapi3.Operation]*operation{},
+		media:    map[*openapi3.MediaType]*node{},
+		// A parameter's default is not written into the request: the
+		// caller's request is not this package's to change.
+		paramOpts: &openapi3filter.Options{MultiError: true, SkipSettingDefaults: true},
 		resOpts: &openapi3filter.Options{
 			MultiError:            true,
 			IncludeResponseStatus: true,
 		},
 	}
+	c := newCompiler()
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			if op.OperationID == "" {
@@ -122,9 +168,90 @@ func New(specYAML []byte) (*Validator, error) {
 				return nil, fmt.Errorf("operationId %q is used twice", op.OperationID)
 			}
 			v.ops[op.OperationID] = op
+			compiled, err := v.compile(c, item, op)
+			if err != nil {
+				return nil, fmt.Errorf("%s %s (%s): %w", method, path, op.OperationID, err)
+			}
+			v.compiled[op] = compiled
+		}
+	}
+	v.static = map[string]map[string]*routers.Route{}
+	for path, item := range doc.Paths.Map() {
+		if strings.Contains(path, "{") {
+			continue
+		}
+		u := &url.URL{Path: path}
+		for method := range item.Operations() {
+			route, _, err := router.FindRoute(&http.Request{Method: method, URL: u})
+			if err != nil || route.Path != path {
+				continue // the router decides, every time
+			}
+			if v.static[u.EscapedPath()] == nil {
+				v.static[u.EscapedPath()] = map[string]*routers.Route{}
+			}
+			v.static[u.EscapedPath()][method] = route
 		}
 	}
 	return v, nil
+}
+
+// compile finds what checking op's requests needs and compiles the schemas
+// of its request and response bodies.
+func (v *Validator) compile(c *compiler, item *openapi3.PathItem, op *openapi3.Operation) (*operation, error) {
+	o := &operation{byStatus: map[int]*openapi3.ResponseRef{}}
+	for _, p := range item.Parameters {
+		if op.Parameters.GetByInAndName(p.Value.In, p.Value.Name) == nil {
+			o.params = append(o.params, p.Value)
+		}
+	}
+	for _, p := range op.Parameters {
+		o.params = append(o.params, p.Value)
+	}
+	if rb := op.RequestBody; rb != nil {
+		mt := rb.Value.Content.Get("application/json")
+		if mt == nil || mt.Schema == nil || len(rb.Value.Content) != 1 {
+			return nil, errors.New("a request body must have exactly one media type, application/json, with a schema")
+		}
+		var err error
+		if o.body, err = c.ref("requestBody", mt.Schema); err != nil {
+			return nil, err
+		}
+		o.bodyRequired = rb.Value.Required
+	}
+	for status, res := range op.Responses.Map() {
+		if res.Value == nil {
+			return nil, fmt.Errorf("response %s is not resolved", status)
+		}
+		switch code, err := strconv.Atoi(status); {
+		case status == "default":
+			o.byDefault = res
+		case len(status) == 3 && status[1:] == "XX" && '1' <= status[0] && status[0] <= '5':
+			o.byClass[status[0]-'0'] = res
+		case err == nil:
+			o.byStatus[code] = res
+		default:
+			return nil, fmt.Errorf("response %s: not a status", status)
+		}
+		for name := range res.Value.Headers {
+			if !strings.EqualFold(name, "Content-Type") {
+				return nil, fmt.Errorf("response %s: response headers are not checked", status)
+			}
+		}
+		for ct, mt := range res.Value.Content {
+			if mt.Schema == nil {
+				continue
+			}
+			if !IsJSON(ct) || ct == "" {
+				return nil, fmt.Errorf("response %s: only JSON bodies are checked, not %s", status, ct)
+			}
+			n, err := c.ref(fmt.Sprintf("response %s", status), mt.Schema)
+			if err != nil {
+				return nil, err
+			}
+			v.media[mt] = n
+		}
+	}
+	return o, nil
 }
 
 // OperationIDs lists every operationId in the document.
@@ -144,6 +271,15 @@ func (v *Validator) Operation(id string) *openapi3.Operation { return v.ops[id] 
 // send one; the guide writes nearby/ with it). It returns a 404 or 405
 // *apierror.Error when nothing matches.
 func (v *Validator) Find(r *http.Request) (*Route, *apierror.Error) {
+	path := r.URL.EscapedPath()
+	if len(path) > 1 {
+		if path = strings.TrimRight(path, "/"); path == "" {
+			path = "/"
+		}
+	}
+	if route := v.static[path][r.Method]; route != nil {
+		return v.matched(route, map[string]string{}), nil
+	}
 	req := r
 	if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
 		u := *r.URL
@@ -164,10 +300,6 @@ func (v *Validator) Find(r *http.Request) (*Route, *apierror.Error) {
 	default:
 		return nil, apierror.New(http.StatusNotFound, apierror.KeyNotFound, "no such path")
 	}
-	sec := route.Operation.Security
-	if sec == nil {
-		sec = &v.doc.Security
-	}
 	// The router matches the escaped path and leaves parameters escaped:
 	// T%2DNXXW9 is T-NXXW9.
 	for k, v := range params {
@@ -175,12 +307,22 @@ func (v *Validator) Find(r *http.Request) (*Route, *apierror.Error) {
 			params[k] = u
 		}
 	}
+	return v.matched(route, params), nil
+}
+
+// matched is the Route of a request the router matched to route.
+func (v *Validator) matched(route *routers.Route, params map[string]string) *Route {
+	sec := route.Operation.Security
+	if sec == nil {
+		sec = &v.doc.Security
+	}
 	return &Route{
 		OperationID: route.Operation.OperationID,
 		PathParams:  params,
 		Secured:     len(*sec) > 0,
 		route:       route,
-	}, nil
+		op:          v.compiled[route.Operation],
+	}
 }
 
 // HasBody reports whether the operation takes a request body.
@@ -197,7 +339,7 @@ func ReadBody(r *http.Request) ([]byte, *apierror.Error) {
 	if r.ContentLength > MaxBodyBytes {
 		return nil, tooLarge()
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	body, err := readAll(io.LimitReader(r.Body, MaxBodyBytes+1), r.ContentLength)
 	if err != nil {
 		return nil, apierror.New(http.StatusBadRequest, apierror.KeyParse, "the request body could not be read")
 	}
@@ -210,6 +352,34 @@ func ReadBody(r *http.Request) ([]byte, *apierror.Error) {
 	}
 	return body, nil
 }
+
+// readAll is io.ReadAll into a buffer sized for the declared length (net/http
+// never delivers more than it), so that a body is read without growing.
+// The length is a client's word: a buffer sized on it is capped, so that
+// a header announcing a megabyte it never sends costs no megabyte.
+func readAll(rd io.Reader, length int64) ([]byte, error) {
+	if length <= 0 {
+		return io.ReadAll(rd)
+	}
+	// One byte more than declared, to see the end without growing.
+	b := make([]byte, 0, min(length, maxPresized)+1)
+	for {
+		n, err := rd.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		switch {
+		case err == io.EOF:
+			return b, nil
+		case err != nil:
+			return b, err
+		case len(b) == cap(b):
+			b = append(b, 0)[:len(b)]
+		}
+	}
+}
+
+// maxPresized bounds the buffer readAll sizes on a declared length; the
+// carrier's bodies are a few kilobytes.
+const maxPresized = 64 << 10
 
 func tooLarge() *apierror.Error {
 	return apierror.Newf(http.StatusRequestEntityTooLarge, apierror.KeyTooLarge,
@@ -227,58 +397,73 @@ func IsJSON(ct string) bool {
 }
 
 // Request validates the request's parameters and body (already read by
-// ReadBody) against the route's operation.
+// ReadBody) against the route's operation. Any JSON body is checked as
+// application/json: ReadBody has refused every other media type.
 func (v *Validator) Request(ctx context.Context, r *http.Request, rt *Route, body []byte) *apierror.Error {
-	if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
-		// Go drops a malformed pair silently; a client should hear of it.
-		return apierror.New(http.StatusBadRequest, apierror.KeyInvalidRequest, "the query string is not valid URL encoding").
-			WithField("query", "is not valid URL encoding")
-	}
-	key, cacheable := requestKey(r, rt, body)
-	if cacheable && v.passed.has(key) {
-		return nil
-	}
-	req := r
-	if rt.HasBody() {
-		// kin-openapi reads the body itself; give it a fresh reader, and a
-		// JSON content type where the client sent none.
-		req = r.Clone(ctx)
-		req.Body = io.NopCloser(bytes.NewReader(body))
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-		req.ContentLength = int64(len(body))
-		if ct := r.Header.Get("Content-Type"); ct == "" || !strings.HasPrefix(strings.ToLower(ct), "application/json") {
-			req.Header = r.Header.Clone()
-			req.Header.Set("Content-Type", "application/json")
+	if q := r.URL.RawQuery; q != "" {
+		if _, err := url.ParseQuery(q); err != nil {
+			// Go drops a malformed pair silently; a client should hear of it.
+			return apierror.New(http.StatusBadRequest, apierror.KeyInvalidRequest, "the query string is not valid URL encoding").
+				WithField("query", "is not valid URL encoding")
 		}
 	}
-	in := &openapi3filter.RequestValidationInput{
-		Request:    req,
-		PathParams: rt.PathParams,
-		Route:      rt.route,
-		Options:    v.reqOpts,
+	var p *problem
+	if op := rt.op; len(op.params) > 0 {
+		in := &openapi3filter.RequestValidationInput{
+			Request:    r,
+			PathParams: rt.PathParams,
+			Route:      rt.route,
+			Options:    v.paramOpts,
+		}
+		for _, param := range op.params {
+			if err := openapi3filter.ValidateParameter(ctx, in, param); err != nil {
+				p = p.orNew()
+				p.collect(err, "")
+			}
+		}
 	}
-	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
-		return requestProblem(err)
+	if op := rt.op; op.body != nil {
+		switch {
+		case len(body) == 0:
+			if op.bodyRequired {
+				p = p.orNew()
+				p.add("body", "is required")
+			}
+		default:
+			if parsed, _ := checkJSON(op.body, body, &p); !parsed {
+				p.parse = true
+				p.add("body", "is not valid JSON")
+			}
+		}
 	}
-	if cacheable {
-		v.passed.add(key)
+	if p == nil {
+		return nil
 	}
-	return nil
+	return p.requestError()
 }
 
 // Response validates a response the simulator is about to send, status
 // included (an undocumented status fails). It returns a plain error, since
 // a broken response is the mock's bug, not the client's.
 func (v *Validator) Response(ctx context.Context, r *http.Request, rt *Route, status int, header http.Header, body []byte) error {
-	var key string
-	cacheable := len(body) <= maxCachedBody
-	if cacheable {
-		key = passKey("res", rt.OperationID, strconv.Itoa(status), header.Get("Content-Type"), body)
-		if v.passed.has(key) {
-			return nil
-		}
+	if !rt.op.documented(status) {
+		return &ResponseError{Operation: rt.OperationID, Status: status,
+			Problems: map[string]string{"$": fmt.Sprintf("status %d is not documented", status)}}
 	}
-	in := &openapi3filter.ResponseValidationInput{
+	problems := v.responseProblems(r, rt, status, header, body)
+	if problems == nil {
+		return nil
+	}
+	// kin-openapi's account of the same response, with its details, for
+	// callers that classify them (internal/contract). Only a failure pays
+	// for it.
+	return &ResponseError{Operation: rt.OperationID, Status: status, Problems: problems,
+		Err: v.kinResponse(ctx, r, rt, status, header, body)}
+}
+
+// kinResponse validates a response with kin-openapi's ValidateResponse.
+func (v *Validator) kinResponse(ctx context.Context, r *http.Request, rt *Route, status int, header http.Header, body []byte) error {
+	return openapi3filter.ValidateResponse(ctx, &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{
 			Request:    r,
 			PathParams: rt.PathParams,
@@ -289,70 +474,81 @@ func (v *Validator) Response(ctx context.Context, r *http.Request, rt *Route, st
 		Header:  header,
 		Body:    io.NopCloser(bytes.NewReader(body)),
 		Options: v.resOpts,
-	}
-	if !Documented(rt.route.Operation, status) {
-		return &ResponseError{Operation: rt.OperationID, Status: status,
-			Problems: map[string]string{"$": fmt.Sprintf("status %d is not documented", status)}}
-	}
-	if err := openapi3filter.ValidateResponse(ctx, in); err != nil {
-		return &ResponseError{Operation: rt.OperationID, Status: status, Problems: responseProblems(err), Err: err}
-	}
-	if cacheable {
-		v.passed.add(key)
-	}
-	return nil
+	})
 }
 
-// passCache remembers inputs that passed validation. Validation is a pure
-// function of what the key holds (operation, path, query and body of a
-// request; operation, status, content type and body of a response), and
-// kin-openapi's walk (decoding into any, sorting every object's keys) is
-// the largest cost of a small request. Clients repeat requests (a CI
-// suite sends the same fixtures run after run), and answers repeat
-// (coverage, dates, nearby), so a bounded set of passing inputs skips the
-// walk for a repeat. Failures are not kept: they need their details.
-type passCache struct {
-	mu sync.Mutex
-	m  map[string]struct{}
-}
-
-const (
-	passCacheSize = 4096
-	maxCachedBody = 64 << 10
-)
-
-func (c *passCache) has(key string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	_, ok := c.m[key]
-	return ok
-}
-
-func (c *passCache) add(key string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= passCacheSize {
-		c.m = make(map[string]struct{}, 64) // bounded: start over when full
+// responseProblems checks a response as kin-openapi's ValidateResponse
+// does, nil when it passes.
+func (v *Validator) responseProblems(r *http.Request, rt *Route, status int, header http.Header, body []byte) map[string]string {
+	if r.Method == http.MethodHead {
+		return nil
 	}
-	c.m[key] = struct{}{}
-}
-
-// requestKey is what a request's validation depends on: the operation,
-// the path and query as sent, and the body. The content type is not in
-// it: ReadBody has refused anything but JSON, and Request treats every
-// JSON type alike.
-func requestKey(r *http.Request, rt *Route, body []byte) (string, bool) {
-	if len(body) > maxCachedBody {
-		return "", false
+	switch status {
+	case http.StatusNotModified, http.StatusPermanentRedirect, http.StatusTemporaryRedirect, http.StatusMovedPermanently:
+		return nil // kin never checks these
 	}
-	return passKey("req", rt.OperationID, r.URL.EscapedPath(), r.URL.RawQuery, body), true
+	if rt.route.Operation.Responses.Len() == 0 {
+		return nil
+	}
+	ref := rt.op.response(status)
+	if ref == nil || ref.Value == nil {
+		return map[string]string{"$": "status is not supported"}
+	}
+	if len(ref.Value.Content) == 0 {
+		return nil
+	}
+	ct := header.Get("Content-Type")
+	mt := ref.Value.Content.Get(ct)
+	if mt == nil {
+		return map[string]string{"$": fmt.Sprintf("response header Content-Type has unexpected value: %q", ct)}
+	}
+	if mt.Schema == nil {
+		return nil
+	}
+	var p *problem
+	if parsed, ok := checkJSON(v.media[mt], body, &p); !parsed {
+		return map[string]string{"body": "is invalid"}
+	} else if ok {
+		return nil
+	}
+	if len(p.fields) == 0 {
+		p.add("body", "is invalid")
+	}
+	return p.fields
 }
 
-// passKey joins the parts with a digest of the body, so an entry costs
-// tens of bytes however large the body (a booking's answer is 2 KB).
-func passKey(kind, op, a, b string, body []byte) string {
-	sum := sha256.Sum256(body)
-	return kind + "\x00" + op + "\x00" + a + "\x00" + b + "\x00" + string(sum[:])
+// checkJSON checks body against n. parsed is false when body is not one
+// JSON value; ok reports whether it matches n. When it does not, the
+// problems are added to *p (allocated if nil).
+func checkJSON(n *node, body []byte, p **problem) (parsed, ok bool) {
+	c := checkers.Get().(*checker)
+	defer c.release()
+	if c.t.parse(body) != nil {
+		*p = (*p).orNew()
+		return false, false
+	}
+	if c.check(n, 0) {
+		return true, true
+	}
+	// Go over it again, recording every problem as kin would report it.
+	*p = (*p).orNew()
+	c.explain, c.p = true, *p
+	c.check(n, 0)
+	return true, false
+}
+
+// checkers are reused, with their tape and string buffer.
+var checkers = sync.Pool{New: func() any { return &checker{t: &tape{}} }}
+
+// release returns c to the pool, unless a large body grew its buffers.
+func (c *checker) release() {
+	if cap(c.t.toks) > 1<<14 || cap(c.buf) > 1<<16 {
+		return
+	}
+	c.t.src, c.t.toks = nil, c.t.toks[:0]
+	c.buf = c.buf[:0]
+	c.explain, c.p, c.path = false, nil, c.path[:0]
+	checkers.Put(c)
 }
 
 // Documented reports whether an operation documents a status: listed
@@ -395,34 +591,9 @@ func (e *ResponseError) Error() string {
 
 func (e *ResponseError) Unwrap() error { return e.Err }
 
-func responseProblems(err error) map[string]string {
-	p := &problem{fields: map[string]string{}}
-	var walk func(error)
-	walk = func(err error) {
-		switch e := err.(type) {
-		case openapi3.MultiError:
-			for _, inner := range e {
-				walk(inner)
-			}
-		case *openapi3filter.ResponseError:
-			if e.Err == nil {
-				p.add("$", e.Reason)
-				return
-			}
-			walk(e.Err)
-		default:
-			p.collect(err, "")
-		}
-	}
-	walk(err)
-	return p.fields
-}
-
-// requestProblem turns kin-openapi's errors into one 400 with an errorMap
-// entry per problem.
-func requestProblem(err error) *apierror.Error {
-	p := &problem{fields: map[string]string{}}
-	p.collect(err, "")
+// requestError is the one 400 that reports p's problems, an errorMap
+// entry each.
+func (p *problem) requestError() *apierror.Error {
 	key := apierror.KeyInvalidRequest
 	msg := "the request does not match the API specification"
 	switch {
@@ -439,10 +610,20 @@ func requestProblem(err error) *apierror.Error {
 	return e
 }
 
+// problem collects the problems with one request or response: kin's
+// errors (collect) and the compiled schemas' (checker.fail).
 type problem struct {
 	fields map[string]string
 	parse  bool
 	key    string // from x-error-key, first one wins
+}
+
+// orNew returns p, or a new problem when p is nil.
+func (p *problem) orNew() *problem {
+	if p == nil {
+		p = &problem{fields: map[string]string{}}
+	}
+	return p
 }
 
 func (p *problem) collect(err error, prefix string) {
