@@ -88,9 +88,10 @@ func TestErrorKeysREADMEMatchesPackage(t *testing.T) {
 }
 
 // TestErrorKeysOnlyFromPackage walks the module's non-test Go code: no
-// string literal is an errorKey (it must be an errorkey constant), no call
-// of apierror.New or Newf takes a literal key, and every errorkey constant
-// is used, so every key in the README is one the simulator can answer.
+// string literal is an errorKey (it must be an errorkey constant), no
+// Key… constant and no call of apierror.New or Newf has a literal key, and
+// every errorkey constant is used, so every key in the README is one the
+// simulator can answer.
 // The spec's x-error-key values must be errorkey values too.
 func TestErrorKeysOnlyFromPackage(t *testing.T) {
 	consts := errorKeyConsts(t)
@@ -124,6 +125,17 @@ func TestErrorKeysOnlyFromPackage(t *testing.T) {
 				if n.Kind == token.STRING {
 					if v, err := strconv.Unquote(n.Value); err == nil && isKey[v] != "" {
 						t.Errorf("%s: the errorKey %q is a literal; use errorkey.%s", fset.Position(n.Pos()), v, isKey[v])
+					}
+				}
+			case *ast.ValueSpec:
+				// const KeyX = "some.key": a key that errorkey does not name.
+				for i, name := range n.Names {
+					if i >= len(n.Values) || !strings.HasPrefix(name.Name, "Key") {
+						continue
+					}
+					if lit, ok := n.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						t.Errorf("%s: %s is an errorKey literal; add it to package errorkey and write %s = errorkey.…",
+							fset.Position(n.Pos()), name.Name, name.Name)
 					}
 				}
 			case *ast.SelectorExpr:
