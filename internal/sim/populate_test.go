@@ -179,6 +179,7 @@ func TestPopulateRefusals(t *testing.T) {
 		{"missing", nil, `{}`, 400, errorkey.InvalidRequest},
 		{"unknown key", nil, `{"orders":5,"clientId":"demo"}`, 400, errorkey.InvalidRequest},
 		{"not JSON", nil, `orders=5`, 400, errorkey.ParseFailed},
+		{"a query", nil, `{"orders":5}`, 400, errorkey.InvalidRequest},
 		{"past max orders", func(o *sim.Options) { o.MaxOrders = 9 }, `{"orders":10}`, 507, errorkey.OrderLimitReached},
 	}
 	for _, tc := range tests {
@@ -189,7 +190,11 @@ func TestPopulateRefusals(t *testing.T) {
 			}
 			e := newEnv(t, mods...)
 			before := e.state()
-			r := e.do("POST", "/__sim/populate", "", tc.body)
+			path := "/__sim/populate"
+			if tc.name == "a query" {
+				path += "?orders=5"
+			}
+			r := e.do("POST", path, "", tc.body)
 			if r.Status != tc.status || r.errorKey(t) != tc.key {
 				t.Errorf("status %d %s, want %d %s: %s", r.Status, r.errorKey(t), tc.status, tc.key, r.Body)
 			}

@@ -243,6 +243,9 @@ func uiLogin(s *Server, c *call) (result, *apierror.Error) {
 	if !sameOrigin(c.r) {
 		return crossSite()
 	}
+	if aerr := closedQuery(c); aerr != nil {
+		return result{}, aerr
+	}
 	var form struct {
 		Token string `json:"token"`
 	}
@@ -266,6 +269,9 @@ func uiLogout(s *Server, c *call) (result, *apierror.Error) {
 	if !sameOrigin(c.r) {
 		return crossSite()
 	}
+	if aerr := closedQuery(c); aerr != nil {
+		return result{}, aerr
+	}
 	h := http.Header{}
 	h.Add("Set-Cookie", (&http.Cookie{Name: uiCookie, Value: "", Path: "/__sim/", MaxAge: -1, HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: c.r.TLS != nil}).String())
@@ -284,6 +290,9 @@ type errorPage struct{ Error *uiError }
 func (s *Server) uiAction(c *call, act func() (method, path string, body any, aerr *apierror.Error)) (result, *apierror.Error) {
 	if !sameOrigin(c.r) {
 		return crossSite()
+	}
+	if aerr := closedQuery(c); aerr != nil {
+		return result{}, aerr
 	}
 	if !s.uiAllowed(c.r) {
 		return see(uiLoginPath, nil), nil

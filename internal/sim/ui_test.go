@@ -123,6 +123,7 @@ func TestUIRefusals(t *testing.T) {
 		{"unknown field", "POST", "/__sim/ui/clock", form + "&x=1", []string{"Content-Type", ct, "Origin", origin}, 400},
 		{"field twice", "POST", "/__sim/ui/clock", form + "&advance=2h", []string{"Content-Type", ct, "Origin", origin}, 400},
 		{"unknown query", "GET", "/__sim/ui?x=1", "", nil, 400},
+		{"a query on a form post", "POST", "/__sim/ui/clock?advance=1h", form, []string{"Content-Type", ct, "Origin", origin}, 400},
 		{"bad order", "GET", "/__sim/ui?order=abc", "", nil, 400},
 		{"GET an action", "GET", "/__sim/ui/clock", "", nil, 405},
 	}
