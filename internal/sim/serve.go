@@ -192,7 +192,7 @@ func (s *Server) run(v *validate.Validator, c *call, out *outcome) (result, *api
 			}
 		}
 	}
-	body, aerr := readBody(c) // ui.go: the dashboard's forms too
+	body, aerr := uiReadBody(c) // ui.go: the dashboard's forms as JSON
 	if aerr != nil {
 		return result{}, aerr
 	}

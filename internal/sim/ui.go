@@ -93,12 +93,11 @@ func orDash(s string) string {
 	return s
 }
 
-// readBody reads a request's body: a dashboard form as the JSON object of
-// its fields (each a string; a field given twice is refused), anything
-// else as validate.ReadBody does.
-func readBody(c *call) ([]byte, *apierror.Error) {
-	ct, _, _ := strings.Cut(c.r.Header.Get("Content-Type"), ";")
-	if !uiOps[c.route.OperationID] || !strings.EqualFold(strings.TrimSpace(ct), "application/x-www-form-urlencoded") {
+// uiReadBody reads a request's body as validate.ReadBody does, except that
+// a dashboard operation's form is read as the JSON object of its fields
+// (formBody).
+func uiReadBody(c *call) ([]byte, *apierror.Error) {
+	if !uiOps[c.route.OperationID] {
 		return validate.ReadBody(c.r)
 	}
 	plain := c.r.Clone(c.r.Context())
@@ -106,6 +105,18 @@ func readBody(c *call) ([]byte, *apierror.Error) {
 	raw, aerr := validate.ReadBody(plain)
 	if aerr != nil {
 		return nil, aerr
+	}
+	return formBody(c.r, raw)
+}
+
+// formBody turns the body of a form post
+// (application/x-www-form-urlencoded) into the JSON object of its fields,
+// each a string; a field given twice is refused. A body that is JSON
+// already (curl -d '{…}' also says form-urlencoded) is left as it is.
+func formBody(r *http.Request, raw []byte) ([]byte, *apierror.Error) {
+	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	if !strings.EqualFold(strings.TrimSpace(ct), "application/x-www-form-urlencoded") || bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")) {
+		return raw, nil
 	}
 	form, err := url.ParseQuery(string(raw))
 	if err != nil {
@@ -143,7 +154,8 @@ func (s *Server) uiAllowed(r *http.Request) bool {
 	if ck, err := r.Cookie(uiCookie); err == nil && subtle.ConstantTimeCompare([]byte(ck.Value), []byte(s.session())) == 1 {
 		return true
 	}
-	return r.Header.Get("Authorization") != "" && checkAdmin(r, s.opts.AdminToken) == nil
+	scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	return strings.EqualFold(scheme, "Bearer") && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(s.opts.AdminToken)) == 1
 }
 
 // sameOrigin reports whether a form post comes from this server's own

@@ -140,6 +140,10 @@ func TestUIRefusals(t *testing.T) {
 			assertDiff(t, "state and clock", before, e.state()+string(e.do("GET", "/__sim/clock", "", nil).Body))
 		})
 	}
+	// A JSON body is taken as it is, whatever its Content-Type (curl -d).
+	if r := e.do("POST", "/__sim/ui/clock", "", `{"advance":"1h"}`, "Content-Type", ct, "Origin", origin); r.Status != http.StatusSeeOther {
+		t.Errorf("a JSON body: %d %s", r.Status, r.Body)
+	}
 	// The same origin by Referer is enough.
 	if r := e.do("POST", "/__sim/ui/clock", "", form, "Content-Type", ct, "Referer", origin+"/__sim/ui"); r.Status != http.StatusSeeOther {
 		t.Errorf("with the Referer of the dashboard: %d %s", r.Status, r.Body)
