@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -431,7 +432,7 @@ type dashboardPage struct {
 	Orders     []uiOrder
 	Total      int
 	Timeline   *uiTimeline
-	Rules      []*rule
+	Rules      []uiRule
 	Requests   []uiRequest
 	Operations []string
 	Clients    []string
@@ -463,6 +464,17 @@ type uiEvent struct {
 	Done                                       bool
 }
 
+// uiRule is a fault rule as GET /__sim/faults answers it.
+type uiRule struct {
+	ID          int      `json:"id"`
+	Operation   string   `json:"operation"`
+	ClientID    string   `json:"clientId"`
+	Fault       string   `json:"fault"`
+	Times       *int     `json:"times"`
+	Probability *float64 `json:"probability"`
+	Hits        int      `json:"hits"`
+}
+
 // uiRequest is a journal entry as GET /__sim/requests answers it.
 type uiRequest struct {
 	Seq        int64     `json:"seq"`
@@ -492,19 +504,21 @@ func (s *Server) dashboard(c *call, status int, uerr *uiError) (result, *apierro
 		p.Clients = append(p.Clients, cl.ID)
 	}
 	slices.Sort(p.Operations[1:])
-	now := s.Now()
-	clk, aerr := s.invoke(ctx, s.ctl, http.MethodGet, "/__sim/clock", nil, fixture.Client{}, now)
-	if aerr != nil {
+	var cr struct {
+		Now    time.Time `json:"now"`
+		Start  time.Time `json:"start"`
+		Frozen bool      `json:"frozen"`
+	}
+	if aerr := s.controlJSON(ctx, "/__sim/clock", &cr); aerr != nil {
 		return result{}, aerr
 	}
-	cr := clk.body.(clockResp)
 	p.Now, p.Start, p.Frozen = cr.Now.In(s.oslo).Format(uiTime), cr.Start.In(s.oslo).Format(uiTime), cr.Frozen
 	p.SetValue = cr.Now.In(s.oslo).Format("2006-01-02T15:04")
 
 	// The newest orders as /__sim/state summarises them, without
 	// summarising the others (there may be 100 000).
 	s.mu.Lock()
-	now = s.st.clock.now()
+	now := s.st.clock.now()
 	p.Total = len(s.st.orders)
 	orders := make([]orderSummary, 0, min(p.Total, uiMaxOrders))
 	for i := p.Total - 1; i >= 0 && len(orders) < uiMaxOrders; i-- {
@@ -529,27 +543,41 @@ func (s *Server) dashboard(c *call, status int, uerr *uiError) (result, *apierro
 	}
 	p.Timeline = s.timeline(selected)
 
-	if rules, aerr := s.invoke(ctx, s.ctl, http.MethodGet, "/__sim/faults", nil, fixture.Client{}, now); aerr == nil {
-		p.Rules = rules.body.(rulesResp).Rules
+	var rules struct {
+		Rules []uiRule `json:"rules"`
 	}
-	reqs, aerr := s.invoke(ctx, s.ctl, http.MethodGet, "/__sim/requests?limit="+strconv.Itoa(uiMaxRequests), nil, fixture.Client{}, now)
-	if aerr != nil {
+	if aerr := s.controlJSON(ctx, "/__sim/faults", &rules); aerr != nil {
 		return result{}, aerr
 	}
-	// Through JSON, so the page shows the journal's fields as the
-	// control plane names them.
-	b, _ := json.Marshal(reqs.body)
+	p.Rules = rules.Rules
 	var rr struct {
 		Requests []uiRequest `json:"requests"`
 	}
-	if err := json.Unmarshal(b, &rr); err != nil {
-		return result{}, apierror.New(http.StatusInternalServerError, errorkey.InternalError, "the request journal could not be read")
+	if aerr := s.controlJSON(ctx, "/__sim/requests?limit="+strconv.Itoa(uiMaxRequests), &rr); aerr != nil {
+		return result{}, aerr
 	}
 	for i := range rr.Requests {
 		rr.Requests[i].When = rr.Requests[i].SimTime.In(s.oslo).Format("01-02 15:04:05")
 	}
 	p.Requests = rr.Requests
 	return html(status, "dashboard", p)
+}
+
+// controlJSON runs the control plane's GET path and decodes its answer
+// into out: the page shows what the control plane answers, in its names.
+func (s *Server) controlJSON(ctx context.Context, path string, out any) *apierror.Error {
+	res, aerr := s.invoke(ctx, s.ctl, http.MethodGet, path, nil, fixture.Client{}, s.Now())
+	if aerr != nil {
+		return aerr
+	}
+	b := res.raw
+	if b == nil {
+		b, _ = json.Marshal(res.body)
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return apierror.Newf(http.StatusInternalServerError, errorkey.InternalError, "the dashboard could not read %s", path)
+	}
+	return nil
 }
 
 // timeline is the journey of the order orderID: each of its orders with
