@@ -75,7 +75,7 @@ var (
 	uiCSP = func() string {
 		sum := sha256.Sum256([]byte(uiCSS))
 		return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
-			"'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+			"'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 	}()
 )
 
