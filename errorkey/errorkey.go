@@ -58,6 +58,18 @@ const (
 	CannotFindOrder = "cannot.find.order"
 )
 
+// Labels (GET /parcels/v1/labels/{identifier}/{labelType}).
+const (
+	// InvalidLabelType (400): a labelType other than unified-large.
+	InvalidLabelType = "invalid.labelType"
+	// LabelNotApplicable (400): a label for a labelless C2C parcel (TS 23,
+	// 113, 115); the sender writes the returnCode on the parcel instead.
+	LabelNotApplicable = "label.not.applicable"
+	// NotAcceptable (406): the Accept header allows none of PDF, PNG, SVG
+	// and ZPL.
+	NotAcceptable = "not.acceptable"
+)
+
 // Requests the simulator cannot read or route.
 const (
 	// ParseFailed (400): the body is not JSON.

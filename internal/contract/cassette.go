@@ -2,6 +2,8 @@ package contract
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -63,11 +65,16 @@ type RecordedRequest struct {
 }
 
 // RecordedResponse is an answer: its status, selected headers and body.
+// A file (a label: any Content-Type but JSON and text/*) is recorded as
+// its size and digest, never its bytes: a label prints names and
+// addresses.
 type RecordedResponse struct {
-	Status   int               `json:"status"`
-	Headers  map[string]string `json:"headers,omitempty"`
-	Body     any               `json:"body,omitempty"`     // a JSON body
-	BodyText string            `json:"bodyText,omitempty"` // a body that is not JSON, cut at 2 KiB
+	Status     int               `json:"status"`
+	Headers    map[string]string `json:"headers,omitempty"`
+	Body       any               `json:"body,omitempty"`       // a JSON body
+	BodyText   string            `json:"bodyText,omitempty"`   // a body that is not JSON, cut at 2 KiB
+	BodySize   int               `json:"bodySize,omitempty"`   // a file's size in bytes
+	BodySHA256 string            `json:"bodySha256,omitempty"` // a file's SHA-256, hex; set for every file
 }
 
 // The headers a cassette keeps.
@@ -193,7 +200,12 @@ func (rec *recorder) cassette(rep *Report) *Cassette {
 		}
 		if ex.status != 0 {
 			resp := &RecordedResponse{Status: ex.status, Headers: rec.headers(ex.respHdr, recordedResponseHeaders)}
-			resp.Body, resp.BodyText = rec.body(ex.respBody)
+			if isFile(ex.respHdr.Get("Content-Type")) {
+				sum := sha256.Sum256(ex.respBody)
+				resp.BodySize, resp.BodySHA256 = len(ex.respBody), hex.EncodeToString(sum[:])
+			} else {
+				resp.Body, resp.BodyText = rec.body(ex.respBody)
+			}
 			out.Response = resp
 		}
 		c.Exchanges = append(c.Exchanges, out)

@@ -46,6 +46,9 @@ type request struct {
 	path   string // below the target's base URL, e.g. /parcels/v1/bookings
 	body   any    // JSON-encoded; nil for none
 	raw    []byte // sent as is instead of body (the malformed-body step)
+	// accept is the Accept header; "" asks for application/json. A file
+	// asked for (a label) comes back as bytes: see isFile.
+	accept string
 	auth   auth
 	sim    bool // a /__sim/ control-plane call, checked against spec/sim.yaml
 	retry  retryPolicy
@@ -234,7 +237,11 @@ func (c *client) once(ctx context.Context, ex *exchange) {
 		rd = bytes.NewReader(ex.sent)
 		ex.header.Set("Content-Type", "application/json")
 	}
-	ex.header.Set("Accept", "application/json")
+	accept := rq.accept
+	if accept == "" {
+		accept = "application/json"
+	}
+	ex.header.Set("Accept", accept)
 	switch {
 	case rq.auth == authToken:
 		ex.header.Set("Authorization", "Bearer "+c.token())
@@ -390,12 +397,12 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // curl renders the exchange's request as a curl command, the bearer token,
 // the secrets of the body and any secret in a value the target handed out
-// redacted.
+// redacted. A file asked for is saved (-o label.pdf), not printed.
 func (ex *exchange) curl() string {
 	parts := []string{"curl", "-sS", "-X", ex.req.method, shellQuote(ex.url)}
-	for _, name := range []string{"Content-Type", "Authorization"} {
+	for _, name := range []string{"Content-Type", "Accept", "Authorization"} {
 		v := ex.header.Get(name)
-		if v == "" {
+		if v == "" || name == "Accept" && ex.req.accept == "" {
 			continue
 		}
 		if name == "Authorization" {
@@ -405,6 +412,9 @@ func (ex *exchange) curl() string {
 	}
 	if ex.shown != nil {
 		parts = append(parts, "--data-raw", shellQuote(string(ex.shown)))
+	}
+	if ext := fileExtensions[mediaType(ex.req.accept)]; ext != "" {
+		parts = append(parts, "-o", "label"+ext)
 	}
 	return strings.Join(parts, " ")
 }

@@ -47,10 +47,19 @@ const (
 	FlowServicePoint = "service-point"
 	FlowNegative     = "negative"
 	FlowConversion   = "conversion"
+	// FlowLabels books a B2C parcel and fetches its labels. It runs only
+	// when named: on Helthjem's pre-prod API a label is a real document.
+	FlowLabels = "labels"
 )
 
 // FlowNames lists every flow, in the order they run.
 func FlowNames() []string {
+	return []string{FlowHomePickup, FlowServicePoint, FlowNegative, FlowConversion, FlowLabels}
+}
+
+// DefaultFlows lists the flows a run without Flows runs, in order: every
+// flow but labels. "all" names the same.
+func DefaultFlows() []string {
 	return []string{FlowHomePickup, FlowServicePoint, FlowNegative, FlowConversion}
 }
 
@@ -62,8 +71,9 @@ type Config struct {
 	ClientID     string
 	ClientSecret string
 	ShopID       int64
-	// Flows selects flows by name; empty runs all. They always run in the
-	// order of FlowNames.
+	// Flows selects flows by name; empty (or "all") runs DefaultFlows, and
+	// labels runs only when named. They always run in the order of
+	// FlowNames.
 	Flows []string
 	// Addresses are the sender, receiver and uncovered addresses; nil uses
 	// fixtures/contract-addresses.json.
@@ -243,11 +253,12 @@ func checkOutputs(c Config) error {
 	return nil
 }
 
-// selectFlows returns the named flows in run order; empty means all.
+// selectFlows returns the named flows in run order; none means the
+// default flows, as does "all" (labels runs only when named).
 func selectFlows(names []string) ([]string, error) {
 	all := FlowNames()
 	if len(names) == 0 {
-		return all, nil
+		return DefaultFlows(), nil
 	}
 	want := map[string]bool{}
 	for _, n := range names {
@@ -256,7 +267,10 @@ func selectFlows(names []string) ([]string, error) {
 			continue
 		}
 		if n == "all" {
-			return all, nil
+			for _, d := range DefaultFlows() {
+				want[d] = true
+			}
+			continue
 		}
 		if !slices.Contains(all, n) {
 			return nil, usagef("--flows: unknown flow %q (want a comma-separated list of %s)", n, strings.Join(all, ", "))

@@ -1,5 +1,7 @@
 // Package contract is the engine of cmd/contracttest: it runs the labelless
-// C2C flows (home pickup, service point, negative cases, PUDO conversion)
+// C2C flows (home pickup, service point, negative cases, PUDO conversion),
+// and when named the labels flow (a B2C booking's labels, whose files it
+// checks itself: a PDF's pages and their size are read in pdf.go),
 // against any target speaking Helthjem's parcel API, the project's mock or
 // Helthjem's pre-prod, and reports how the target differs from
 // spec/helthjem.yaml, from what the flows expect and, with a cassette, from

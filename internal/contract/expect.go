@@ -205,10 +205,12 @@ func (x *expect) findings(reported map[string]bool) []Finding {
 		if present && cmp.Equal(want, got) {
 			continue
 		}
-		path := p
-		if p == statusKey {
+		path, whole := p, !strings.HasPrefix(p, "$")
+		switch {
+		case whole:
+			// The status, or a key about a file answer as a whole.
 			path = "$"
-		} else if covered(reported, path) {
+		case covered(reported, path):
 			continue
 		}
 		f := Finding{Path: path, Severity: Failure}
@@ -220,6 +222,9 @@ func (x *expect) findings(reported map[string]bool) []Finding {
 		case p == statusKey:
 			f.Class = BehaviourChanged
 			f.Message = fmt.Sprintf("want status %v, got %v", want, got)
+		case whole:
+			f.Class = BehaviourChanged
+			f.Message = fmt.Sprintf("%s: want %s, got %s", p, show(want), show(got))
 		default:
 			f.Class = BehaviourChanged
 			f.Message = fmt.Sprintf("want %s, got %s", show(want), showValue(got))

@@ -31,6 +31,7 @@ const (
 	pathNearby   = "/parcels/v1/service-points/nearby"
 	pathBookings = "/parcels/v1/bookings"
 	pathTracking = "/parcels/v1/tracking/fetch/%s/NO/false"
+	pathLabels   = "/parcels/v1/labels/%s/unified-large"
 	pathDropoffs = "/__sim/dropoffs"
 )
 
@@ -69,6 +70,7 @@ var flows = map[string][]stepDef{
 		{"uncovered-address", "POST " + pathCoverage + ": the uncovered address, TS 23; expects 400 errorKey no.carrier.support", runUncovered},
 		{"malformed-body", "POST " + pathCoverage + " with truncated JSON; expects 400", runMalformed},
 	},
+	FlowLabels: labelSteps,
 	FlowConversion: {
 		datesStep,
 		pickupBookingStep,
@@ -183,12 +185,16 @@ func post(path string, body any) request {
 // tracking URLs carry "(00)…" with unescaped parentheses.
 var safeID = regexp.MustCompile(`^[A-Za-z0-9()-]+$`)
 
-func tracking(identifier string) request {
+func tracking(identifier string) request { return byIdentifier(pathTracking, identifier) }
+
+// byIdentifier is a GET of path (a format with one %s) for identifier, as
+// a client writes it there.
+func byIdentifier(path, identifier string) request {
 	shown := identifier
 	if !safeID.MatchString(identifier) {
 		shown = url.PathEscape(identifier)
 	}
-	return request{method: http.MethodGet, path: fmt.Sprintf(pathTracking, shown), auth: authToken, foreign: []string{shown}}
+	return request{method: http.MethodGet, path: fmt.Sprintf(path, shown), auth: authToken, foreign: []string{shown}}
 }
 
 func runToken(ctx context.Context, f *flowState) outcome {
@@ -233,16 +239,22 @@ func runDates(ctx context.Context, f *flowState) outcome {
 	return c.done()
 }
 
-// checkBooking checks what every booking answers and keeps its ids. The
+// checkBooking checks what every C2C booking answers and keeps its ids
+// and returnCode.
+func (f *flowState) checkBooking(x *expect, fp int, b bookingBody) {
+	f.checkBooked(x, fp, b)
+	f.book.returnCode = x.form("$.items[0].returnCode", formReturnCode, validReturnCode)
+}
+
+// checkBooked checks what every booking answers and keeps its ids. The
 // booking supplied its shipmentId, which the answer must keep: a retry is
 // safe only then.
-func (f *flowState) checkBooking(x *expect, fp int, b bookingBody) {
+func (f *flowState) checkBooked(x *expect, fp int, b bookingBody) {
 	x.eq("$.freightProductId", fp)
 	f.book = booked{
 		shipmentID: x.form("$.shipmentId", formShipmentID, validShipmentID),
 		orderID:    x.form("$.orderId", formOrderID, validOrderID),
 		sscc:       x.form("$.items[0].trackingReference", formSSCC, validSSCC),
-		returnCode: x.form("$.items[0].returnCode", formReturnCode, validReturnCode),
 	}
 	if got := f.book.shipmentID; got != "" && got != b.ShipmentID {
 		x.put("$.shipmentId", b.ShipmentID, got, true, "the booking did not keep the shipmentId it supplied, so a retried booking could book twice")

@@ -452,8 +452,11 @@ func (r *Runner) Plan(out io.Writer) {
 	for _, name := range s.flows {
 		steps := flows[name]
 		note := ""
-		if name == FlowConversion {
+		switch name {
+		case FlowConversion:
 			note = " (only where the target exposes /__sim/; skipped elsewhere)"
+		case FlowLabels:
+			note = " (named with --flows: on Helthjem's API the labels are real documents)"
 		}
 		if token {
 			steps = append([]stepDef{tokenStep}, steps...)

@@ -436,6 +436,7 @@ type booked struct {
 	orderID    string
 	sscc       string
 	returnCode string
+	ssccs      []string // every item's trackingReference ("" when malformed), where a step keeps them
 }
 
 // newShipmentID returns a shipmentId for a booking to supply: "(401)",
@@ -510,7 +511,12 @@ func (f *flowState) call(ctx context.Context, rq request, want int) *checked {
 	if r.cas != nil {
 		c.recorded = r.compare(ctx, f, ex, conf, sev)
 	}
-	body, derr := decodeBody(ex.respBody)
+	// A file (a label) is not JSON: the step looks at its bytes.
+	var body any
+	var derr error
+	if !isFile(ex.respHdr.Get("Content-Type")) {
+		body, derr = decodeBody(ex.respBody)
+	}
 	c.x = newExpect(body, r.red)
 	if !vd.undocumentedStatus {
 		c.x.status(want, ex.status)

@@ -22,7 +22,7 @@ import (
 	"github.com/mockhelthjem/mockhelthjem/internal/ids"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/*.golden and docs/label-sample.png")
+var update = flag.Bool("update", false, "rewrite testdata/*.golden and testdata/sample.png")
 
 // sample is the guide-style B2C booking: TS 1 from a web shop to the C2C
 // guide's receiver, with the guide's SSCC and shipmentId.
@@ -536,14 +536,16 @@ func TestDeterministic(t *testing.T) {
 	golden(t, "testdata/two-items.sha256.golden", []byte(hashes.String()))
 }
 
-// TestSamplePNG keeps docs/label-sample.png, the label the README shows,
-// the rendering of the sample booking.
+// TestSamplePNG keeps testdata/sample.png, the rendering of the sample
+// label with every field set, to look at. (The README shows the mock's own
+// label of the sample booking, docs/label-sample.png, which internal/sim's
+// TestLabelSample keeps.)
 func TestSamplePNG(t *testing.T) {
 	out, err := Render(PNG, []Label{sample()}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, filepath.Join("..", "..", "docs", "label-sample.png"), out)
+	golden(t, filepath.Join("testdata", "sample.png"), out)
 }
 
 // golden compares got with the file at path, or rewrites it with -update.

@@ -25,22 +25,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/google/go-cmp/cmp"
-)
 
-// requireTool returns the path of a program, or skips (fails under
-// CI=true) with how to install it.
-func requireTool(t *testing.T, name, install string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err == nil {
-		return path
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is missing; CI must have it (.ci/run installs it: %s)", name, install)
-	}
-	t.Skipf("%s is not installed, skipping this check (install: %s)", name, install)
-	return ""
-}
+	"github.com/mockhelthjem/mockhelthjem/internal/testtool"
+)
 
 // run runs a command and returns its standard output, failing the test
 // with its standard error.
@@ -60,7 +47,7 @@ func run(t *testing.T, name string, args ...string) string {
 // returns its XML report.
 func zbarXML(t *testing.T, path string) string {
 	t.Helper()
-	zbarimg := requireTool(t, "zbarimg", "apt-get install zbar-tools")
+	zbarimg := testtool.Require(t, "zbarimg", "apt-get install zbar-tools")
 	return run(t, zbarimg, "--nodbus", "--xml", "-q", path)
 }
 
@@ -102,7 +89,7 @@ func checkDecoded(t *testing.T, path string, labels []Label) {
 // FNC1 and reports it only as the GS1 modifier in --xml).
 func TestZbarRaw(t *testing.T) {
 	t.Parallel()
-	zbarimg := requireTool(t, "zbarimg", "apt-get install zbar-tools")
+	zbarimg := testtool.Require(t, "zbarimg", "apt-get install zbar-tools")
 	out, err := Render(PNG, []Label{sample()}, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +135,7 @@ func TestPNGScans(t *testing.T) {
 
 func TestPDFReaders(t *testing.T) {
 	t.Parallel()
-	pdfinfo := requireTool(t, "pdfinfo", "apt-get install poppler-utils")
+	pdfinfo := testtool.Require(t, "pdfinfo", "apt-get install poppler-utils")
 	labels := sampleItems(3)
 	labels[1] = hostile()
 	labels[1].ItemNumber, labels[1].ItemCount, labels[1].SSCC = 2, 3, sampleItems(2)[1].SSCC
@@ -178,7 +165,7 @@ func TestPDFReaders(t *testing.T) {
 	}
 
 	// The text a reader extracts, Norwegian letters and markup intact.
-	text := run(t, requireTool(t, "pdftotext", "apt-get install poppler-utils"), path, "-")
+	text := run(t, testtool.Require(t, "pdftotext", "apt-get install poppler-utils"), path, "-")
 	for _, want := range []string{"Kristian Voie Danielsen", "Vækerøveien 164d", "0751 OSLO", `Æ<&>^~_"' øå "Sender" ^XZ~JA`, `Back\&slash\(`, "(00) 3 7072476 346941809 6"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("pdftotext lacks %q:\n%s", want, text)
@@ -186,7 +173,7 @@ func TestPDFReaders(t *testing.T) {
 	}
 
 	// Each page's barcode, rasterized at 300 dpi.
-	pdftoppm := requireTool(t, "pdftoppm", "apt-get install poppler-utils")
+	pdftoppm := testtool.Require(t, "pdftoppm", "apt-get install poppler-utils")
 	dir := t.TempDir()
 	run(t, pdftoppm, "-r", "300", "-png", path, filepath.Join(dir, "page"))
 	pages, _ := filepath.Glob(filepath.Join(dir, "page-*.png"))
@@ -206,8 +193,8 @@ func TestSVGInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a browser; skipped with -short")
 	}
-	chromium := requireTool(t, "chromium", "apt-get install --no-install-recommends chromium")
-	requireTool(t, "zbarimg", "apt-get install zbar-tools")
+	chromium := testtool.Require(t, "chromium", "apt-get install --no-install-recommends chromium")
+	testtool.Require(t, "zbarimg", "apt-get install zbar-tools")
 	labels := []Label{hostile()}
 	svg, err := Render(SVG, labels, Options{})
 	if err != nil {
@@ -267,7 +254,7 @@ func TestSVGInChromium(t *testing.T) {
 // renderer that implements ^BC's subset and FNC1 invocation codes.
 func TestZPLRenders(t *testing.T) {
 	t.Parallel()
-	node := requireTool(t, "node", "apt-get install nodejs")
+	node := testtool.Require(t, "node", "apt-get install nodejs")
 	dir := os.Getenv("LABEL_ZPL_RENDERER")
 	if dir == "" {
 		if os.Getenv("CI") == "true" {

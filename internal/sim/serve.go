@@ -22,6 +22,7 @@ func handlers() map[string]handler {
 		"findPickupDates":         findPickupDates,
 		"createBooking":           createBooking,
 		"fetchTracking":           fetchTracking,
+		"fetchLabel":              fetchLabel,
 
 		"healthz":       healthz,
 		"readyz":        readyz,

@@ -1,7 +1,7 @@
 // Package sim is a stateful, in-process simulator of Helthjem's parcel API
 // for the labelless C2C flow: tokens, coverage, service points, pickup dates,
 // bookings, tracking and the PUDO conversion, plus the /__sim/ control plane
-// and its dashboard.
+// and its dashboard; and the labels of B2C bookings.
 //
 // A *Server is an http.Handler. Every request is matched to an operation of
 // spec/helthjem.yaml (or spec/sim.yaml) by internal/validate, authenticated,
@@ -43,6 +43,7 @@
 //	coverage.go   find/single, service points nearby, pickup dates
 //	booking.go    bookings: checks, the order record, the answer
 //	tracking.go   tracking
+//	labels.go     labels: the booking's answer drawn by internal/label
 //	wire.go       the carrier's request and answer shapes
 //
 // The control plane (spec/sim.yaml):

@@ -50,6 +50,8 @@ paths:
 		{`{type: integer, enum: [1, 2]}`, "", "only string enums are supported"},
 		{`{type: object}`, ", headers: {X-Rate: {schema: {type: integer}}}", "response headers are not checked"},
 		{`{type: object}`, ", content: {application/xml: {schema: {type: object}}}", "only JSON bodies are checked"},
+		{`{type: object}`, ", content: {application/pdf: {schema: {type: string, maxLength: 9}}}", "only JSON bodies are checked, and files"},
+		{`{type: object}`, ", content: {image/png: {schema: {type: string, format: byte}}}", "only JSON bodies are checked, and files"},
 	} {
 		_, err := validate.New([]byte(fmt.Sprintf(doc, tt.schema, tt.response)))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {

@@ -82,6 +82,43 @@ func TestResponseChecks(t *testing.T) {
 	}
 }
 
+// TestFileResponses: a label (a body that is not JSON) is checked for its
+// status and media type only, never parsed as JSON; an error answer of the
+// same operation is still JSON checked against the error schema.
+func TestFileResponses(t *testing.T) {
+	v := newValidator(t)
+	pdf := []byte("%PDF-1.3\n\x00\xff binary")
+	for _, tt := range []struct {
+		name, ct string
+		status   int
+		body     []byte
+		wantErr  string // a substring of the error, "" for none
+	}{
+		{"pdf", "application/pdf", 200, pdf, ""},
+		{"png", "image/png", 200, []byte("\x89PNG\r\n\x1a\n"), ""},
+		{"svg", "image/svg+xml", 200, []byte(`<?xml version="1.0"?><svg/>`), ""},
+		{"zpl", "application/zpl", 200, []byte("^XA^XZ"), ""},
+		{"empty pdf", "application/pdf", 200, nil, ""},
+		{"a media type the operation does not answer", "image/gif", 200, pdf, "Content-Type has unexpected value"},
+		{"a file as an error", "application/pdf", 404, pdf, "Content-Type has unexpected value"},
+		{"an undocumented status", "application/pdf", 201, pdf, "status 201 is not documented"},
+		{"JSON where a file is due", "application/json", 200, []byte(`{"errorKey":"x"}`), "Content-Type has unexpected value"},
+		{"an error", "application/json", 406, []byte(`{"errorKey":"not.acceptable"}`), ""},
+		{"an error without errorKey", "application/json", 406, []byte(`{"message":"x"}`), "errorKey"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("GET", "/parcels/v1/labels/(00)370724763469418096/unified-large", nil)
+			_, err := responseFor(t, v, req, tt.status, http.Header{"Content-Type": {tt.ct}}, tt.body)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("err = %v, want none", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("err = %v, want one saying %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
 // TestFind covers routing: operationIds, trailing slashes, 404 and 405.
 func TestFind(t *testing.T) {
 	v := newValidator(t)
