@@ -13,8 +13,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/mockhelthjem/mockhelthjem/internal/chromiumtest"
 	"github.com/mockhelthjem/mockhelthjem/internal/sim"
+	"github.com/mockhelthjem/mockhelthjem/internal/testtool"
 )
 
 // screenshot is where -update writes the dashboard's screenshot that the
@@ -88,7 +88,7 @@ func TestDashboardInChromium(t *testing.T) {
 	order := fmt.Sprint(int64(b["orderId"].(float64)))
 	row := `tr[data-order="` + order + `"]`
 
-	p := page{t: t, ctx: chromiumtest.Browser(t, 3*time.Minute)}
+	p := page{t: t, ctx: testtool.Browser(t, 3*time.Minute)}
 	p.do("open the dashboard",
 		chromedp.EmulateViewport(1400, 1000),
 		chromedp.Navigate(srv.URL+"/__sim/"),
