@@ -48,6 +48,7 @@ func handlers() map[string]handler {
 		"uiAddFault":    uiAddFault,
 		"uiClearFaults": uiClearFaults,
 		"uiPopulate":    uiPopulate,
+		"getUILabel":    getUILabel,
 	}
 }
 

@@ -49,7 +49,7 @@ var uiFiles embed.FS
 // (serve.go's run skips the bearer check for them) and take forms.
 var uiOps = map[string]bool{
 	"uiRedirect": true, "getUI": true, "getUILogin": true, "uiLogin": true, "uiLogout": true,
-	"uiClock": true, "uiAddFault": true, "uiClearFaults": true, "uiPopulate": true,
+	"uiClock": true, "uiAddFault": true, "uiClearFaults": true, "uiPopulate": true, "getUILabel": true,
 }
 
 const (
@@ -432,6 +432,7 @@ type dashboardPage struct {
 	Orders     []uiOrder
 	Total      int
 	Timeline   *uiTimeline
+	Label      *uiLabel // nil: no order has a label
 	Rules      []uiRule
 	Requests   []uiRequest
 	Operations []string
@@ -446,6 +447,14 @@ type uiOrder struct {
 	ReturnCodes string
 	Selected    bool
 }
+
+type uiLabel struct {
+	OrderID  int64
+	TS       int
+	Selected bool // the selected order's own label
+}
+
+func parseOrderID(v string) (int64, error) { return strconv.ParseInt(v, 10, 64) }
 
 type uiTimeline struct {
 	Orders []uiTimelineOrder
@@ -527,7 +536,7 @@ func (s *Server) dashboard(c *call, status int, uerr *uiError) (result, *apierro
 	s.mu.Unlock()
 	var selected int64
 	if v := c.r.URL.Query().Get("order"); v != "" {
-		selected, _ = strconv.ParseInt(v, 10, 64) // the spec has checked it
+		selected, _ = parseOrderID(v) // the spec has checked it
 	} else if len(orders) > 0 {
 		selected = orders[0].OrderID
 	}
@@ -542,6 +551,9 @@ func (s *Server) dashboard(c *call, status int, uerr *uiError) (result, *apierro
 			ReturnCodes: strings.Join(slices.Compact(codes), " "), Selected: o.OrderID == selected})
 	}
 	p.Timeline = s.timeline(selected)
+	if id, ts, ok := s.labelPreview(selected); ok {
+		p.Label = &uiLabel{OrderID: id, TS: ts, Selected: id == selected}
+	}
 
 	var rules struct {
 		Rules []uiRule `json:"rules"`

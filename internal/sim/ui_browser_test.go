@@ -124,6 +124,13 @@ func TestDashboardInChromium(t *testing.T) {
 	p.waitText("why it failed", "#requests tbody tr:first-child .req-key", "rule-1: 503")
 	p.waitText("the timeline", "#timeline", "The parcel has been picked up")
 
+	// The label preview (of the newest B2C order: the one followed here is
+	// C2C, labelless) is an image the browser could decode.
+	width, err := chromedp.Run(p.ctx, chromedp.JavascriptAttribute[float64](chromedp.CSS("#label img"), "naturalWidth"))
+	if err != nil || width < 800 { // 102 mm at 203 dpi is 816 px
+		t.Errorf("the label preview: naturalWidth %v, %v", width, err)
+	}
+
 	// A cross-site form post from this browser is refused even with the
 	// session cookie; the state is unchanged.
 	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -1,11 +1,15 @@
 package sim_test
 
 import (
+	"bytes"
+	"image/png"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/mockhelthjem/mockhelthjem/errorkey"
 	"github.com/mockhelthjem/mockhelthjem/internal/sim"
 )
 
@@ -191,5 +195,49 @@ func TestUIAdminToken(t *testing.T) {
 	}
 	if r := e.form("/__sim/ui/logout", url.Values{}, "Cookie", session); r.Status != http.StatusSeeOther || !strings.Contains(r.Header.Get("Set-Cookie"), "Max-Age=0") {
 		t.Errorf("logout: %d, Set-Cookie %q", r.Status, r.Header.Get("Set-Cookie"))
+	}
+}
+
+// TestUILabel: the preview is the PNG the labels operation answers the
+// order's client; a C2C order has none.
+func TestUILabel(t *testing.T) {
+	e := newEnv(t)
+	token := e.demo()
+	b2c := e.book(token, booking(t, 2, nil))
+	c2c := e.book(token, booking(t, 113, nil))
+	id := func(b map[string]any) string { return strconv.FormatInt(int64(b["orderId"].(float64)), 10) }
+
+	r := e.do("GET", "/__sim/ui/label?order="+id(b2c), "", nil)
+	if r.Status != 200 || r.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("the B2C order's label: %d %s", r.Status, r.Header.Get("Content-Type"))
+	}
+	api := e.do("GET", "/parcels/v1/labels/"+url.PathEscape(b2c["shipmentId"].(string))+"/unified-large", token, nil, "Accept", "image/png")
+	if api.Status != 200 || !bytes.Equal(api.Body, r.Body) {
+		t.Errorf("the preview differs from the labels operation's PNG (%d, %d and %d bytes)", api.Status, len(api.Body), len(r.Body))
+	}
+	if _, err := png.Decode(bytes.NewReader(r.Body)); err != nil {
+		t.Errorf("the preview is no PNG: %v", err)
+	}
+	for _, tc := range []struct {
+		query  string
+		status int
+		key    string
+	}{
+		{"order=" + id(c2c), 400, errorkey.LabelNotApplicable},
+		{"order=1", 404, errorkey.CannotFindOrder},
+		{"", 400, errorkey.InvalidRequest},
+		{"order=" + id(b2c) + "&x=1", 400, errorkey.InvalidRequest},
+	} {
+		if r := e.do("GET", "/__sim/ui/label?"+tc.query, "", nil); r.Status != tc.status || r.errorKey(t) != tc.key {
+			t.Errorf("?%s: %d %s, want %d %s", tc.query, r.Status, r.errorKey(t), tc.status, tc.key)
+		}
+	}
+	// The dashboard of the C2C order previews the newest labelled order.
+	if p := string(e.do("GET", "/__sim/ui?order="+id(c2c), "", nil).Body); !strings.Contains(p, `src="/__sim/ui/label?order=`+id(b2c)+`"`) {
+		t.Errorf("the dashboard does not preview the B2C label:\n%s", p)
+	}
+	admin := newEnv(t, func(o *sim.Options) { o.AdminToken = "x" })
+	if r := admin.do("GET", "/__sim/ui/label?order=1", "", nil); r.Status != http.StatusSeeOther {
+		t.Errorf("the preview without a session: %d", r.Status)
 	}
 }
