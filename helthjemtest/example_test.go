@@ -142,3 +142,28 @@ type exampleT struct {
 
 func (exampleT) Helper()                           {}
 func (exampleT) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
+
+// A server that the tests of a package share, started in TestMain:
+//
+//	var srv *helthjemtest.Server
+//
+//	func TestMain(m *testing.M) {
+//		var err error
+//		if srv, err = helthjemtest.Start(helthjemtest.WithSeed(1)); err != nil {
+//			log.Fatal(err)
+//		}
+//		code := m.Run()
+//		srv.Close()
+//		os.Exit(code)
+//	}
+//
+// Each test then passes its own t: srv.State(t), srv.Advance(t, d).
+func ExampleStart() {
+	srv, err := helthjemtest.Start(helthjemtest.WithSeed(1))
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	fmt.Println(strings.HasPrefix(srv.URL, "http://127.0.0.1:"))
+	// Output: true
+}
