@@ -47,6 +47,10 @@ const (
 	// UnsupportedTransportSolution (400): the transport solution cannot be
 	// booked.
 	UnsupportedTransportSolution = "unsupported.transportSolutionId"
+	// ItemTooHeavy (400): an item is heavier than Helthjem carries.
+	ItemTooHeavy = "item.too.heavy"
+	// ItemTooLarge (400): an item is larger than Helthjem carries.
+	ItemTooLarge = "item.too.large"
 	// DuplicateShipmentID (409): the shipmentId is already booked with a
 	// different request, by any client.
 	DuplicateShipmentID = "duplicate.shipmentId"
@@ -81,6 +85,20 @@ const (
 	NotFound = "not.found"
 	// MethodNotAllowed (405): the path exists, the method does not.
 	MethodNotAllowed = "method.not.allowed"
+	// URITooLong (414): the path and query string are longer than
+	// -max-path.
+	URITooLong = "uri.too.long"
+	// RequestTimeout (408): the body did not arrive within -read-timeout.
+	RequestTimeout = "request.timeout"
+	// RequestHeaderTooLarge (431): the request's headers are too large.
+	RequestHeaderTooLarge = "request.header.too.large"
+	// UnsupportedTransferEncoding (501): a Transfer-Encoding other than
+	// chunked.
+	UnsupportedTransferEncoding = "unsupported.transfer.encoding"
+	// HTTPVersionNotSupported (505): not HTTP/1.x or 2.
+	HTTPVersionNotSupported = "http.version.not.supported"
+	// ExpectationFailed (417): an Expect header other than 100-continue.
+	ExpectationFailed = "expectation.failed"
 	// RequestTooLarge (413): the body is over 1 MiB.
 	RequestTooLarge = "request.too.large"
 	// UnsupportedMediaType (415): the body is not JSON by its Content-Type.
@@ -148,6 +166,8 @@ const (
 	// InvalidFault (400): a fault rule, or an X-Sim-Fault header, that does
 	// not parse.
 	InvalidFault = "invalid.fault"
+	// FaultLimitReached (400): -max-fault-rules rules are active already.
+	FaultLimitReached = "fault.limit.reached"
 	// OrderLimitReached (507): -max-orders is reached (nothing is evicted).
 	OrderLimitReached = "order.limit.reached"
 	// StorageFull (507): the state file's disk is full, or a quota or

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mockhelthjem/mockhelthjem/errorkey"
 	"github.com/mockhelthjem/mockhelthjem/helthjemtest"
 )
 
@@ -65,7 +66,7 @@ func Example() {
 	// 2. Does Helthjem pick up at the sender's address (TS 23)?
 	sender := map[string]any{
 		"type": "consignor", "name": "Test sender", "address": "Herslebs gate 2F",
-		"zipCode": "0561", "postalName": "Oslo", "countryCode": "NO",
+		"zipCode": "0561", "postalName": "Oslo", "countryCode": "NO", "phone1": "12345678", "email": "",
 	}
 	var coverage struct {
 		ProductName string `json:"productName"`
@@ -99,7 +100,7 @@ func Example() {
 		"shopId": helthjemtest.DefaultShopID, "transportSolutionId": 23, "desiredDeliveryDate": date,
 		"parties": []any{
 			map[string]any{"type": "consignee", "name": "Test receiver", "address": "Vækerøveien 164d",
-				"zipCode": "0751", "postalName": "Oslo", "countryCode": "NO"},
+				"zipCode": "0751", "postalName": "Oslo", "countryCode": "NO", "phone1": "12345678", "email": "test@gmail.com"},
 			sender,
 		},
 		"items": []any{map[string]any{"itemNumber": 1, "trackingReference": "", "weight": 1000}},
@@ -122,7 +123,7 @@ func Example() {
 
 	// The journal says what each answer was, and why, newest first.
 	last := srv.Requests(t)[0]
-	fmt.Println("journal:", last.Operation, last.Status, last.Fault)
+	fmt.Println("journal:", last.Operation, last.Status, last.Fault, last.ErrorKey == errorkey.ServiceUnavailable)
 
 	// Output:
 	// coverage: HELTHJEM_MEGTILDEG
@@ -131,7 +132,7 @@ func Example() {
 	// returnCode like T-NXXW9: true
 	// orders: 1
 	// booking under a fault: 503
-	// journal: createBooking 503 rule-1: 503
+	// journal: createBooking 503 rule-1: 503 true
 }
 
 // exampleT stands in for the *testing.T an Example lacks. The Server's

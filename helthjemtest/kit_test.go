@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/mockhelthjem/mockhelthjem/errorkey"
 	"github.com/mockhelthjem/mockhelthjem/helthjemtest"
 )
 
@@ -112,11 +113,11 @@ func TestRequests(t *testing.T) {
 
 	got := srv.Requests(t)
 	want := []helthjemtest.Request{
-		{Seq: 3, Method: "GET", Path: "/parcels/v1/tracking/fetch/T-AAAAA/EN/false", Operation: "fetchTracking", Status: 404, ClientID: "demo"},
-		{Seq: 2, Method: "GET", Path: "/parcels/v1/tracking/fetch/T-AAAAA/EN/false", Operation: "fetchTracking", Status: 502, ClientID: "demo", Fault: "rule-1: 502"},
+		{Seq: 3, Method: "GET", Path: "/parcels/v1/tracking/fetch/T-AAAAA/EN/false", Operation: "fetchTracking", Status: 404, ClientID: "demo", ErrorKey: errorkey.CannotFindOrder},
+		{Seq: 2, Method: "GET", Path: "/parcels/v1/tracking/fetch/T-AAAAA/EN/false", Operation: "fetchTracking", Status: 502, ClientID: "demo", Fault: "rule-1: 502", ErrorKey: errorkey.BadGateway},
 		{Seq: 1, Method: "POST", Path: "/auth/oauth2/v1/token", Operation: "getToken", Status: 200, ClientID: "demo"},
 	}
-	opts := cmpopts.IgnoreFields(helthjemtest.Request{}, "Time", "Duration", "SimTime", "ErrorKey", "ErrorFields")
+	opts := cmpopts.IgnoreFields(helthjemtest.Request{}, "Time", "Duration", "SimTime")
 	if diff := cmp.Diff(want, got, opts); diff != "" {
 		t.Errorf("Requests() (-want +got):\n%s", diff)
 	}

@@ -184,7 +184,7 @@ func mockEnvVars(t testing.TB) map[string]bool {
 // healthcheckTimeout is the healthcheck subcommand's default -timeout.
 func healthcheckTimeout(t testing.TB) time.Duration {
 	t.Helper()
-	m := regexp.MustCompile(`(?m)^  -timeout .*\n.*\(default "([^"]+)"\)`).FindStringSubmatch(mockHelp(t, "healthcheck", "-h"))
+	m := regexp.MustCompile(`(?m)^  -timeout .*\n.*\(default "?([^")]+)"?\)`).FindStringSubmatch(mockHelp(t, "healthcheck", "-h"))
 	if m == nil {
 		t.Fatal("healthcheck -h shows no -timeout default")
 	}

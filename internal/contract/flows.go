@@ -130,7 +130,10 @@ type party struct {
 	PostalName  string `json:"postalName,omitempty"`
 	CountryCode string `json:"countryCode"`
 	Phone1      string `json:"phone1,omitempty"`
-	Email       string `json:"email,omitempty"`
+	// Email is sent whenever set, "" included: the booking requires the
+	// field on a consignee and a consignor (reference notes §3.4), and ""
+	// is what the guide sends for none. Nil leaves it out (a servicePoint).
+	Email *string `json:"email,omitempty"`
 }
 
 type item struct {
@@ -160,7 +163,7 @@ func (f *flowState) address(a fixture.Address, ts, fp int) addressBody {
 func partyOf(role string, a fixture.Address) party {
 	return party{
 		Type: role, Name: a.Name, Address: a.Address, ZipCode: a.ZipCode, PostalName: a.PostalName,
-		CountryCode: a.CountryCode, Phone1: a.Phone1, Email: a.Email,
+		CountryCode: a.CountryCode, Phone1: a.Phone1, Email: &a.Email,
 	}
 }
 

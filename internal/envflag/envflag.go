@@ -47,6 +47,18 @@ func (s *Set) BoolEnv(p *bool, name, env, usage string) {
 	s.bind(name, env)
 }
 
+// IntEnv defines an int flag that defaults from env, else def.
+func (s *Set) IntEnv(p *int, name, env string, def int, usage string) {
+	s.IntVar(p, name, def, usage)
+	s.bind(name, env)
+}
+
+// Uint64Env defines a uint64 flag that defaults from env, else def.
+func (s *Set) Uint64Env(p *uint64, name, env string, def uint64, usage string) {
+	s.Uint64Var(p, name, def, usage)
+	s.bind(name, env)
+}
+
 // Int64Env defines an int64 flag that defaults from env, else def.
 func (s *Set) Int64Env(p *int64, name, env string, def int64, usage string) {
 	s.Int64Var(p, name, def, usage)
@@ -90,8 +102,39 @@ func (s *Set) ApplyEnv(lookup func(string) (string, bool)) error {
 			continue
 		}
 		if err := s.Set(b.flag, v); err != nil {
-			return &EnvError{Env: b.env, Flag: b.flag, Err: err}
+			return &EnvError{Env: b.env, Flag: b.flag, Err: readable(s.Lookup(b.flag), err)}
 		}
 	}
 	return nil
 }
+
+// readable says what a typed flag takes, where the flag package says
+// "parse error".
+func readable(f *flag.Flag, err error) error {
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		return err
+	}
+	what := ""
+	switch g.Get().(type) {
+	case bool:
+		what = "must be true or false"
+	case int, int64:
+		what = "must be an integer"
+	case uint, uint64:
+		what = "must be a non-negative integer"
+	case time.Duration:
+		what = `must be a duration such as "10s", "2m" or "1h30m"`
+	default:
+		return err
+	}
+	return &readableError{what: what, err: err}
+}
+
+type readableError struct {
+	what string
+	err  error
+}
+
+func (e *readableError) Error() string { return e.what + " (" + e.err.Error() + ")" }
+func (e *readableError) Unwrap() error { return e.err }

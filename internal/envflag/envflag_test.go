@@ -78,6 +78,31 @@ func TestApplyEnvRefusedValue(t *testing.T) {
 	}
 }
 
+// TestEnvErrorsSayWhatIsTaken: a refused value named only "parse error";
+// each typed flag now says what it takes.
+func TestEnvErrorsSayWhatIsTaken(t *testing.T) {
+	for _, tc := range []struct{ env, value, want string }{
+		{"T_TIMEOUT", "soon", `T_TIMEOUT (for --timeout): must be a duration such as "10s", "2m" or "1h30m"`},
+		{"T_STRICT", "maybe", "T_STRICT (for --strict): must be true or false"},
+		{"T_SHOP", "x", "T_SHOP (for --shop): must be an integer"},
+		{"T_N", "1.5", "T_N (for --n): must be an integer"},
+		{"T_SEED", "-1", "T_SEED (for --seed): must be a non-negative integer"},
+	} {
+		s, _ := newSet(&bytes.Buffer{})
+		var n int
+		var seed uint64
+		s.IntEnv(&n, "n", "T_N", 1, "n")
+		s.Uint64Env(&seed, "seed", "T_SEED", 0, "seed")
+		if err := s.Parse(nil); err != nil {
+			t.Fatal(err)
+		}
+		err := s.ApplyEnv(lookup(map[string]string{tc.env: tc.value}))
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%s=%s: %v, want %q", tc.env, tc.value, err, tc.want)
+		}
+	}
+}
+
 // TestUsageHidesEnvValues pins the bug where -h printed a variable's value
 // as the flag's default, so MOCKHELTHJEM_JWT_SECRET or an admin token set
 // in the environment appeared in help output and CI logs.

@@ -112,10 +112,12 @@ func withCheckDigit(prefix string, serial uint64, n int) string {
 	return string(buf)
 }
 
-// ReturnCodeAlphabet is the alphabet of the return codes this mock issues.
-// It leaves out characters a sender could misread or miswrite on a parcel:
-// 0/O, 1/I/L, 2/Z, 5/S and 8/B.
-const ReturnCodeAlphabet = "ACDEFGHJKMNPQRTUVWXY34679"
+// ReturnCodeAlphabet is the alphabet of the return codes this mock issues:
+// every upper-case ASCII letter and every digit. Real codes use letters and
+// digits alike, look-alikes included: the C2C guide's "T-H1MN3" has a 1
+// and "T-NXXW9" an X and a 9, so no character can be left out on the
+// evidence of the two published codes.
+const ReturnCodeAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 // returnCodeLen is the number of characters after "T-".
 const returnCodeLen = 5
@@ -140,8 +142,8 @@ func NewReturnCode(rnd func(n int) int) string {
 
 // ReturnCodePattern is the (upper-case) pattern Parse accepts as a return
 // code. It is wider than what NewReturnCode makes, because codes seen in
-// the wild are: the C2C guide's "T-H1MN3" has a 1, and the legacy API's
-// example is "R-1234".
+// the wild are: the legacy API's example is "R-1234", with another letter
+// and length.
 const ReturnCodePattern = `^[A-Z]-[A-Z0-9]{1,8}$`
 
 // Kind is what sort of identifier Parse found.

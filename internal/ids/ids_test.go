@@ -222,8 +222,9 @@ func TestNewReturnCodeUsesEveryPosition(t *testing.T) {
 		want  string
 	}{
 		{name: "first letter", picks: []int{0, 0, 0, 0, 0}, want: "T-AAAAA"},
-		{name: "last digit", picks: []int{24, 24, 24, 24, 24}, want: "T-99999"},
-		{name: "guide code", picks: []int{10, 18, 18, 17, 24}, want: "T-NXXW9"},
+		{name: "last digit", picks: []int{35, 35, 35, 35, 35}, want: "T-99999"},
+		{name: "guide code", picks: []int{13, 23, 23, 22, 35}, want: "T-NXXW9"},
+		{name: "guide's other code", picks: []int{7, 27, 12, 13, 29}, want: "T-H1MN3"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -263,10 +264,25 @@ func TestNewReturnCodeBadRandom(t *testing.T) {
 	}
 }
 
+// TestReturnCodeAlphabet: every character of the codes seen in the wild
+// (the C2C guide's "T-H1MN3" and "T-NXXW9") can be issued (issue 12: the
+// alphabet without look-alikes could never issue T-H1MN3).
 func TestReturnCodeAlphabet(t *testing.T) {
-	for _, r := range "0O1IL2Z5S8B" {
-		if strings.ContainsRune(ReturnCodeAlphabet, r) {
-			t.Errorf("ReturnCodeAlphabet contains look-alike %q", r)
+	for _, code := range []string{"T-H1MN3", "T-NXXW9"} {
+		for _, r := range code[2:] {
+			if !strings.ContainsRune(ReturnCodeAlphabet, r) {
+				t.Errorf("ReturnCodeAlphabet lacks %q of %s", r, code)
+			}
+		}
+	}
+	for r := 'A'; r <= 'Z'; r++ {
+		if !strings.ContainsRune(ReturnCodeAlphabet, r) {
+			t.Errorf("ReturnCodeAlphabet lacks %q", r)
+		}
+	}
+	for r := '0'; r <= '9'; r++ {
+		if !strings.ContainsRune(ReturnCodeAlphabet, r) {
+			t.Errorf("ReturnCodeAlphabet lacks %q", r)
 		}
 	}
 	seen := map[rune]bool{}

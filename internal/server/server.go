@@ -5,6 +5,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -56,40 +57,53 @@ type Config struct {
 	StateFile         string
 	MaxOrders         int
 	JournalSize       int
+	JournalBytes      int
+	JournalBodies     bool
+	MaxPath           int
+	MaxFaultRules     int
 	ShutdownTimeout   time.Duration
 	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
 	IdleTimeout       time.Duration
 }
 
-// flagSet defines the flags, each defaulting from its environment variable.
-// The flags are strings, checked after the environment is applied by the
-// returned function, so that a bad value gets the same message from a flag
-// or from its variable.
+// maxTimeout bounds every timeout flag: a longer one is a typo.
+const maxTimeout = 24 * time.Hour
+
+// flagSet defines the flags, each defaulting from its environment variable,
+// typed as their values are. The returned function checks what a type
+// cannot (ranges, forms) once the environment is applied, so that a bad
+// value gets the same message from a flag or from its variable, and before
+// anything is allocated.
 func flagSet(cfg *Config, stderr io.Writer) (*envflag.Set, func() error) {
 	fs := envflag.New("mockhelthjem", stderr)
-	str := fs.StringEnv
-	str(&cfg.Addr, "addr", "MOCKHELTHJEM_ADDR", ":8080", "listen address")
-	var seed, clock, level, strict, shutdown, readHeader, idle, maxOrders, journalSize string
-	str(&seed, "seed", "MOCKHELTHJEM_SEED", "0", "seed for generated ids and codes; 0 picks a random one and logs it")
-	str(&clock, "clock", "MOCKHELTHJEM_CLOCK", "", "simulated start time, RFC 3339; set: frozen (moves via /__sim/clock), empty: follows the wall clock")
-	str(&cfg.FixturesDir, "fixtures", "MOCKHELTHJEM_FIXTURES", "", "directory whose clients.json, postalcodes.csv, servicepoints.json, contract-addresses.json replace the embedded ones")
-	str(&cfg.LogFormat, "log-format", "MOCKHELTHJEM_LOG_FORMAT", "text", "log format: text or json")
-	str(&level, "log-level", "MOCKHELTHJEM_LOG_LEVEL", "info", "log level: debug, info, warn or error")
-	str(&cfg.AdminToken, "admin-token", "MOCKHELTHJEM_ADMIN_TOKEN", "", "when set, /__sim/ requires Authorization: Bearer <admin-token>")
-	str(&cfg.JWTSecret, "jwt-secret", "MOCKHELTHJEM_JWT_SECRET", "", "HMAC key for tokens; empty generates one per run")
-	str(&strict, "strict-responses", "MOCKHELTHJEM_STRICT_RESPONSES", "false", "answer 500 mock.response.invalid when a response breaks the spec (else log a warning)")
-	str(&cfg.StateFile, "state-file", "MOCKHELTHJEM_STATE_FILE", "", "file that keeps orders, their events and the clock across restarts (fsynced per change); empty: memory only")
-	str(&maxOrders, "max-orders", "MOCKHELTHJEM_MAX_ORDERS", strconv.Itoa(sim.DefaultMaxOrders), "most orders stored (at most "+strconv.Itoa(sim.MaxOrdersLimit())+"); more bookings get 507 order.limit.reached")
-	str(&journalSize, "journal-size", "MOCKHELTHJEM_JOURNAL_SIZE", strconv.Itoa(sim.DefaultJournalSize), "requests kept for GET /__sim/requests")
-	str(&shutdown, "shutdown-timeout", "MOCKHELTHJEM_SHUTDOWN_TIMEOUT", "10s", "how long in-flight requests may finish after SIGTERM")
-	str(&readHeader, "read-header-timeout", "MOCKHELTHJEM_READ_HEADER_TIMEOUT", "10s", "time allowed to read request headers")
-	str(&idle, "idle-timeout", "MOCKHELTHJEM_IDLE_TIMEOUT", "120s", "keep-alive idle timeout")
+	var clock, level string
+	fs.StringEnv(&cfg.Addr, "addr", "MOCKHELTHJEM_ADDR", ":8080", "listen address, host:port or :port")
+	fs.Uint64Env(&cfg.Seed, "seed", "MOCKHELTHJEM_SEED", 0, "seed for generated ids and codes; 0 picks a random one and logs it")
+	fs.StringEnv(&clock, "clock", "MOCKHELTHJEM_CLOCK", "", "simulated start time, RFC 3339; set: frozen (moves via /__sim/clock), empty: follows the wall clock")
+	fs.StringEnv(&cfg.FixturesDir, "fixtures", "MOCKHELTHJEM_FIXTURES", "", "directory whose clients.json, postalcodes.csv, servicepoints.json, contract-addresses.json replace the embedded ones")
+	fs.StringEnv(&cfg.LogFormat, "log-format", "MOCKHELTHJEM_LOG_FORMAT", "text", "log format: text or json")
+	fs.StringEnv(&level, "log-level", "MOCKHELTHJEM_LOG_LEVEL", "info", "log level: debug, info, warn or error")
+	fs.StringEnv(&cfg.AdminToken, "admin-token", "MOCKHELTHJEM_ADMIN_TOKEN", "", "when set, /__sim/ requires Authorization: Bearer <admin-token>, and X-Sim-Fault requires X-Sim-Admin-Token: <admin-token>")
+	fs.StringEnv(&cfg.JWTSecret, "jwt-secret", "MOCKHELTHJEM_JWT_SECRET", "", "HMAC key for tokens; empty generates one per run")
+	fs.BoolEnv(&cfg.StrictResponses, "strict-responses", "MOCKHELTHJEM_STRICT_RESPONSES", "answer 500 mock.response.invalid when a response breaks the spec (else log a warning)")
+	fs.StringEnv(&cfg.StateFile, "state-file", "MOCKHELTHJEM_STATE_FILE", "", "file that keeps orders, their events and the clock across restarts (fsynced per change); empty: memory only")
+	fs.IntEnv(&cfg.MaxOrders, "max-orders", "MOCKHELTHJEM_MAX_ORDERS", sim.DefaultMaxOrders, "most orders stored, 1 to "+strconv.Itoa(sim.MaxOrdersLimit())+"; more bookings get 507 order.limit.reached")
+	fs.IntEnv(&cfg.JournalSize, "journal-size", "MOCKHELTHJEM_JOURNAL_SIZE", sim.DefaultJournalSize, "requests kept for GET /__sim/requests, 1 to "+strconv.Itoa(sim.JournalSizeMax))
+	fs.IntEnv(&cfg.JournalBytes, "journal-bytes", "MOCKHELTHJEM_JOURNAL_BYTES", sim.DefaultJournalBytes, "bytes the request journal may hold, "+strconv.Itoa(sim.JournalBytesMin)+" to "+strconv.Itoa(sim.JournalBytesMax)+"; the oldest requests go first")
+	fs.BoolEnv(&cfg.JournalBodies, "journal-bodies", "MOCKHELTHJEM_JOURNAL_BODIES", "keep request and response bodies in the journal, personal data redacted (for local debugging)")
+	fs.IntEnv(&cfg.MaxPath, "max-path", "MOCKHELTHJEM_MAX_PATH", sim.DefaultMaxPath, "longest path and query string in bytes, "+strconv.Itoa(sim.MaxPathMin)+" to "+strconv.Itoa(sim.MaxPathMax)+"; longer gets 414 uri.too.long")
+	fs.IntEnv(&cfg.MaxFaultRules, "max-fault-rules", "MOCKHELTHJEM_MAX_FAULT_RULES", sim.DefaultMaxFaultRules, "most fault rules active at once, 1 to "+strconv.Itoa(sim.MaxFaultRulesMax)+"; one more gets 400 fault.limit.reached")
+	fs.DurationEnv(&cfg.ShutdownTimeout, "shutdown-timeout", "MOCKHELTHJEM_SHUTDOWN_TIMEOUT", 10*time.Second, "how long in-flight requests may finish after SIGTERM")
+	fs.DurationEnv(&cfg.ReadHeaderTimeout, "read-header-timeout", "MOCKHELTHJEM_READ_HEADER_TIMEOUT", 10*time.Second, "time allowed to read request headers")
+	fs.DurationEnv(&cfg.ReadTimeout, "read-timeout", "MOCKHELTHJEM_READ_TIMEOUT", 30*time.Second, "time allowed to read a request body; slower gets 408 request.timeout")
+	fs.DurationEnv(&cfg.IdleTimeout, "idle-timeout", "MOCKHELTHJEM_IDLE_TIMEOUT", 120*time.Second, "keep-alive idle timeout")
 	check := func() error {
-		var err error
-		if cfg.Seed, err = strconv.ParseUint(seed, 10, 64); err != nil {
-			return fmt.Errorf("-seed (MOCKHELTHJEM_SEED) must be a non-negative integer")
+		if err := checkAddr(cfg.Addr); err != nil {
+			return fmt.Errorf("-addr (MOCKHELTHJEM_ADDR) %w", err)
 		}
 		if clock != "" {
+			var err error
 			if cfg.Clock, err = time.Parse(time.RFC3339, clock); err != nil {
 				return fmt.Errorf("-clock (MOCKHELTHJEM_CLOCK) must be RFC 3339, e.g. 2026-06-16T10:00:00+02:00")
 			}
@@ -100,43 +114,86 @@ func flagSet(cfg *Config, stderr io.Writer) (*envflag.Set, func() error) {
 		if err := cfg.LogLevel.UnmarshalText([]byte(level)); err != nil {
 			return fmt.Errorf("-log-level (MOCKHELTHJEM_LOG_LEVEL) must be debug, info, warn or error")
 		}
-		if cfg.MaxOrders, err = strconv.Atoi(maxOrders); err != nil || cfg.MaxOrders < 1 || cfg.MaxOrders > sim.MaxOrdersLimit() {
-			return fmt.Errorf("-max-orders (MOCKHELTHJEM_MAX_ORDERS) must be an integer from 1 to %d", sim.MaxOrdersLimit())
-		}
-		if cfg.JournalSize, err = strconv.Atoi(journalSize); err != nil || cfg.JournalSize < 1 {
-			return fmt.Errorf("-journal-size (MOCKHELTHJEM_JOURNAL_SIZE) must be a positive integer")
-		}
-		if cfg.StrictResponses, err = strconv.ParseBool(strict); err != nil {
-			return fmt.Errorf("-strict-responses (MOCKHELTHJEM_STRICT_RESPONSES) must be true or false")
+		for _, n := range []struct {
+			v         int
+			name, env string
+			min, max  int
+		}{
+			{cfg.MaxOrders, "max-orders", "MOCKHELTHJEM_MAX_ORDERS", 1, sim.MaxOrdersLimit()},
+			{cfg.JournalSize, "journal-size", "MOCKHELTHJEM_JOURNAL_SIZE", 1, sim.JournalSizeMax},
+			{cfg.JournalBytes, "journal-bytes", "MOCKHELTHJEM_JOURNAL_BYTES", sim.JournalBytesMin, sim.JournalBytesMax},
+			{cfg.MaxPath, "max-path", "MOCKHELTHJEM_MAX_PATH", sim.MaxPathMin, sim.MaxPathMax},
+			{cfg.MaxFaultRules, "max-fault-rules", "MOCKHELTHJEM_MAX_FAULT_RULES", 1, sim.MaxFaultRulesMax},
+		} {
+			if n.v < n.min || n.v > n.max {
+				return fmt.Errorf("-%s (%s) must be an integer from %d to %d", n.name, n.env, n.min, n.max)
+			}
 		}
 		for _, d := range []struct {
-			p         *time.Duration
-			v         string
+			v         time.Duration
 			name, env string
 		}{
-			{&cfg.ShutdownTimeout, shutdown, "shutdown-timeout", "MOCKHELTHJEM_SHUTDOWN_TIMEOUT"},
-			{&cfg.ReadHeaderTimeout, readHeader, "read-header-timeout", "MOCKHELTHJEM_READ_HEADER_TIMEOUT"},
-			{&cfg.IdleTimeout, idle, "idle-timeout", "MOCKHELTHJEM_IDLE_TIMEOUT"},
+			{cfg.ShutdownTimeout, "shutdown-timeout", "MOCKHELTHJEM_SHUTDOWN_TIMEOUT"},
+			{cfg.ReadHeaderTimeout, "read-header-timeout", "MOCKHELTHJEM_READ_HEADER_TIMEOUT"},
+			{cfg.ReadTimeout, "read-timeout", "MOCKHELTHJEM_READ_TIMEOUT"},
+			{cfg.IdleTimeout, "idle-timeout", "MOCKHELTHJEM_IDLE_TIMEOUT"},
 		} {
-			if *d.p, err = time.ParseDuration(d.v); err != nil || *d.p <= 0 {
-				return fmt.Errorf("-%s (%s) must be a positive duration such as 10s", d.name, d.env)
+			if d.v <= 0 || d.v > maxTimeout {
+				return fmt.Errorf("-%s (%s) must be a duration from 1ns to %s, such as 10s", d.name, d.env, maxTimeout)
 			}
 		}
 		return nil
 	}
+	return fs, check
+}
+
+// checkAddr wants a listen address net.Listen takes: host:port or :port,
+// with a numeric port (0 picks a free one).
+func checkAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		_, err = strconv.ParseUint(port, 10, 16)
+	}
+	if err != nil {
+		return errors.New("must be host:port or :port with a port from 0 to 65535, e.g. :8080 or 127.0.0.1:8080")
+	}
+	return nil
+}
+
+// usage sets fs's usage text, head then the flags, to be written to the
+// returned buffer: -h shows it on stdout, a bad flag on stderr.
+func usage(fs *envflag.Set, head string) *bytes.Buffer {
+	var text bytes.Buffer
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: mockhelthjem [flags]\n       mockhelthjem healthcheck [-addr ADDR] [-timeout 3s]\n       mockhelthjem -version\n\nA stateful simulator of Helthjem's parcel API (C2C flow).\n\nFlags:\n")
+		out := fs.Output()
+		fs.SetOutput(&text)
+		defer fs.SetOutput(out)
+		fmt.Fprint(&text, head)
 		fs.PrintDefaults()
 	}
-	return fs, check
+	return &text
+}
+
+// parseArgs parses args into fs; -h shows the usage text on stdout.
+func parseArgs(fs *envflag.Set, text *bytes.Buffer, args []string, stdout, stderr io.Writer) error {
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		_, _ = stdout.Write(text.Bytes())
+		return &UsageError{Err: err, Help: true, Printed: true}
+	case err != nil:
+		_, _ = stderr.Write(text.Bytes()) // after the flag package's error line
+		return &UsageError{Err: err, Printed: true}
+	}
+	return nil
 }
 
 // Main runs the program until ctx is cancelled (SIGTERM/SIGINT).
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "healthcheck" {
-		return healthcheck(ctx, args[1:], stderr)
+		return healthcheck(ctx, args[1:], stdout, stderr)
 	}
-	cfg, showVersion, err := parseFlags(args, os.LookupEnv, stderr)
+	cfg, showVersion, err := parseFlags(args, os.LookupEnv, stdout, stderr)
 	switch {
 	case err != nil:
 		return err
@@ -150,11 +207,12 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // parseFlags reads the command line, then the environment (lookup) for the
 // flags it left out. -version is answered before the environment is read.
 // Errors are *UsageError.
-func parseFlags(args []string, lookup func(string) (string, bool), stderr io.Writer) (cfg Config, showVersion bool, err error) {
+func parseFlags(args []string, lookup func(string) (string, bool), stdout, stderr io.Writer) (cfg Config, showVersion bool, err error) {
 	fs, check := flagSet(&cfg, stderr)
 	fs.BoolVar(&showVersion, "version", false, "print the version and exit")
-	if err := fs.Parse(args); err != nil {
-		return cfg, false, &UsageError{Err: err, Help: errors.Is(err, flag.ErrHelp), Printed: true}
+	text := usage(fs, "Usage: mockhelthjem [flags]\n       mockhelthjem healthcheck [-addr ADDR] [-timeout 3s] [-wait 0s]\n       mockhelthjem -version\n\nA stateful simulator of Helthjem's parcel API (C2C flow).\n\nExit codes: 0 clean shutdown (or -h, -version); 1 runtime error (a port in use, a\ncorrupt or locked state file); 2 a bad flag or environment value.\n\nFlags:\n")
+	if err := parseArgs(fs, text, args, stdout, stderr); err != nil {
+		return cfg, false, err
 	}
 	if fs.NArg() > 0 {
 		return cfg, false, &UsageError{Err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
@@ -192,6 +250,8 @@ func Run(ctx context.Context, cfg Config, logw io.Writer, ready chan<- string) e
 		Seed: cfg.Seed, Clock: cfg.Clock, Fixtures: fx, Logger: log,
 		StrictResponses: cfg.StrictResponses, AdminToken: cfg.AdminToken,
 		StateFile: cfg.StateFile, MaxOrders: cfg.MaxOrders, JournalSize: cfg.JournalSize,
+		JournalBytes: cfg.JournalBytes, JournalBodies: cfg.JournalBodies, MaxPath: cfg.MaxPath,
+		MaxFaultRules: cfg.MaxFaultRules,
 	}
 	if cfg.JWTSecret != "" {
 		opts.JWTKey = []byte(cfg.JWTSecret)
@@ -206,11 +266,14 @@ func Run(ctx context.Context, cfg Config, logw io.Writer, ready chan<- string) e
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           s,
+		Handler:           bodyDeadline(s, cfg.ReadTimeout),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		MaxHeaderBytes:    maxHeaderBytes,
+		// OPTIONS * goes to the simulator (404 in the error shape), not
+		// to net/http's own empty 200.
+		DisableGeneralOptionsHandler: true,
+		ErrorLog:                     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("mockhelthjem listening", "addr", ln.Addr().String(), "seed", s.Seed(),
 		"clock", s.Now().Format(time.RFC3339), "frozen", !cfg.Clock.IsZero(), "version", version.String(),
@@ -219,7 +282,7 @@ func Run(ctx context.Context, cfg Config, logw io.Writer, ready chan<- string) e
 		ready <- ln.Addr().String()
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(shapedListener{ln}) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -239,14 +302,16 @@ func Run(ctx context.Context, cfg Config, logw io.Writer, ready chan<- string) e
 // healthcheck is the image's HEALTHCHECK: GET /healthz on the local port.
 // With -wait it polls GET /readyz instead, until it answers 200 or the wait
 // is over, for scripts that have only the image and must wait for the mock.
-func healthcheck(ctx context.Context, args []string, stderr io.Writer) error {
+func healthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := envflag.New("mockhelthjem healthcheck", stderr)
-	var addr, timeoutStr, waitStr string
+	var addr string
+	var timeout, wait time.Duration
 	fs.StringEnv(&addr, "addr", "MOCKHELTHJEM_ADDR", ":8080", "address the mock listens on")
-	fs.StringEnv(&timeoutStr, "timeout", "MOCKHELTHJEM_HEALTHCHECK_TIMEOUT", "3s", "how long to wait for an answer")
-	fs.StringEnv(&waitStr, "wait", "MOCKHELTHJEM_HEALTHCHECK_WAIT", "0s", "poll /readyz until it answers 200, for up to this long; 0 checks /healthz once")
-	if err := fs.Parse(args); err != nil {
-		return &UsageError{Err: err, Help: errors.Is(err, flag.ErrHelp), Printed: true}
+	fs.DurationEnv(&timeout, "timeout", "MOCKHELTHJEM_HEALTHCHECK_TIMEOUT", 3*time.Second, "how long to wait for an answer")
+	fs.DurationEnv(&wait, "wait", "MOCKHELTHJEM_HEALTHCHECK_WAIT", 0, "poll /readyz until it answers 200, for up to this long; 0 checks /healthz once")
+	text := usage(fs, "Usage: mockhelthjem healthcheck [flags]\n\nExits 0 when the mock on -addr answers GET /healthz with 200 (with -wait, GET\n/readyz within the wait), 1 otherwise, 2 on a bad flag or environment value.\n\nFlags:\n")
+	if err := parseArgs(fs, text, args, stdout, stderr); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return &UsageError{Err: fmt.Errorf("healthcheck: unexpected argument %q", fs.Arg(0))}
@@ -254,18 +319,16 @@ func healthcheck(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := fs.ApplyEnv(os.LookupEnv); err != nil {
 		return &UsageError{Err: err}
 	}
-	timeout, err := time.ParseDuration(timeoutStr)
-	if err != nil || timeout <= 0 {
+	if timeout <= 0 || timeout > maxTimeout {
 		return &UsageError{Err: fmt.Errorf("-timeout (MOCKHELTHJEM_HEALTHCHECK_TIMEOUT) must be a positive duration such as 3s")}
 	}
-	wait, err := time.ParseDuration(waitStr)
-	if err != nil || wait < 0 {
+	if wait < 0 || wait > maxTimeout {
 		return &UsageError{Err: fmt.Errorf("-wait (MOCKHELTHJEM_HEALTHCHECK_WAIT) must be a duration such as 30s, or 0")}
 	}
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return &UsageError{Err: fmt.Errorf("-addr %q: %w", addr, err)}
+	if err := checkAddr(addr); err != nil {
+		return &UsageError{Err: fmt.Errorf("-addr (MOCKHELTHJEM_ADDR) %w", err)}
 	}
+	host, port, _ := net.SplitHostPort(addr)
 	if host == "" || host == "0.0.0.0" || host == "::" {
 		host = "127.0.0.1"
 	}

@@ -86,11 +86,11 @@ func TestHelp(t *testing.T) {
 			if code := usageCode(t, err); code != 0 {
 				t.Errorf("exit code %d, want 0", code)
 			}
-			if stdout.Len() != 0 {
-				t.Errorf("stdout = %q, want help on stderr only", stdout.String())
+			if stderr.Len() != 0 {
+				t.Errorf("stderr = %q, want help on stdout only", stderr.String())
 			}
-			golden(t, tc.golden, stderr.String())
-			checkEveryFlagHasEnv(t, stderr.String())
+			golden(t, tc.golden, stdout.String())
+			checkEveryFlagHasEnv(t, stdout.String())
 		})
 	}
 }
@@ -113,18 +113,18 @@ func TestHelpHidesSecretsFromEnv(t *testing.T) {
 		{[]string{"healthcheck", "-h"}, "help-healthcheck.golden"},
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
-			var stderr bytes.Buffer
-			err := Main(context.Background(), tc.args, io.Discard, &stderr)
+			var stdout bytes.Buffer
+			err := Main(context.Background(), tc.args, &stdout, io.Discard)
 			if code := usageCode(t, err); code != 0 {
 				t.Errorf("exit code %d, want 0", code)
 			}
 			for _, v := range []string{"jwt-secret-from-env", "admin-token-from-env", "9999"} {
-				if strings.Contains(stderr.String(), v) {
+				if strings.Contains(stdout.String(), v) {
 					t.Errorf("help shows %q from the environment", v)
 				}
 			}
 			if !*update {
-				golden(t, tc.golden, stderr.String())
+				golden(t, tc.golden, stdout.String())
 			}
 		})
 	}
@@ -170,7 +170,7 @@ func checkEveryFlagHasEnv(t *testing.T, help string) {
 // parse returns the Config that env and args give.
 func parse(t *testing.T, env map[string]string, args ...string) (Config, error) {
 	t.Helper()
-	cfg, _, err := parseFlags(args, func(k string) (string, bool) { v, ok := env[k]; return v, ok }, io.Discard)
+	cfg, _, err := parseFlags(args, func(k string) (string, bool) { v, ok := env[k]; return v, ok }, io.Discard, io.Discard)
 	return cfg, err
 }
 
@@ -179,8 +179,9 @@ func TestConfig(t *testing.T) {
 	// "defaults" row checks that parsing nothing gives them.
 	defaults := Config{
 		Addr: ":8080", LogFormat: "text", LogLevel: slog.LevelInfo,
-		MaxOrders: sim.DefaultMaxOrders, JournalSize: sim.DefaultJournalSize,
-		ShutdownTimeout: 10 * time.Second, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+		MaxOrders: sim.DefaultMaxOrders, JournalSize: sim.DefaultJournalSize, JournalBytes: sim.DefaultJournalBytes,
+		MaxPath: sim.DefaultMaxPath, MaxFaultRules: sim.DefaultMaxFaultRules,
+		ShutdownTimeout: 10 * time.Second, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second,
 	}
 	oslo, err := time.LoadLocation("Europe/Oslo")
 	if err != nil {
@@ -198,11 +199,16 @@ func TestConfig(t *testing.T) {
 			"MOCKHELTHJEM_LOG_FORMAT": "json", "MOCKHELTHJEM_LOG_LEVEL": "debug", "MOCKHELTHJEM_ADMIN_TOKEN": "adm",
 			"MOCKHELTHJEM_JWT_SECRET": "k", "MOCKHELTHJEM_STRICT_RESPONSES": "true", "MOCKHELTHJEM_FIXTURES": "/fx",
 			"MOCKHELTHJEM_SHUTDOWN_TIMEOUT": "2s", "MOCKHELTHJEM_READ_HEADER_TIMEOUT": "3s", "MOCKHELTHJEM_IDLE_TIMEOUT": "4m",
+			"MOCKHELTHJEM_READ_TIMEOUT": "5s", "MOCKHELTHJEM_JOURNAL_BYTES": "65536", "MOCKHELTHJEM_JOURNAL_BODIES": "true",
+			"MOCKHELTHJEM_MAX_PATH": "256", "MOCKHELTHJEM_MAX_FAULT_RULES": "1", "MOCKHELTHJEM_JOURNAL_SIZE": "1000000",
+			"MOCKHELTHJEM_MAX_ORDERS": "1511654", "MOCKHELTHJEM_STATE_FILE": "/s",
 		}, nil, func(c *Config) {
 			c.Addr, c.Seed, c.Clock = "0.0.0.0:8080", 42, time.Date(2026, 6, 16, 10, 0, 0, 0, oslo)
 			c.LogFormat, c.LogLevel, c.AdminToken, c.JWTSecret = "json", -4, "adm", "k"
-			c.StrictResponses, c.FixturesDir = true, "/fx"
-			c.ShutdownTimeout, c.ReadHeaderTimeout, c.IdleTimeout = 2*time.Second, 3*time.Second, 4*time.Minute
+			c.StrictResponses, c.FixturesDir, c.StateFile = true, "/fx", "/s"
+			c.ShutdownTimeout, c.ReadHeaderTimeout, c.IdleTimeout, c.ReadTimeout = 2*time.Second, 3*time.Second, 4*time.Minute, 5*time.Second
+			c.JournalBytes, c.JournalBodies, c.MaxPath, c.MaxFaultRules = 65536, true, 256, 1
+			c.JournalSize, c.MaxOrders = 1_000_000, 1511654
 		}},
 		{"flags", nil, []string{"-addr", "127.0.0.1:9", "-seed", "7", "-log-format", "json", "-log-level", "warn", "-admin-token", "x"},
 			func(c *Config) {
@@ -210,7 +216,12 @@ func TestConfig(t *testing.T) {
 			}},
 		{"a flag beats its env", map[string]string{"MOCKHELTHJEM_SEED": "1", "MOCKHELTHJEM_LOG_LEVEL": "error"}, []string{"-seed", "2"},
 			func(c *Config) { c.Seed, c.LogLevel = 2, 8 }},
-		{"an empty env is its value", map[string]string{"MOCKHELTHJEM_ADDR": ""}, nil, func(c *Config) { c.Addr = "" }},
+		{"an empty env is its value", map[string]string{"MOCKHELTHJEM_FIXTURES": "", "MOCKHELTHJEM_LOG_FORMAT": "json"}, []string{"-fixtures", "/fx"},
+			func(c *Config) { c.FixturesDir, c.LogFormat = "/fx", "json" }},
+		{"typed flags", nil, []string{"-strict-responses", "-journal-bodies", "-read-timeout", "1m30s", "-max-path", "32768", "-seed", "18446744073709551615"},
+			func(c *Config) {
+				c.StrictResponses, c.JournalBodies, c.ReadTimeout, c.MaxPath, c.Seed = true, true, 90*time.Second, 32768, 18446744073709551615
+			}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -238,21 +249,36 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{"unknown flag", nil, []string{"-nope"}, "flag provided but not defined: -nope"},
 		{"argument", nil, []string{"serve"}, `unexpected argument "serve"`},
-		{"seed env", map[string]string{"MOCKHELTHJEM_SEED": "abc"}, nil, "-seed (MOCKHELTHJEM_SEED) must be a non-negative integer"},
-		{"seed flag", nil, []string{"-seed", "-1"}, "-seed (MOCKHELTHJEM_SEED) must be a non-negative integer"},
+		{"seed env", map[string]string{"MOCKHELTHJEM_SEED": "abc"}, nil, "MOCKHELTHJEM_SEED (for --seed): must be a non-negative integer"},
+		{"seed flag", nil, []string{"-seed", "-1"}, `invalid value "-1" for flag -seed`},
+		{"addr without a colon", nil, []string{"-addr", "18203"}, "-addr (MOCKHELTHJEM_ADDR) must be host:port or :port"},
+		{"addr port out of range", map[string]string{"MOCKHELTHJEM_ADDR": ":65536"}, nil, "-addr (MOCKHELTHJEM_ADDR) must be host:port or :port"},
+		{"addr empty", map[string]string{"MOCKHELTHJEM_ADDR": ""}, nil, "-addr (MOCKHELTHJEM_ADDR) must be host:port or :port"},
+		{"journal size before anything is allocated", nil, []string{"-journal-size", "200000000"}, "-journal-size (MOCKHELTHJEM_JOURNAL_SIZE) must be an integer from 1 to 1000000"},
+		{"journal size zero", map[string]string{"MOCKHELTHJEM_JOURNAL_SIZE": "0"}, nil, "-journal-size (MOCKHELTHJEM_JOURNAL_SIZE) must be an integer from 1 to 1000000"},
+		{"journal size not a number", map[string]string{"MOCKHELTHJEM_JOURNAL_SIZE": "many"}, nil, "MOCKHELTHJEM_JOURNAL_SIZE (for --journal-size): must be an integer"},
+		{"journal bytes", nil, []string{"-journal-bytes", "1000"}, "-journal-bytes (MOCKHELTHJEM_JOURNAL_BYTES) must be an integer from 65536 to 1073741824"},
+		{"journal bytes too many", nil, []string{"-journal-bytes", "99999999999"}, "-journal-bytes (MOCKHELTHJEM_JOURNAL_BYTES) must be an integer from 65536 to 1073741824"},
+		{"journal bodies", map[string]string{"MOCKHELTHJEM_JOURNAL_BODIES": "please"}, nil, "MOCKHELTHJEM_JOURNAL_BODIES (for --journal-bodies): must be true or false"},
+		{"max path", nil, []string{"-max-path", "100000"}, "-max-path (MOCKHELTHJEM_MAX_PATH) must be an integer from 256 to 32768"},
+		{"max fault rules", map[string]string{"MOCKHELTHJEM_MAX_FAULT_RULES": "0"}, nil, "-max-fault-rules (MOCKHELTHJEM_MAX_FAULT_RULES) must be an integer from 1 to 10000"},
+		{"read timeout", nil, []string{"-read-timeout", "0s"}, "-read-timeout (MOCKHELTHJEM_READ_TIMEOUT) must be a duration from 1ns to 24h0m0s"},
+		{"read timeout too long", map[string]string{"MOCKHELTHJEM_READ_TIMEOUT": "48h"}, nil, "-read-timeout (MOCKHELTHJEM_READ_TIMEOUT) must be a duration from 1ns to 24h0m0s"},
 		{"clock", map[string]string{"MOCKHELTHJEM_CLOCK": "2026-06-16"}, nil, "-clock (MOCKHELTHJEM_CLOCK) must be RFC 3339"},
 		{"log format", map[string]string{"MOCKHELTHJEM_LOG_FORMAT": "xml"}, nil, "-log-format (MOCKHELTHJEM_LOG_FORMAT) must be text or json"},
 		{"log level", nil, []string{"-log-level", "loud"}, "-log-level (MOCKHELTHJEM_LOG_LEVEL) must be debug, info, warn or error"},
-		{"max orders", nil, []string{"-max-orders", "0"}, "-max-orders (MOCKHELTHJEM_MAX_ORDERS) must be an integer from 1 to 244140"},
-		{"max orders past the returnCode space", map[string]string{"MOCKHELTHJEM_MAX_ORDERS": "244141"}, nil, "-max-orders (MOCKHELTHJEM_MAX_ORDERS) must be an integer from 1 to 244140"},
-		{"strict", map[string]string{"MOCKHELTHJEM_STRICT_RESPONSES": "yes please"}, nil, "-strict-responses (MOCKHELTHJEM_STRICT_RESPONSES) must be true or false"},
-		{"zero duration", nil, []string{"-shutdown-timeout", "0s"}, "-shutdown-timeout (MOCKHELTHJEM_SHUTDOWN_TIMEOUT) must be a positive duration"},
-		{"bad duration", map[string]string{"MOCKHELTHJEM_IDLE_TIMEOUT": "forever"}, nil, "-idle-timeout (MOCKHELTHJEM_IDLE_TIMEOUT) must be a positive duration"},
+		{"max orders", nil, []string{"-max-orders", "0"}, "-max-orders (MOCKHELTHJEM_MAX_ORDERS) must be an integer from 1 to 1511654"},
+		{"max orders past the returnCode space", map[string]string{"MOCKHELTHJEM_MAX_ORDERS": "1511655"}, nil, "-max-orders (MOCKHELTHJEM_MAX_ORDERS) must be an integer from 1 to 1511654"},
+		{"strict", map[string]string{"MOCKHELTHJEM_STRICT_RESPONSES": "yes please"}, nil, "MOCKHELTHJEM_STRICT_RESPONSES (for --strict-responses): must be true or false"},
+		{"zero duration", nil, []string{"-shutdown-timeout", "0s"}, "-shutdown-timeout (MOCKHELTHJEM_SHUTDOWN_TIMEOUT) must be a duration from 1ns to 24h0m0s"},
+		{"bad duration", map[string]string{"MOCKHELTHJEM_IDLE_TIMEOUT": "forever"}, nil, "MOCKHELTHJEM_IDLE_TIMEOUT (for --idle-timeout): must be a duration"},
 		{"healthcheck flag", nil, []string{"healthcheck", "-nope"}, "flag provided but not defined: -nope"},
-		{"healthcheck addr", nil, []string{"healthcheck", "-addr", "nonsense"}, `-addr "nonsense"`},
-		{"healthcheck timeout", map[string]string{"MOCKHELTHJEM_HEALTHCHECK_TIMEOUT": "soon"}, []string{"healthcheck"}, "-timeout (MOCKHELTHJEM_HEALTHCHECK_TIMEOUT) must be a positive duration"},
+		{"healthcheck addr", nil, []string{"healthcheck", "-addr", "nonsense"}, "-addr (MOCKHELTHJEM_ADDR) must be host:port or :port"},
+		{"healthcheck timeout", map[string]string{"MOCKHELTHJEM_HEALTHCHECK_TIMEOUT": "soon"}, []string{"healthcheck"}, "MOCKHELTHJEM_HEALTHCHECK_TIMEOUT (for --timeout): must be a duration"},
+		{"healthcheck zero timeout", nil, []string{"healthcheck", "-timeout", "0s"}, "-timeout (MOCKHELTHJEM_HEALTHCHECK_TIMEOUT) must be a positive duration"},
 		{"healthcheck argument", nil, []string{"healthcheck", "now"}, `unexpected argument "now"`},
 		{"healthcheck wait", map[string]string{"MOCKHELTHJEM_HEALTHCHECK_WAIT": "-1s"}, []string{"healthcheck"}, "-wait (MOCKHELTHJEM_HEALTHCHECK_WAIT) must be a duration"},
+		{"healthcheck wait not a duration", map[string]string{"MOCKHELTHJEM_HEALTHCHECK_WAIT": "a while"}, []string{"healthcheck"}, "MOCKHELTHJEM_HEALTHCHECK_WAIT (for --wait): must be a duration"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -335,7 +361,7 @@ func TestRun(t *testing.T) {
 			t.Errorf("GET %s: %d, want 200", path, res.StatusCode)
 		}
 	}
-	if err := healthcheck(ctx, []string{"-addr", addr}, io.Discard); err != nil {
+	if err := healthcheck(ctx, []string{"-addr", addr}, io.Discard, io.Discard); err != nil {
 		t.Errorf("healthcheck of a running server: %v", err)
 	}
 	cancel()

@@ -2,13 +2,17 @@ package sim
 
 import (
 	"crypto/hmac"
+	crand "crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
@@ -19,7 +23,8 @@ import (
 const TokenLifetime = 24 * time.Hour
 
 // claims are the JWT's payload. The real claims are undocumented; these
-// follow the legacy DI token (sub, iat, exp) plus the shops it grants.
+// follow the legacy DI token (sub, iat, exp) plus the shops it grants, and
+// a jti that makes every token unique.
 type claims struct {
 	Iss      string  `json:"iss"`
 	Sub      string  `json:"sub"`
@@ -27,6 +32,36 @@ type claims struct {
 	Shops    []int64 `json:"shops"`
 	Iat      int64   `json:"iat"`
 	Exp      int64   `json:"exp"`
+	Jti      string  `json:"jti"`
+}
+
+// jtiSeq numbers the tokens a Server issues. A token's jti is the n-th
+// image of a bijection keyed by key, so two tokens of one Server never
+// share a jti, even for one client at one simulated instant (issue 12:
+// such tokens were byte-identical), and the same seed and requests give
+// the same jtis.
+type jtiSeq struct {
+	key uint64
+	n   atomic.Uint64
+}
+
+// next returns the next jti: 16 hex digits.
+func (j *jtiSeq) next() string {
+	return fmt.Sprintf("%016x", mix64(j.key+j.n.Add(1)))
+}
+
+// jtiKey keys a Server's jtis. With a state file the Server may restart
+// with the same seed and clock and number its tokens from 1 again, while
+// the tokens it issued before are still valid; a random part then keeps
+// the new jtis apart from the old ones.
+func jtiKey(seed uint64, restartable bool) uint64 {
+	key := mix64(seed ^ 0x6a74_69)
+	if restartable {
+		var b [8]byte
+		_, _ = crand.Read(b[:])
+		key ^= binary.LittleEndian.Uint64(b[:])
+	}
+	return key
 }
 
 var jwtHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
@@ -41,7 +76,7 @@ func (s *Server) sign(signingInput string) string {
 func (s *Server) issueToken(cl fixture.Client, now time.Time) string {
 	payload, _ := json.Marshal(claims{
 		Iss: "mockhelthjem", Sub: cl.ID, ClientID: cl.ID, Shops: cl.Shops,
-		Iat: now.Unix(), Exp: now.Add(TokenLifetime).Unix(),
+		Iat: now.Unix(), Exp: now.Add(TokenLifetime).Unix(), Jti: s.jti.next(),
 	})
 	in := jwtHeader + "." + base64.RawURLEncoding.EncodeToString(payload)
 	return in + "." + s.sign(in)
@@ -133,8 +168,8 @@ func checkShop(cl fixture.Client, shop int64) *apierror.Error {
 	if cl.HasShop(shop) {
 		return nil
 	}
-	return apierror.Newf(http.StatusForbidden, apierror.KeyNoAccessShop,
-		"the token does not grant access to shop %d", shop).WithField("shopId", "not granted by the token")
+	return apierror.New(http.StatusForbidden, apierror.KeyNoAccessShop,
+		"the token does not grant access to this shop").WithField("shopId", "not granted by the token")
 }
 
 // getToken is POST /auth/oauth2/v1/token.
@@ -159,16 +194,39 @@ func getToken(s *Server, c *call) (result, *apierror.Error) {
 // isControl reports whether a path is on the /__sim/ control plane.
 func isControl(path string) bool { return strings.HasPrefix(path, "/__sim/") }
 
-// checkAdmin requires the admin token as a bearer token.
-func checkAdmin(r *http.Request, token string) *apierror.Error {
-	h := r.Header.Get("Authorization")
-	scheme, got, _ := strings.Cut(h, " ")
-	if h == "" {
-		return apierror.New(http.StatusUnauthorized, apierror.KeyAuthMissing,
-			"the control plane needs Authorization: Bearer <admin token>")
+// AdminTokenHeader carries the admin token on a carrier API call that asks
+// for a fault with X-Sim-Fault (its Authorization header holds the
+// carrier's token). The control plane takes it too, as an alternative to
+// Authorization: Bearer.
+const AdminTokenHeader = "X-Sim-Admin-Token"
+
+// checkAdmin requires the admin token: in AdminTokenHeader, or (when
+// bearer is set, on the control plane) as a bearer token. A fault header
+// without it gets the same 401 as the control plane without it, and no
+// fault.
+func checkAdmin(r *http.Request, token string, bearer bool) *apierror.Error {
+	got, sent := r.Header.Get(AdminTokenHeader), r.Header.Get(AdminTokenHeader) != ""
+	if h := r.Header.Get("Authorization"); bearer && !sent && h != "" {
+		scheme, tok, _ := strings.Cut(h, " ")
+		if !strings.EqualFold(scheme, "Bearer") {
+			return apierror.New(http.StatusUnauthorized, apierror.KeyAuthInvalid, "wrong admin token")
+		}
+		got, sent = tok, true
 	}
-	if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) != 1 {
-		return apierror.New(http.StatusUnauthorized, apierror.KeyAuthInvalid, "wrong admin token")
+	if !sent {
+		if bearer {
+			return apierror.New(http.StatusUnauthorized, apierror.KeyAuthMissing,
+				"the control plane needs Authorization: Bearer <admin token> (or "+AdminTokenHeader+": <admin token>)")
+		}
+		return apierror.New(http.StatusUnauthorized, apierror.KeyAuthMissing,
+			FaultHeader+" needs the admin token in "+AdminTokenHeader+": <admin token>").WithField(AdminTokenHeader, "is required with "+FaultHeader)
+	}
+	if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) != 1 {
+		e := apierror.New(http.StatusUnauthorized, apierror.KeyAuthInvalid, "wrong admin token")
+		if !bearer {
+			e.WithField(AdminTokenHeader, "is not the admin token")
+		}
+		return e
 	}
 	return nil
 }

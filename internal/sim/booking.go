@@ -2,10 +2,13 @@ package sim
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/mockhelthjem/mockhelthjem/errorkey"
@@ -26,6 +29,8 @@ const (
 	KeyBadTrackingRef    = errorkey.InvalidTrackingReference
 	KeyUnsupportedTS     = errorkey.UnsupportedTransportSolution
 	KeyOrderLimitReached = errorkey.OrderLimitReached
+	KeyItemTooHeavy      = errorkey.ItemTooHeavy
+	KeyItemTooLarge      = errorkey.ItemTooLarge
 )
 
 // Wire values of bookings.
@@ -40,8 +45,9 @@ type plan struct {
 	req        bookingReq
 	ts, fp     int
 	date       *calendar.Date
-	point      *fixture.ServicePoint
-	consignee  int // index in req.Parties
+	point      *fixture.ServicePoint // the party the answer shows, if any
+	through    bool                  // the parcel goes through point
+	consignee  int                   // index in req.Parties
 	consignor  int
 	pointParty int      // -1 when the request has none
 	supplied   []string // per item: client-supplied SSCC or ""
@@ -104,7 +110,7 @@ func (s *Server) planBooking(c *call, p *plan) *apierror.Error {
 	req := &p.req
 	if !bookable[req.TransportSolutionID.V] {
 		return apierror.Newf(http.StatusBadRequest, KeyUnsupportedTS,
-			"transport solution %d cannot be booked here (use 23, 113, 115, 1, 2, 62 or 86)", req.TransportSolutionID.V).
+			"this transport solution cannot be booked here (use %s)", simulatedList).
 			WithField("transportSolutionId", "not bookable")
 	}
 	p.ts = int(req.TransportSolutionID.V)
@@ -123,16 +129,23 @@ func (s *Server) planBooking(c *call, p *plan) *apierror.Error {
 		}
 		p.date = &d
 	}
-	if aerr := s.route(p, c); aerr != nil {
+	if aerr := s.route(p); aerr != nil {
 		return aerr
 	}
-	return nil
+	if p.date != nil {
+		if aerr := checkDate(*p.date, calendar.DateOf(c.now.In(s.oslo))); aerr != nil {
+			return aerr
+		}
+	}
+	return checkSize(req.Items, p.fp)
 }
 
 func (p *plan) party(i int) partyIn { return p.req.Parties[i] }
 
-// checkParties needs one consignee and one consignor with an address each,
-// and at most one service point.
+// checkParties needs one consignee and one consignor with an address, a
+// phone number and an e-mail field each, and at most one service point.
+// The e-mail may be "" (the guide's consignor sends it); the spec checks
+// the form of phone1 and email.
 func (p *plan) checkParties() *apierror.Error {
 	e := apierror.New(http.StatusBadRequest, apierror.KeyInvalidRequest, "the parties are incomplete")
 	for i, pt := range p.req.Parties {
@@ -146,15 +159,21 @@ func (p *plan) checkParties() *apierror.Error {
 		}
 		*slot = i
 		if pt.Type == servicePointPartyType {
+			if rawID(pt.ID) == "" {
+				e.WithField(fmt.Sprintf("parties[%d].id", i), "is required for a servicePoint")
+			}
 			continue
 		}
 		for _, f := range []struct {
 			name string
 			v    *string
-		}{{"name", pt.Name}, {"address", pt.Address}, {"zipCode", pt.ZipCode}, {"postalName", pt.PostalName}, {"countryCode", pt.CountryCode}} {
+		}{{"name", pt.Name}, {"address", pt.Address}, {"zipCode", pt.ZipCode}, {"postalName", pt.PostalName}, {"countryCode", pt.CountryCode}, {"phone1", pt.Phone1}} {
 			if strings.TrimSpace(str(f.v)) == "" {
 				e.WithField(fmt.Sprintf("parties[%d].%s", i, f.name), "is required for a "+pt.Type)
 			}
+		}
+		if pt.Email == nil {
+			e.WithField(fmt.Sprintf("parties[%d].email", i), "is required for a "+pt.Type+` ("" when there is none)`)
 		}
 	}
 	if p.consignee < 0 {
@@ -194,105 +213,170 @@ func (p *plan) checkItems() *apierror.Error {
 	return nil
 }
 
-// route picks the freight product and, for service-point solutions, the
-// point; it checks coverage and the date.
-func (s *Server) route(p *plan, c *call) *apierror.Error {
-	consignor, consignee := p.party(p.consignor), p.party(p.consignee)
-	switch p.ts {
-	case tsC2CPickup:
-		p.fp = fpC2CPickup
-		pc, aerr := s.postalCode(str(consignor.CountryCode), str(consignor.ZipCode), fmt.Sprintf("parties[%d].zipCode", p.consignor))
-		if aerr != nil {
-			return aerr
+// checkSize refuses an item heavier or larger than freight product fp
+// takes. Sides are compared longest with longest, so an item may be
+// given in any orientation; a measure that is not given is not checked.
+func checkSize(items []itemIn, fp int) *apierror.Error {
+	lim := products[fp].max
+	type side struct {
+		name string
+		cm   float64
+	}
+	for i, it := range items {
+		if !fitsWeight(fp, it.Weight) {
+			return apierror.Newf(http.StatusBadRequest, KeyItemTooHeavy,
+				"an item is heavier than freight product %d takes (%s)%s", fp, lim, largerHint(fp)).
+				WithField(fmt.Sprintf("items[%d].weight", i), fmt.Sprintf("must be at most %.0f g", lim.grams))
 		}
-		if !pc.Pickup {
-			return noCarrierSupport("no doorstep pickup at the consignor's postal code %s", pc.Code)
-		}
-		if p.date != nil {
-			if aerr := checkPickupDate(*p.date, calendar.DateOf(c.now.In(s.oslo))); aerr != nil {
-				return aerr
+		sides := [3]side{{"length", it.Length.V}, {"width", it.Width.V}, {"height", it.Height.V}}
+		slices.SortStableFunc(sides[:], func(a, b side) int { return cmp.Compare(b.cm, a.cm) })
+		for k, sd := range sides {
+			if sd.cm > lim.cm[k] {
+				return apierror.Newf(http.StatusBadRequest, KeyItemTooLarge,
+					"an item is larger than freight product %d takes (%s)%s", fp, lim, largerHint(fp)).
+					WithField(fmt.Sprintf("items[%d].%s", i, sd.name), fmt.Sprintf("over the %s side of %.0f cm", sideNames[k], lim.cm[k]))
 			}
 		}
-		p.returnCode = p.date != nil // the guide: no date, no returnCode
-		return nil
-	case tsC2CSmall, tsC2CLarge:
-		p.fp = fpC2CSmall
-		if p.ts == tsC2CLarge {
-			p.fp = fpC2CLarge
-		}
-		p.returnCode = true
-		return s.pickPoint(p, "consignor")
-	case tsHomeOnly, tsHomeOrPoint:
-		pc, aerr := s.postalCode(str(consignee.CountryCode), str(consignee.ZipCode), fmt.Sprintf("parties[%d].zipCode", p.consignee))
-		if aerr != nil {
-			return aerr
-		}
-		if pc.Home {
-			p.fp = fpHome
-			return nil
-		}
-		if p.ts == tsHomeOnly {
-			return noCarrierSupport("no home delivery at the consignee's postal code %s", pc.Code)
-		}
-		p.fp = fpHentepakke
-		return s.pickPoint(p, "consignee")
-	default: // tsHentepakke, tsPointsOnly
-		p.fp = fpHentepakke
-		return s.pickPoint(p, "consignee")
 	}
+	return nil
 }
 
-// checkPickupDate accepts only a date the dates operation offers today.
-func checkPickupDate(d, today calendar.Date) *apierror.Error {
-	if !d.After(today) {
-		return apierror.New(http.StatusBadRequest, KeyDateNotInFuture,
-			"the pickup date must be after today; fetch dates from /parcels/v1/addresses/find/single/dates").
-			WithField("desiredDeliveryDate", "must be in the future")
-	}
-	if calendar.Offered(d, today) {
-		return nil
-	}
-	return apierror.New(http.StatusBadRequest, KeyDateNotOffered,
-		"no pickup on that date (Sundays, public holidays and dates over 30 days ahead are not offered); fetch dates from /parcels/v1/addresses/find/single/dates").
-		WithField("desiredDeliveryDate", "is not an offered pickup date")
+var sideNames = [3]string{"longest", "middle", "shortest"}
+
+// String renders the limits as "at most 5 kg and 40 × 30 × 20 cm".
+func (l limits) String() string {
+	return fmt.Sprintf("at most %g kg and %g × %g × %g cm", l.grams/1000, l.cm[0], l.cm[1], l.cm[2])
 }
 
-// pickPoint uses the request's servicePoint party when it names a known
-// point, else the point nearest the party in role (consignor or consignee).
-func (s *Server) pickPoint(p *plan, role string) *apierror.Error {
-	carrier := products[p.fp].carrier
-	if p.pointParty >= 0 {
-		field := fmt.Sprintf("parties[%d].id", p.pointParty)
-		id := rawID(p.party(p.pointParty).ID)
-		if id == "" {
-			return apierror.New(http.StatusBadRequest, apierror.KeyInvalidRequest, "a servicePoint party needs an id").
-				WithField(field, "is required for a servicePoint")
-		}
-		sp, found := s.fx.ServicePoint(id)
-		if !found || sp.Carrier != carrier {
-			return apierror.New(http.StatusBadRequest, KeyUnknownServicePt,
-				"no such service point for this freight product; list them with /parcels/v1/service-points/nearby").
-				WithField(field, "unknown service point")
-		}
-		p.point = &sp
-		return nil
+// largerHint points a parcel too large for the small C2C product to the
+// medium/large one.
+func largerHint(fp int) string {
+	if fp == fpC2CSmall {
+		return "; book transport solution 115 (medium/large) instead"
 	}
-	idx := p.consignor
-	if role == "consignee" {
-		idx = p.consignee
-	}
-	near := p.party(idx)
-	pc, aerr := s.postalCode(str(near.CountryCode), str(near.ZipCode), fmt.Sprintf("parties[%d].zipCode", idx))
+	return ""
+}
+
+// route checks the parties' addresses as coverage would and picks the
+// freight product and, when the parcel goes through one, the service point.
+//
+// A C2C consignor is a private sender in Norway: TS 23 needs doorstep
+// pickup at its address, TS 113 and 115 a Helthjem point within reach
+// unless the booking names one. A C2C consignee is delivered home or to a
+// shop: its address needs home delivery or a Helthjem point within reach.
+// A B2C (TS 1, 2, 62, 86) consignee's address needs the solution's first
+// freight product offered there, or, when the booking names a point, the
+// product through that point's carrier.
+func (s *Server) route(p *plan) *apierror.Error {
+	consignee, aerr := s.partyCode(p, p.consignee)
 	if aerr != nil {
 		return aerr
 	}
-	pts := s.pointsNear(pc, carrier)
+	named, aerr := s.namedPoint(p)
+	if aerr != nil {
+		return aerr
+	}
+	p.point = named
+	fps := solutions[int64(p.ts)]
+	if c2c(p.ts) {
+		p.fp = fps[0]
+		if !s.receives(consignee) {
+			return p.uncovered(p.consignee, "the consignee's address has neither home delivery nor a Helthjem service point within reach")
+		}
+		consignor, aerr := s.partyCode(p, p.consignor)
+		if aerr != nil {
+			return aerr
+		}
+		if p.ts == tsC2CPickup {
+			if !s.covers(consignor, fpC2CPickup) {
+				return p.uncovered(p.consignor, "no doorstep pickup at the consignor's address")
+			}
+			p.returnCode = p.date != nil // the guide: no date, no returnCode
+			return nil                   // a named point is kept on the booking, not routed through
+		}
+		p.returnCode, p.through = true, true
+		if named == nil {
+			return s.nearestPoint(p, consignor, p.consignor, "consignor")
+		}
+		return nil
+	}
+	if named != nil {
+		if fp, ok := pointProduct(p.ts, named.Carrier); ok {
+			p.fp, p.through = fp, true
+			if !s.covers(consignee, fp) {
+				return p.uncovered(p.consignee, "no service point of this carrier within reach of the consignee's address")
+			}
+			return nil
+		}
+	}
+	for _, fp := range fps {
+		if s.covers(consignee, fp) {
+			p.fp = fp
+			if products[fp].point {
+				p.through = true
+				return s.nearestPoint(p, consignee, p.consignee, "consignee")
+			}
+			return nil
+		}
+	}
+	return p.uncovered(p.consignee, "this transport solution is not offered at the consignee's address")
+}
+
+// partyCode looks up the postal code of party i, in Norway.
+func (s *Server) partyCode(p *plan, i int) (fixture.PostalCode, *apierror.Error) {
+	pt := p.party(i)
+	return s.postalCode(str(pt.CountryCode), str(pt.ZipCode), i)
+}
+
+// uncovered answers a party's address that the booking's product does not
+// cover: no.carrier.support naming the party's zipCode.
+func (p *plan) uncovered(i int, msg string) *apierror.Error {
+	return noCarrierSupport("%s", msg).WithField(partyField(i, "zipCode"), "not covered")
+}
+
+// namedPoint resolves the booking's servicePoint party, if it has one: a
+// known point of a carrier the solution delivers through (Helthjem's on
+// every solution, PostNord's on TS 1 and 62), or 400 unknown.servicePoint
+// on every solution.
+func (s *Server) namedPoint(p *plan) (*fixture.ServicePoint, *apierror.Error) {
+	if p.pointParty < 0 {
+		return nil, nil
+	}
+	sp, found := s.fx.ServicePoint(rawID(p.party(p.pointParty).ID))
+	if !found || !namesPoint(p.ts, sp.Carrier) {
+		return nil, apierror.New(http.StatusBadRequest, KeyUnknownServicePt,
+			"no such service point for this transport solution; list them with /parcels/v1/service-points/nearby").
+			WithField(partyField(p.pointParty, "id"), "unknown service point")
+	}
+	return &sp, nil
+}
+
+// nearestPoint picks the point of the booking's product nearest the party
+// (party i, in role) at pc.
+func (s *Server) nearestPoint(p *plan, pc fixture.PostalCode, i int, role string) *apierror.Error {
+	pts := s.pointsNear(pc, products[p.fp].carrier)
 	if len(pts) == 0 {
-		return noCarrierSupport("no service point within %.0f km of the %s's postal code %s", reachKM, role, pc.Code)
+		return p.uncovered(i, fmt.Sprintf("no service point within %.0f km of the %s's address", reachKM, role))
 	}
 	sp := pts[0].ServicePoint
 	p.point = &sp
 	return nil
+}
+
+// checkDate accepts only a date the dates operation offers today by
+// default (offered), on every transport solution.
+func checkDate(d, today calendar.Date) *apierror.Error {
+	if !d.After(today) {
+		return apierror.New(http.StatusBadRequest, KeyDateNotInFuture,
+			"the date must be after today; fetch dates from /parcels/v1/addresses/find/single/dates").
+			WithField("desiredDeliveryDate", "must be in the future")
+	}
+	if offered(d, today) {
+		return nil
+	}
+	return apierror.Newf(http.StatusBadRequest, KeyDateNotOffered,
+		"that date is not offered (Sundays, public holidays and dates over %d days ahead are not); fetch dates from /parcels/v1/addresses/find/single/dates", defaultDatesLimit).
+		WithField("desiredDeliveryDate", "is not an offered date")
 }
 
 // rawID renders a JSON id (number, string or null) as a string.
@@ -371,7 +455,10 @@ func (s *Server) bookingRecordLocked(c *call, p *plan, shipmentID string) (*reco
 		BookedAt: c.now, Req: p.key, Desired: p.date, ShipmentID: shipmentID,
 	}}
 	if p.point != nil {
-		o.ServicePointID, o.BookedPoint = p.point.ID, p.point.ID
+		o.BookedPoint = p.point.ID
+		if p.through {
+			o.ServicePointID = p.point.ID
+		}
 	}
 	if o.ShipmentID == "" {
 		n, err := g.shipmentNumber(taken)
@@ -496,8 +583,9 @@ func pointParty(sp fixture.ServicePoint) partyOut {
 	}
 }
 
-// properties is the booking's routing block. Routing numbers are derived
-// from the service point's id, so a point always routes the same way.
+// properties is the booking's properties: the distribution date, the
+// product's names, the shop and, for a parcel through a service point,
+// the point's routing block (see route).
 func (s *Server) properties(o *order, sp *fixture.ServicePoint) map[string]*string {
 	// distributionDate echoes desiredDeliveryDate (notes §3.4); without
 	// one, a service-point parcel's is its booking day.
@@ -524,23 +612,41 @@ func (s *Server) properties(o *order, sp *fixture.ServicePoint) map[string]*stri
 		props["productName"] = ptr("HELTHJEM_MEGTILDEG")
 		return props
 	}
-	if sp == nil {
+	if sp == nil || !products[o.FP].point {
 		return props
+	}
+	rt := route(sp)
+	props["deliveryPointCarId"] = ptr(rt.DeliveryPointCarID)
+	props["mainCarNumber"] = ptr(rt.MainCarNumber)
+	props["pickupZipString"] = ptr("")
+	props["retailerId"] = ptr(sp.ID)
+	props["routeAddress"] = ptr(rt.RouteAddress)
+	props["routeSeq"] = ptr("")
+	props["routing"] = ptr(rt.Routing)
+	props["routingDescription"] = ptr(" ")
+	props["routingDetailed"] = ptr(rt.RoutingDetailed)
+	props["servicePointType"] = ptr(sp.Type)
+	props["transportNetId"] = ptr(rt.TransportNetID)
+	return props
+}
+
+// route is a service point's routing block: the fixture's when it has one
+// (49003 has the C2C guide's), else derived from the point's id, so a
+// point always routes the same way (inferred: the numbers mean nothing).
+func route(sp *fixture.ServicePoint) fixture.Route {
+	if sp.Route != nil {
+		return *sp.Route
 	}
 	h := fnv.New32a()
 	h.Write([]byte(sp.ID))
 	v := h.Sum32()
-	car := fmt.Sprintf("%d", 100+v%400)
-	props["deliveryPointCarId"] = ptr(fmt.Sprintf("%d", 1000+v%9000))
-	props["mainCarNumber"] = ptr(car)
-	props["pickupZipString"] = ptr("")
-	props["retailerId"] = ptr(sp.ID)
-	props["routeAddress"] = ptr(sp.StreetName + " " + sp.StreetNumber)
-	props["routeSeq"] = ptr("")
-	props["routing"] = ptr(fmt.Sprintf("%s-%d", car, 1+v%40))
-	props["routingDescription"] = ptr(" ")
-	props["routingDetailed"] = ptr(car)
-	props["servicePointType"] = ptr(sp.Type)
-	props["transportNetId"] = ptr(fmt.Sprintf("%d", 200+v%50))
-	return props
+	car := strconv.FormatUint(uint64(100+v%400), 10)
+	return fixture.Route{
+		RouteAddress:       sp.StreetName + " " + sp.StreetNumber,
+		Routing:            car + "-" + strconv.FormatUint(uint64(1+v%40), 10),
+		RoutingDetailed:    car,
+		MainCarNumber:      car,
+		DeliveryPointCarID: strconv.FormatUint(uint64(1000+v%9000), 10),
+		TransportNetID:     strconv.FormatUint(uint64(200+v%50), 10),
+	}
 }

@@ -98,6 +98,12 @@ func TestBookingBadInputs(t *testing.T) {
 		{"unknown party type", 23, func(b map[string]any) { party(b, 0)["type"] = "friend" }, 400, "invalid.request", "parties[0].type"},
 		{"shopId wrong type", 23, set("shopId", []int{16}), 400, "invalid.request", "shopId"},
 		{"weight wrong type", 23, func(b map[string]any) { item(b, 0)["weight"] = "heavy" }, 400, "invalid.request", "items[0].weight"},
+		// The nullable lenient schemas (nullable on each typed branch since
+		// issue 12) still refuse other types.
+		{"volume a boolean", 23, func(b map[string]any) { item(b, 0)["volume"] = true }, 400, "invalid.request", "items[0].volume"},
+		{"party id a boolean", 23, func(b map[string]any) { party(b, 1)["id"] = false }, 400, "invalid.request", "parties[1].id"},
+		{"party id an object", 23, func(b map[string]any) { party(b, 1)["id"] = map[string]any{} }, 400, "invalid.request", "parties[1].id"},
+		{"date an array", 23, set("desiredDeliveryDate", []int{2026}), 400, "invalid.format.desiredDeliveryDate", "desiredDeliveryDate"},
 		{"parties not an array", 23, set("parties", "x"), 400, "invalid.request", "parties"},
 		{"shipmentId too long", 23, set("shipmentId", strings.Repeat("9", 36)), 400, "invalid.request", "shipmentId"},
 		{"date 2026/06/17", 23, set("desiredDeliveryDate", "2026/06/17"), 400, "invalid.format.desiredDeliveryDate", "desiredDeliveryDate"},

@@ -2,9 +2,9 @@ package sim
 
 // The product catalogue: the transport solutions (TS) and freight products
 // (FP) the simulator knows, what each is called, which carrier's service
-// points it uses, and which of them nearby lists and bookings accept.
-// Coverage (coverage.go), bookings (booking.go) and apply's checks
-// (records.go) read it; nothing changes it.
+// points it uses, how large a parcel may be, and which of them coverage,
+// nearby and bookings accept. Coverage (coverage.go), bookings
+// (booking.go) and apply's checks (records.go) read it; nothing changes it.
 
 // Transport solutions (TS) and freight products (FP) the simulator knows.
 const (
@@ -34,20 +34,68 @@ const (
 	reachKM = 50.0
 )
 
+// Carriers of service points, as the fixtures name them.
+const (
+	carrierHelthjem = "helthjem"
+	carrierPostNord = "postnord"
+)
+
 type product struct {
 	name, title, description string
-	carrier                  string // fixture carrier of its service points
-	transporter              string
+	// coverName is find/single's productName for this product.
+	coverName string
+	// carrier is the fixture carrier of its service points; point tells
+	// whether the parcel goes through one (as opposed to door to door).
+	carrier     string
+	point       bool
+	transporter string
+	max         limits
 }
 
-var products = map[int]product{
-	fpHome:       {name: "Helthjem hjemlevering", title: "Levert hjem", description: "Pakken leveres på døren", carrier: "helthjem", transporter: "Helthjem AS"},
-	fpPostNord:   {name: "PostNord MyPack Collect", title: "Hent på utleveringssted", description: "Pakken sendes med PostNord til nærmeste utleveringssted", carrier: "postnord", transporter: "PostNord AS"},
-	fpC2CPickup:  {name: "Helthjem C2C henting", title: "Henting hjemme", description: "Helthjem henter pakken hjemme hos avsender på valgt dato", carrier: "helthjem", transporter: "Helthjem AS"},
-	fpHentepakke: {name: "Helthjem Hentepakke", title: "Hent i butikk", description: "Pakken leveres til valgt Helthjem utleveringssted", carrier: "helthjem", transporter: "Helthjem AS"},
-	fpC2CSmall:   {name: "Helthjem C2C via butikk - small", title: "Retur fra hentested", description: "C2C pakker leveres inn med returkode ved et Helthjem utleveringssted, og leveres hjem eller til butikk", carrier: "helthjem", transporter: "Helthjem AS"},
-	fpC2CLarge:   {name: "Helthjem C2C via butikk - medium/large", title: "Retur fra hentested", description: "C2C pakker leveres inn med returkode ved et Helthjem utleveringssted, og leveres hjem eller til butikk", carrier: "helthjem", transporter: "Helthjem AS"},
+// limits are the largest parcel a freight product takes. Helthjem
+// publishes no limits for its API products; these are the simulator's
+// (inferred, documented in the spec's ItemIn and the README).
+type limits struct {
+	grams float64    // weight, g
+	cm    [3]float64 // sides, longest first, cm
 }
+
+var (
+	// limitsSmall: C2C via a shop, small (FP 92): a parcel that fits a
+	// large mailbox or a shoebox.
+	limitsSmall = limits{grams: 5_000, cm: [3]float64{40, 30, 20}}
+	// limitsParcel: every other product, medium/large included.
+	limitsParcel = limits{grams: 25_000, cm: [3]float64{120, 60, 60}}
+)
+
+var products = map[int]product{
+	fpHome:       {name: "Helthjem hjemlevering", title: "Levert hjem", description: "Pakken leveres på døren", coverName: "HELTHJEM", transporter: "Helthjem AS", max: limitsParcel},
+	fpPostNord:   {name: "PostNord MyPack Collect", title: "Hent på utleveringssted", description: "Pakken sendes med PostNord til nærmeste utleveringssted", coverName: "POSTNORD_MYPACK", carrier: carrierPostNord, point: true, transporter: "PostNord AS", max: limitsParcel},
+	fpC2CPickup:  {name: "Helthjem C2C henting", title: "Henting hjemme", description: "Helthjem henter pakken hjemme hos avsender på valgt dato", coverName: "HELTHJEM_MEGTILDEG", transporter: "Helthjem AS", max: limitsParcel},
+	fpHentepakke: {name: "Helthjem Hentepakke", title: "Hent i butikk", description: "Pakken leveres til valgt Helthjem utleveringssted", coverName: "HELTHJEM_SHOP", carrier: carrierHelthjem, point: true, transporter: "Helthjem AS", max: limitsParcel},
+	fpC2CSmall:   {name: "Helthjem C2C via butikk - small", title: "Retur fra hentested", description: "C2C pakker leveres inn med returkode ved et Helthjem utleveringssted, og leveres hjem eller til butikk", coverName: "HELTHJEM_SHOP", carrier: carrierHelthjem, point: true, transporter: "Helthjem AS", max: limitsSmall},
+	fpC2CLarge:   {name: "Helthjem C2C via butikk - medium/large", title: "Retur fra hentested", description: "C2C pakker leveres inn med returkode ved et Helthjem utleveringssted, og leveres hjem eller til butikk", coverName: "HELTHJEM_SHOP", carrier: carrierHelthjem, point: true, transporter: "Helthjem AS", max: limitsParcel},
+}
+
+// solutions are the transport solutions the simulator simulates, each with
+// its freight products in fallback order (notes §5): find/single answers
+// the first one offered at the address, a booking books it.
+var solutions = map[int64][]int{
+	tsHomeOrPoint: {fpHome, fpHentepakke, fpPostNord},
+	tsHomeOnly:    {fpHome},
+	tsHentepakke:  {fpHentepakke, fpPostNord},
+	tsPointsOnly:  {fpHentepakke},
+	tsC2CPickup:   {fpC2CPickup},
+	tsC2CSmall:    {fpC2CSmall},
+	tsC2CLarge:    {fpC2CLarge},
+}
+
+// simulatedList names the simulated transport solutions for messages.
+const simulatedList = "1, 2, 23, 62, 86, 113 or 115"
+
+// c2c reports whether ts is a C2C solution: the sender is a private
+// person, and the parcel is delivered home or to a shop.
+func c2c(ts int) bool { return ts == tsC2CPickup || ts == tsC2CSmall || ts == tsC2CLarge }
 
 // nearbyProducts: which freight products nearby answers per TS, in order.
 var nearbyProducts = map[int64][]int{
@@ -58,9 +106,39 @@ var nearbyProducts = map[int64][]int{
 	tsC2CLarge:    {fpC2CLarge},
 }
 
-// bookable lists the transport solutions bookings accept (route decides
-// whose postal code counts).
-var bookable = map[int64]bool{
-	tsC2CPickup: true, tsC2CSmall: true, tsC2CLarge: true,
-	tsHomeOrPoint: true, tsHomeOnly: true, tsHentepakke: true, tsPointsOnly: true,
+// bookable lists the transport solutions bookings accept: the simulated
+// ones (route decides whose postal code counts).
+var bookable = func() map[int64]bool {
+	m := make(map[int64]bool, len(solutions))
+	for ts := range solutions {
+		m[ts] = true
+	}
+	return m
+}()
+
+// namesPoint reports whether a booking of ts may name a service point of
+// carrier: Helthjem's always (a C2C parcel is delivered home or to a
+// Helthjem shop; a Helthjem parcel's point is a Helthjem one), PostNord's
+// when ts has a PostNord product.
+func namesPoint(ts int, carrier string) bool {
+	if carrier == carrierHelthjem {
+		return true
+	}
+	for _, fp := range solutions[int64(ts)] {
+		if products[fp].carrier == carrier {
+			return true
+		}
+	}
+	return false
+}
+
+// pointProduct returns ts's product through a service point of carrier,
+// if it has one.
+func pointProduct(ts int, carrier string) (int, bool) {
+	for _, fp := range solutions[int64(ts)] {
+		if p := products[fp]; p.point && p.carrier == carrier {
+			return fp, true
+		}
+	}
+	return 0, false
 }

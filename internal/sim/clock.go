@@ -51,10 +51,19 @@ func (c *clock) advance(d time.Duration) error {
 	return nil
 }
 
-// set moves the clock to t, which must not be before now.
+// setSlack is how far before now a set may be and still mean now: a
+// client that reads a running clock and sends the time back, or sends the
+// current time to the second ("date -Iseconds"), is a moment behind it.
+const setSlack = time.Second
+
+// set moves the clock to t, which must not be before now; a t less than
+// setSlack before now is now, and leaves the clock where it is.
 func (c *clock) set(t time.Time) error {
 	now := c.now()
 	if t.Before(now) {
+		if now.Sub(t) <= setSlack {
+			return nil
+		}
 		return fmt.Errorf("set %s: %w", t.Format(time.RFC3339), errBackwards)
 	}
 	d := t.Sub(now) // saturates at the largest Duration for far times

@@ -3,6 +3,8 @@ package sim
 import (
 	"errors"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mockhelthjem/mockhelthjem/errorkey"
@@ -65,7 +67,7 @@ func setClock(s *Server, c *call) (result, *apierror.Error) {
 		return result{}, aerr
 	}
 	if (req.Set == nil) == (req.Advance == nil) {
-		return result{}, apierror.New(http.StatusBadRequest, KeyClockRequest, `send exactly one of "set" (RFC 3339) or "advance" (e.g. "26h")`)
+		return result{}, apierror.New(http.StatusBadRequest, KeyClockRequest, `send exactly one of "set" (RFC 3339) or "advance" (e.g. "26h" or "2d3h")`)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -78,9 +80,10 @@ func setClock(s *Server, c *call) (result, *apierror.Error) {
 		}
 		err = moved.set(t)
 	} else {
-		d, perr := time.ParseDuration(*req.Advance)
+		d, perr := parseAdvance(*req.Advance)
 		if perr != nil {
-			return result{}, apierror.New(http.StatusBadRequest, KeyClockRequest, `advance must be a duration such as "26h" or "90m"`).WithField("advance", "must be a duration")
+			return result{}, apierror.New(http.StatusBadRequest, KeyClockRequest, perr.Error()).
+				WithField("advance", `must be a duration such as "26h", "90m", "1d" or "2d3h"`)
 		}
 		err = moved.advance(d)
 	}
@@ -94,6 +97,34 @@ func setClock(s *Server, c *call) (result, *apierror.Error) {
 		return result{}, aerr
 	}
 	return ok(s.clockRespLocked()), nil
+}
+
+// parseAdvance reads an advance: whole days ("1d"), a Go duration ("26h",
+// "90m", "1h30m") or days and then a duration ("2d3h").
+func parseAdvance(text string) (time.Duration, error) {
+	bad := errors.New(`advance must be a duration such as "26h", "90m", "1d" or "2d3h": whole days (d), then hours (h), minutes (m) or seconds (s)`)
+	days, rest := 0, text
+	if i := strings.IndexByte(text, 'd'); i >= 0 {
+		n, err := strconv.Atoi(text[:i])
+		if err != nil || n < 0 || text[:i] == "" || text[0] == '+' {
+			return 0, bad
+		}
+		if n > int(maxOffset/(24*time.Hour)) {
+			return 0, errClockRange
+		}
+		days, rest = n, text[i+1:]
+	}
+	var d time.Duration
+	if rest != "" || days == 0 {
+		var err error
+		if d, err = time.ParseDuration(rest); err != nil || strings.HasPrefix(rest, "-") || strings.HasPrefix(rest, "+") {
+			return 0, bad
+		}
+	}
+	if d > maxOffset {
+		return 0, errClockRange
+	}
+	return time.Duration(days)*24*time.Hour + d, nil
 }
 
 type resetResp struct {

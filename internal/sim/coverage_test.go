@@ -1,7 +1,12 @@
 package sim_test
 
 import (
+	"encoding/csv"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -169,6 +174,121 @@ func TestNearbyOrdering(t *testing.T) {
 		fp := ask(t, "0468", 115).json(t)["freightProducts"].([]any)[0].(map[string]any)
 		if fp["freightProductId"] != 93.0 {
 			t.Errorf("freightProductId = %v, want 93 (inferred)", fp["freightProductId"])
+		}
+	})
+}
+
+// simulatedTS are the transport solutions the mock simulates, and
+// pointTS those nearby answers for.
+var (
+	simulatedTS = []int{1, 2, 23, 62, 86, 113, 115}
+	pointTS     = []int{1, 62, 86, 113, 115}
+)
+
+// registerSample is fixtures/testdata/register-sample.csv: real postal
+// codes from every county, each labelled by hand covered or remote.
+func registerSample(t testing.TB) [][]string {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "..", "fixtures", "testdata", "register-sample.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"postalCode", "postalName", "county", "expect"}; !slices.Equal(rows[0], want) {
+		t.Fatalf("register sample header %v, want %v", rows[0], want)
+	}
+	return rows[1:]
+}
+
+// TestWholeNorway (issue 12): every real postal code answers 200 or
+// no.carrier.support, for find/single on every simulated transport
+// solution and for nearby on every one with service points; never
+// invalid.zipCode (central Trondheim, Jevnaker, 3050, 4631, 3370, 6800
+// and 8006 got "unknown Norwegian postal code"). A remote code answers
+// no.carrier.support everywhere, a covered one has service points.
+func TestWholeNorway(t *testing.T) {
+	e := newEnv(t)
+	token := e.demo()
+	rows := registerSample(t)
+	counties := map[string]bool{}
+	for _, row := range rows {
+		counties[row[2]] = true
+	}
+	if len(rows) < 100 || len(counties) < 17 {
+		t.Fatalf("the sample has %d codes in %d counties, want at least 100 in all 15 and Svalbard and Jan Mayen", len(rows), len(counties))
+	}
+	ask := func(path string, ts int, zip string) reply {
+		return e.do("POST", path, token, fmt.Sprintf(`{"shopId":16,"transportSolutionId":%d,"address":"x","zipCode":%q,"postalName":"x","countryCode":"NO"}`, ts, zip))
+	}
+	for _, row := range rows {
+		zip, place, county, expect := row[0], row[1], row[2], row[3]
+		t.Run(zip+" "+place+" ("+county+")", func(t *testing.T) {
+			var ok200 []string
+			check := func(what string, r reply) {
+				t.Helper()
+				switch {
+				case r.Status == 200 && expect == "remote":
+					t.Errorf("%s: 200 at a remote code: %s", what, r.Body)
+				case r.Status == 200:
+					ok200 = append(ok200, what)
+				case r.Status != 400 || r.errorKey(t) != "no.carrier.support":
+					t.Errorf("%s: %d %s, want 200 or 400 no.carrier.support", what, r.Status, r.Body)
+				}
+			}
+			for _, ts := range simulatedTS {
+				check(fmt.Sprintf("find/single TS %d", ts), ask(pathSingle, ts, zip))
+			}
+			for _, ts := range pointTS {
+				check(fmt.Sprintf("nearby TS %d", ts), ask(pathNearby, ts, zip))
+			}
+			if expect == "covered" && !slices.Contains(ok200, "find/single TS 86") {
+				t.Errorf("a covered code without a Helthjem service point; 200 for %v", ok200)
+			}
+		})
+	}
+
+	t.Run("the issue's codes", func(t *testing.T) {
+		for _, tc := range []struct {
+			zip    string
+			ts     []int // answering 200
+			uncov  []int // answering no.carrier.support
+			reason string
+		}{
+			{"7011", simulatedTS, nil, "central Trondheim, Munkegata 1: doorstep pickup"},
+			{"4631", simulatedTS, nil, "Kristiansand: doorstep pickup"},
+			{"6800", simulatedTS, nil, "Førde: doorstep pickup"},
+			{"8006", simulatedTS, nil, "Bodø: doorstep pickup"},
+			{"3520", []int{1, 2, 62, 86, 113, 115}, []int{23}, "Jevnaker: home delivery"},
+			{"3050", []int{1, 2, 62, 86, 113, 115}, []int{23}, "Mjøndalen: home delivery"},
+			{"3370", []int{1, 2, 62, 86, 113, 115}, []int{23}, "Vikersund: home delivery"},
+			{"9170", nil, simulatedTS, "Longyearbyen, Svalbard: nothing"},
+			{"4180", nil, simulatedTS, "Kvitsøy, an island reached by ferry only: nothing, though Stavanger's points are within 50 km"},
+		} {
+			for _, ts := range tc.ts {
+				if r := ask(pathSingle, ts, tc.zip); r.Status != 200 {
+					t.Errorf("%s (%s) TS %d: %d %s, want 200", tc.zip, tc.reason, ts, r.Status, r.Body)
+				}
+			}
+			for _, ts := range tc.uncov {
+				if r := ask(pathSingle, ts, tc.zip); r.Status != 400 || r.errorKey(t) != "no.carrier.support" {
+					t.Errorf("%s (%s) TS %d: %d %s, want 400 no.carrier.support", tc.zip, tc.reason, ts, r.Status, r.Body)
+				}
+			}
+		}
+	})
+
+	t.Run("a code not in the register", func(t *testing.T) {
+		for _, zip := range []string{"0000", "0002", "9999"} {
+			for _, ts := range simulatedTS {
+				r := ask(pathSingle, ts, zip)
+				if r.Status != 400 || r.errorKey(t) != "invalid.zipCode" || !strings.Contains(string(r.Body), `"zipCode"`) {
+					t.Errorf("%s TS %d: %d %s, want 400 invalid.zipCode naming zipCode", zip, ts, r.Status, r.Body)
+				}
+			}
 		}
 	})
 }

@@ -54,6 +54,24 @@ func TestStateFileRestart(t *testing.T) {
 	}
 }
 
+// TestTokenUniqueAcrossRestart: a restarted mock numbers its tokens from
+// the start again, at the same seed and frozen instant, while the tokens
+// it issued before still work; each new token is still a new one (issue
+// 12: a unique jti).
+func TestTokenUniqueAcrossRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.jsonl")
+	e := newEnv(t, withState(path))
+	e.advance("1h") // the clock is in the file
+	before := e.demo()
+	if err := e.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again := newEnv(t, withState(path))
+	if after := again.demo(); after == before {
+		t.Error("a restarted mock reissued the token it issued first before the restart")
+	}
+}
+
 // TestStateFileRefusesCorruption: a corrupt file stops start-up with a
 // clear message and is left exactly as it was. These lines have no
 // checksums (format 1, or some other file), so the journal refuses them

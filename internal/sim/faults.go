@@ -19,8 +19,13 @@ import (
 // rule's "fault" field.
 const FaultHeader = "X-Sim-Fault"
 
-// KeyInvalidFault is the errorKey for a fault the simulator cannot parse.
-const KeyInvalidFault = errorkey.InvalidFault
+// Fault errorKeys (public interface).
+const (
+	// KeyInvalidFault is the errorKey for a fault the simulator cannot parse.
+	KeyInvalidFault = errorkey.InvalidFault
+	// KeyFaultLimit: Options.MaxFaultRules rules are active already.
+	KeyFaultLimit = errorkey.FaultLimitReached
+)
 
 // faultKind is what a fault does.
 type faultKind int
@@ -60,8 +65,15 @@ var faultStatuses = map[int]string{
 // maxFaultDelay bounds injected latency so a typo cannot hang a pipeline.
 const maxFaultDelay = 5 * time.Minute
 
+// maxFaultText is the longest fault notation, as spec/sim.yaml bounds a
+// rule's fault: a fault's text is logged and journaled.
+const maxFaultText = 100
+
 func parseFault(text string) (fault, error) {
 	f := fault{text: strings.TrimSpace(text)}
+	if len(f.text) > maxFaultText {
+		return f, fmt.Errorf("a fault is at most %d characters", maxFaultText)
+	}
 	parts := strings.Split(f.text, ";")
 	head := strings.TrimSpace(parts[0])
 	name, val, hasVal := strings.Cut(head, "=")
@@ -213,9 +225,11 @@ func (fs *faults) delay(f *fault) time.Duration {
 	return f.minDelay + time.Duration(fs.coin.Int64N(int64(f.maxDelay-f.minDelay)+1))
 }
 
-// errorFor is the carrier-shaped answer of a status fault.
+// errorFor is the carrier-shaped answer of a status fault. It names the
+// source (the header, or rule-N) but not the fault's text, which the
+// header has just sent.
 func (f *fault) errorFor(source string) *apierror.Error {
-	e := apierror.Newf(f.status, faultStatuses[f.status], "simulated fault (%s: %s)", source, f.text)
+	e := apierror.Newf(f.status, faultStatuses[f.status], "simulated fault (%s)", source)
 	if f.retryAfter > 0 {
 		e.Header = http.Header{"Retry-After": {strconv.Itoa(f.retryAfter)}}
 	}
@@ -270,6 +284,12 @@ func createFault(s *Server, c *call) (result, *apierror.Error) {
 	req.Fault = f.text
 	ru := &rule{ruleSpec: req, parsed: f}
 	s.faults.mu.Lock()
+	if len(s.faults.rules) >= s.opts.MaxFaultRules {
+		s.faults.mu.Unlock()
+		// Every call tries the rules in turn: their number is bounded.
+		return result{}, apierror.Newf(http.StatusBadRequest, KeyFaultLimit,
+			"%d fault rules are active, the most this mock keeps (-max-fault-rules); DELETE /__sim/faults clears them", s.opts.MaxFaultRules)
+	}
 	ru.ID = s.faults.nextID
 	s.faults.nextID++
 	s.faults.rules = append(s.faults.rules, ru)

@@ -32,7 +32,8 @@ func TestReturnCodeWalk(t *testing.T) {
 		size uint64
 	}{
 		{"3 letters, 2 long", smallSpace("ABC", 2), 9},
-		{"25 letters, 3 long", smallSpace(ids.ReturnCodeAlphabet, 3), 15625},
+		{"36 characters, 3 long", smallSpace(ids.ReturnCodeAlphabet, 3), 46656},
+		{"25 letters, 3 long", smallSpace("ACDEFGHJKMNPQRTUVWXY34679", 3), 15625},
 		{"30 characters, 3 long", smallSpace("ABCDEFGHIJKLMNOPQRSTUVWXYZ2345", 3), 27000},
 		{"one code", smallSpace("A", 4), 1},
 	} {
@@ -61,8 +62,8 @@ func TestReturnCodeWalk(t *testing.T) {
 			}
 		})
 	}
-	if returnCodes.size != 25*25*25*25*25 {
-		t.Errorf("the returnCode space has %d codes, want 25^5", returnCodes.size)
+	if returnCodes.size != 36*36*36*36*36 {
+		t.Errorf("the returnCode space has %d codes, want 36^5", returnCodes.size)
 	}
 	code := returnCodes.code(returnCodes.size - 1)
 	if k, v := ids.Parse(code); k != ids.KindReturnCode || v != code {
@@ -108,6 +109,11 @@ func TestReturnCodeDrawRetriedAtRandom(t *testing.T) {
 func TestOrderCapFarBelowCodeSpace(t *testing.T) {
 	if held := uint64(MaxOrdersLimit()) * maxBookingItems; held*4 > returnCodes.size {
 		t.Errorf("MaxOrdersLimit %d lets %d of %d codes be held", MaxOrdersLimit(), held, returnCodes.size)
+	}
+	// A-Z and 0-9, 5 long, 10 items an order (issue 12 widened the
+	// alphabet from 25 characters: the limit was 244140).
+	if MaxOrdersLimit() != 1_511_654 {
+		t.Errorf("MaxOrdersLimit = %d, want 36^5 / 40 = 1511654", MaxOrdersLimit())
 	}
 	if MaxOrdersLimit() < DefaultMaxOrders {
 		t.Errorf("MaxOrdersLimit %d is below the default %d", MaxOrdersLimit(), DefaultMaxOrders)

@@ -156,7 +156,7 @@ var generated = map[string]*regexp.Regexp{
 	"shipmentId":          regexp.MustCompile(`^\(401\)7072476[0-9]{10}$`),
 	"orderId":             regexp.MustCompile(`^[0-9]{9}$`),
 	"trackingReference":   regexp.MustCompile(`^\(00\)37072476[0-9]{10}$`),
-	"returnCode":          regexp.MustCompile(`^T-[ACDEFGHJKMNPQRTUVWXY34679]{5}$`),
+	"returnCode":          regexp.MustCompile(`^T-[A-Z0-9]{5}$`),
 	"shortItemIdentifier": regexp.MustCompile(`^\.\.\.[0-9]{4}$`),
 }
 

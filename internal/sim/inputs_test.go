@@ -72,7 +72,7 @@ func TestBadInputs(t *testing.T) {
 		{"limit not a number", "POST", pathDates + "?limit=abc", `{"shopId":16,"freightProductId":26,"zipCode":"0561","countryCode":"NO"}`, "", 400, "invalid.request", []string{"limit"}},
 		{"dates for another product", "POST", pathDates, `{"shopId":16,"freightProductId":92,"zipCode":"0561","countryCode":"NO"}`, "", 400, "invalid.freightProductId", []string{"freightProductId"}},
 		{"unknown postal code", "POST", pathSingle, `{"shopId":16,"transportSolutionId":23,"address":"x","zipCode":"0000","postalName":"Oslo","countryCode":"NO"}`, "", 400, "invalid.zipCode", []string{"zipCode"}},
-		{"unsupported transport solution", "POST", pathSingle, `{"shopId":16,"transportSolutionId":999,"address":"x","zipCode":"0468","postalName":"Oslo","countryCode":"NO"}`, "", 400, "no.carrier.support", []string{"transportSolutionId"}},
+		{"unsupported transport solution", "POST", pathSingle, `{"shopId":16,"transportSolutionId":999,"address":"x","zipCode":"0468","postalName":"Oslo","countryCode":"NO"}`, "", 400, "unsupported.transportSolutionId", []string{"transportSolutionId"}},
 		{"oversized body", "POST", pathSingle, `{"address":"` + strings.Repeat("a", 1<<20) + `"}`, "", 413, "request.too.large", nil},
 		{"form content type", "POST", pathSingle, `shopId=16`, "application/x-www-form-urlencoded", 415, "unsupported.media.type", []string{"Content-Type"}},
 		{"text content type", "POST", pathBooking, `{}`, "text/plain", 415, "unsupported.media.type", []string{"Content-Type"}},
@@ -201,11 +201,12 @@ func TestAuth(t *testing.T) {
 			Shops []int64 `json:"shops"`
 			Iat   int64   `json:"iat"`
 			Exp   int64   `json:"exp"`
+			Jti   string  `json:"jti"`
 		}
 		if err := json.Unmarshal(payload, &c); err != nil {
 			t.Fatal(err)
 		}
-		if c.Sub != "demo" || len(c.Shops) != 1 || c.Shops[0] != 16 || c.Iat != guideClock.Unix() || c.Exp-c.Iat != 86400 {
+		if c.Sub != "demo" || len(c.Shops) != 1 || c.Shops[0] != 16 || c.Iat != guideClock.Unix() || c.Exp-c.Iat != 86400 || len(c.Jti) != 16 {
 			t.Errorf("claims = %+v", c)
 		}
 		hdr, _ := base64.RawURLEncoding.DecodeString(parts[0])

@@ -328,11 +328,17 @@ func (w *world) order() *demoOrder {
 	req["transportSolutionId"] = o.ts
 	req["parties"] = []any{consignee, consignor}
 	var items []any
+	// Within what the freight product takes (catalogue.go's limits): a
+	// small C2C parcel (TS 113) fits a shop's shelf.
+	grams, cm := 15_000, [3]int{60, 40, 30}
+	if o.ts == tsC2CSmall {
+		grams, cm = 5_000, [3]int{40, 30, 20}
+	}
 	for i := range w.itemCount() {
 		contents := []rune(f.ProductName())
 		items = append(items, map[string]any{
-			"itemNumber": i + 1, "trackingReference": "", "weight": f.Number(150, 15000),
-			"length": f.Number(10, 60), "width": f.Number(10, 40), "height": f.Number(2, 30),
+			"itemNumber": i + 1, "trackingReference": "", "weight": f.Number(150, grams),
+			"length": f.Number(10, cm[0]), "width": f.Number(10, cm[1]), "height": f.Number(2, cm[2]),
 			"contents": string(contents[:min(len(contents), 35)]),
 		})
 	}

@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -86,6 +87,8 @@ func (e *env) journal() []struct {
 // TestJournalHoldsOnlyCarrierRequests: the journal kept GET /openapi.yaml
 // (an operation of spec/sim.yaml outside /__sim/), though it lists carrier
 // API requests only; the filter was a path prefix plus named exceptions.
+// Requests that match no path are journaled too (issue 15), with no
+// operation, for a developer hunting a typo.
 func TestJournalHoldsOnlyCarrierRequests(t *testing.T) {
 	e := newEnv(t)
 	for _, path := range []string{"/openapi.yaml", "/__sim/openapi.yaml", "/healthz", "/readyz", "/__sim/clock"} {
@@ -99,7 +102,7 @@ func TestJournalHoldsOnlyCarrierRequests(t *testing.T) {
 	for _, r := range e.journal() {
 		ops = append(ops, r.Operation)
 	}
-	if diff := cmp.Diff([]string{"getToken"}, ops); diff != "" {
+	if diff := cmp.Diff([]string{"getToken", ""}, ops); diff != "" {
 		t.Errorf("journal operations (-want +got):\n%s", diff)
 	}
 }
@@ -168,8 +171,8 @@ func TestGeneratedShipmentIDEqualToSuppliedOne(t *testing.T) {
 	}
 	for _, o := range []map[string]any{first, second} {
 		tr := e.tracked(tok, o["shipmentId"].(string))
-		if len(tr) != 1 || float64(tr[0].OrderID) != o["orderId"] {
-			t.Errorf("tracking %v finds %+v, want order %v", o["shipmentId"], tr, o["orderId"])
+		if len(tr) != 1 || ids.ShipmentPrefix+tr[0].ShipmentNumber != o["shipmentId"] {
+			t.Errorf("tracking %v finds %+v, want that shipment only", o["shipmentId"], tr)
 		}
 	}
 }
@@ -198,11 +201,11 @@ func TestGeneratedSSCCEqualToAnotherClientsSupplied(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		token, id string
-		order     any
-	}{{demo, next, mine["orderId"]}, {demo2, got, theirs["orderId"]}} {
+		shipment  any
+	}{{demo, next, mine["shipmentId"]}, {demo2, got, theirs["shipmentId"]}} {
 		tr := e.tracked(tc.token, tc.id)
-		if len(tr) != 1 || float64(tr[0].OrderID) != tc.order {
-			t.Errorf("tracking %s finds %+v, want order %v", tc.id, tr, tc.order)
+		if len(tr) != 1 || ids.ShipmentPrefix+tr[0].ShipmentNumber != tc.shipment {
+			t.Errorf("tracking %s finds %+v, want shipment %v", tc.id, tr, tc.shipment)
 		}
 	}
 	if r := e.track(demo2, next, false); r.Status != 404 {
@@ -245,4 +248,36 @@ func TestReturnCodesOfTenItems(t *testing.T) {
 		seen[rc] = true
 		e.tracked(tok, rc)
 	}
+}
+
+// TestTokensAtOneInstantDiffer (issue 12, finding 7): two tokens issued to
+// the same client at the same simulated instant were byte-identical, as
+// the claims had no jti. Each now has its own jti, both work, and the same
+// seed gives the same jtis.
+func TestTokensAtOneInstantDiffer(t *testing.T) {
+	jtis := func() []string {
+		e := newEnv(t) // a frozen clock: every token at the same instant
+		var out []string
+		seen := map[string]bool{}
+		for range 3 {
+			tok := e.demo()
+			if seen[tok] {
+				t.Fatalf("token issued twice: %s", tok)
+			}
+			seen[tok] = true
+			if r := e.do("POST", pathSingle, tok, guideRequest(t, "find-single")); r.Status != 200 {
+				t.Fatalf("a token does not work: %d %s", r.Status, r.Body)
+			}
+			var c struct {
+				Jti string `json:"jti"`
+			}
+			payload, err := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[1])
+			if err != nil || json.Unmarshal(payload, &c) != nil || c.Jti == "" {
+				t.Fatalf("no jti in %s", payload)
+			}
+			out = append(out, c.Jti)
+		}
+		return out
+	}
+	assertDiff(t, "jtis under the same seed", jtis(), jtis())
 }

@@ -3,11 +3,19 @@ package sim
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/mockhelthjem/mockhelthjem/errorkey"
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
 	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
 	"github.com/mockhelthjem/mockhelthjem/internal/validate"
@@ -77,6 +85,15 @@ func ok(body any) result { return result{status: http.StatusOK, body: body} }
 
 type handler func(s *Server, c *call) (result, *apierror.Error)
 
+// Errors of the request pipeline (public interface).
+const (
+	// KeyURITooLong: the path and query string are longer than MaxPath.
+	KeyURITooLong = errorkey.URITooLong
+	// KeyRequestTimeout: the body did not arrive within the read timeout
+	// of the server the simulator runs in (mockhelthjem's -read-timeout).
+	KeyRequestTimeout = errorkey.RequestTimeout
+)
+
 // ServeHTTP routes through the specs, authenticates, validates, dispatches
 // and writes the answer, with one access-log line and a journal entry.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -92,22 +109,30 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if s.log.Enabled(r.Context(), level) {
 			attrs := []slog.Attr{
-				slog.String("method", r.Method),
+				slog.String("method", truncate(r.Method, maxJournalMethod)),
 				slog.String("operation", out.op),
 				slog.Int("status", out.status),
 				slog.String("client", out.client),
 				slog.Duration("duration", d),
+			}
+			if out.errKey != "" {
+				attrs = append(attrs, slog.String("errorKey", out.errKey))
 			}
 			if out.fault != "" {
 				attrs = append(attrs, slog.String("fault", out.fault))
 			}
 			s.log.LogAttrs(r.Context(), level, "request", attrs...)
 		}
-		if out.api {
-			s.requests.add(requestEntry{
+		if out.journal {
+			e := requestEntry{
 				Time: start, SimTime: out.simTime, Method: r.Method, Path: r.URL.Path, Operation: out.op,
 				Status: out.status, ClientID: out.client, DurationMS: float64(d.Microseconds()) / 1000, Fault: out.fault,
-			})
+				ErrorKey: out.errKey, ErrorFields: out.errFields,
+			}
+			if s.opts.JournalBodies {
+				e.RequestBody, e.ResponseBody = journalBody(out.reqBody), journalBody(out.respBody)
+			}
+			s.requests.add(e)
 		}
 	}()
 	s.serve(w, r, out)
@@ -118,10 +143,43 @@ type outcome struct {
 	op, client, fault string
 	status            int
 	simTime           time.Time
-	api               bool // routed to the carrier API: journaled
+	// journal: every request but those of the control plane (spec/sim.yaml)
+	// is journaled, unrouted ones (404) included.
+	journal   bool
+	errKey    string
+	errFields []string // the errorMap's field names, sorted
+	// The bodies, kept for the journal with Options.JournalBodies.
+	reqBody, respBody []byte
+}
+
+// fail writes aerr as the answer and records it in out.
+func (s *Server) fail(w http.ResponseWriter, out *outcome, aerr *apierror.Error) {
+	aerr.Write(w)
+	out.status, out.errKey, out.errFields = aerr.Status, aerr.Key, nil
+	for f := range aerr.Fields {
+		out.errFields = append(out.errFields, f)
+	}
+	slices.Sort(out.errFields)
+	if s.opts.JournalBodies {
+		out.respBody = aerr.JSON()
+	}
+}
+
+// requestTarget is the length of r's path and query string as sent.
+func requestTarget(r *http.Request) int {
+	if r.RequestURI != "" {
+		return len(r.RequestURI)
+	}
+	return len(r.URL.RequestURI())
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, out *outcome) {
+	if requestTarget(r) > s.opts.MaxPath {
+		out.journal, out.simTime = true, s.Now()
+		s.fail(w, out, apierror.Newf(http.StatusRequestURITooLong, KeyURITooLong,
+			"the path and query string are longer than the %d bytes this mock takes (-max-path)", s.opts.MaxPath))
+		return
+	}
 	v := s.api
 	route, aerr := s.api.Find(r)
 	if aerr != nil && aerr.Status == http.StatusNotFound {
@@ -130,11 +188,21 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, out *outcome) {
 		}
 	}
 	if aerr != nil {
-		aerr.Write(w)
-		out.status = aerr.Status
+		// A path of neither spec, or a carrier path with another method.
+		out.journal = v == s.api
+		if out.journal {
+			out.simTime = s.Now()
+		}
+		switch aerr.Status {
+		case http.StatusNotFound:
+			aerr = s.notFound(r)
+		case http.StatusMethodNotAllowed:
+			aerr = methodNotAllowed(v, r)
+		}
+		s.fail(w, out, aerr)
 		return
 	}
-	out.op, out.api = route.OperationID, v == s.api
+	out.op, out.journal = route.OperationID, v == s.api
 	c := &call{r: r, route: route}
 	// Deferred, so that a dropped connection (a panic) is recorded with
 	// its client and simulated time too.
@@ -149,20 +217,29 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, out *outcome) {
 			"simulated fault (after-commit): the operation was applied, the answer lost")
 	}
 	if aerr != nil {
-		aerr.Write(w)
-		out.status = aerr.Status
+		s.fail(w, out, aerr)
 		return
 	}
-	out.status = s.write(w, v, c, res)
+	s.write(w, v, c, res, out)
 }
 
 // run authenticates, applies faults, reads and validates the request and
 // calls its handler.
 func (s *Server) run(v *validate.Validator, c *call, out *outcome) (result, *apierror.Error) {
 	r := c.r
-	if v == s.ctl && s.opts.AdminToken != "" && isControl(r.URL.Path) && !uiOps[c.route.OperationID] {
-		if aerr := checkAdmin(r, s.opts.AdminToken); aerr != nil {
-			return result{}, aerr
+	control := v == s.ctl
+	if s.opts.AdminToken != "" {
+		// The control plane, and a fault asked for on a carrier call, are
+		// the admin's (auth.go).
+		switch {
+		case control && isControl(r.URL.Path) && !uiOps[c.route.OperationID]:
+			if aerr := checkAdmin(r, s.opts.AdminToken, true); aerr != nil {
+				return result{}, aerr
+			}
+		case !control && r.Header.Get(FaultHeader) != "":
+			if aerr := checkAdmin(r, s.opts.AdminToken, false); aerr != nil {
+				return result{}, aerr
+			}
 		}
 	}
 	s.mu.Lock()
@@ -175,7 +252,8 @@ func (s *Server) run(v *validate.Validator, c *call, out *outcome) (result, *api
 		}
 		c.client = cl
 	}
-	if v == s.api {
+	var latency *fault
+	if !control {
 		f, source, aerr := s.faults.pick(r, c.route.OperationID, c.client.ID)
 		if aerr != nil {
 			return result{}, aerr
@@ -186,7 +264,7 @@ func (s *Server) run(v *validate.Validator, c *call, out *outcome) (result, *api
 			case faultStatus:
 				return result{}, f.errorFor(source)
 			case faultLatency:
-				sleep(r.Context(), s.faults.delay(f))
+				latency = f // after the body is read, as a slow server would be
 			case faultDrop:
 				dropConnection()
 			case faultAfterCommit:
@@ -194,26 +272,73 @@ func (s *Server) run(v *validate.Validator, c *call, out *outcome) (result, *api
 			}
 		}
 	}
-	body, aerr := uiReadBody(c) // ui.go: the dashboard's forms as JSON
+	body, aerr := readBody(r, control)
+	if aerr == nil && uiOps[c.route.OperationID] {
+		body, aerr = formBody(r, body) // ui.go: the dashboard's forms as JSON
+	}
 	if aerr != nil {
 		return result{}, aerr
 	}
-	c.body = body
+	c.body, out.reqBody = body, body
+	if latency != nil {
+		sleep(r.Context(), s.faults.delay(latency))
+	}
+	if control && isControl(r.URL.Path) { // not /healthz?probe=1 or /openapi.yaml?v=2
+		if aerr := s.closed[c.route.OperationID].check(r, body); aerr != nil {
+			return result{}, aerr
+		}
+	}
 	if aerr := v.Request(r.Context(), r, c.route, body); aerr != nil {
 		return result{}, aerr
 	}
 	return s.handlers[c.route.OperationID](s, c)
 }
 
+// readBody reads r's body with validate.ReadBody. The control plane takes
+// JSON whatever the Content-Type says (curl -d sends a form's type); the
+// carrier API answers 415 to anything but JSON, as the carrier does. A
+// body that stops arriving before the read deadline the server set is
+// 408 request.timeout.
+func readBody(r *http.Request, control bool) ([]byte, *apierror.Error) {
+	rd := r.WithContext(r.Context()) // a shallow copy
+	var watch *readError
+	if r.Body != nil && r.Body != http.NoBody {
+		watch = &readError{ReadCloser: r.Body}
+		rd.Body = watch
+	}
+	if control {
+		rd.Header = http.Header{}
+	}
+	body, aerr := validate.ReadBody(rd)
+	if aerr != nil && watch != nil && errors.Is(watch.err, os.ErrDeadlineExceeded) {
+		return nil, apierror.New(http.StatusRequestTimeout, KeyRequestTimeout,
+			"the request body did not arrive within the read timeout (-read-timeout)")
+	}
+	return body, aerr
+}
+
+// readError remembers the error its reader returned.
+type readError struct {
+	io.ReadCloser
+	err error
+}
+
+func (re *readError) Read(p []byte) (int, error) {
+	n, err := re.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		re.err = err
+	}
+	return n, err
+}
+
 // write encodes and sends a handler's result, checking it against the spec.
-func (s *Server) write(w http.ResponseWriter, v *validate.Validator, c *call, res result) int {
+func (s *Server) write(w http.ResponseWriter, v *validate.Validator, c *call, res result, out *outcome) {
 	b, ct := res.raw, res.contentType
 	if b == nil {
 		var err error
 		if b, err = json.Marshal(res.body); err != nil {
-			aerr := apierror.New(http.StatusInternalServerError, apierror.KeyInternal, "the response could not be encoded")
-			aerr.Write(w)
-			return aerr.Status
+			s.fail(w, out, apierror.New(http.StatusInternalServerError, apierror.KeyInternal, "the response could not be encoded"))
+			return
 		}
 		ct = "application/json"
 	}
@@ -225,9 +350,8 @@ func (s *Server) write(w http.ResponseWriter, v *validate.Validator, c *call, re
 	if !s.opts.SkipResponseValidation {
 		if err := v.Response(c.r.Context(), c.r, c.route, res.status, h, b); err != nil {
 			if s.opts.StrictResponses {
-				aerr := apierror.New(http.StatusInternalServerError, apierror.KeyInvalidResponse, err.Error())
-				aerr.Write(w)
-				return aerr.Status
+				s.fail(w, out, apierror.New(http.StatusInternalServerError, apierror.KeyInvalidResponse, err.Error()))
+				return
 			}
 			s.log.LogAttrs(c.r.Context(), slog.LevelWarn, "response does not match the spec",
 				slog.String("operation", c.route.OperationID), slog.String("error", err.Error()))
@@ -236,20 +360,50 @@ func (s *Server) write(w http.ResponseWriter, v *validate.Validator, c *call, re
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(res.status)
 	_, _ = w.Write(b)
-	return res.status
+	out.status = res.status
+	if s.opts.JournalBodies {
+		out.respBody = b
+	}
 }
 
-// decode unmarshals a validated body into a typed request. The spec has
-// accepted the body, so a failure here is a gap between spec and code.
+// decode unmarshals a validated body into a typed request exactly as the
+// spec validated it: a key matches a field only when spelled the same, case
+// included (encoding/json would take "Items" for "items", an unknown key to
+// the spec, and so store an array past every bound the spec sets on
+// items), the last of a key sent twice counts, and invalid UTF-8 in a
+// string is U+FFFD. The spec has accepted the body, so a failure here is
+// a gap between spec and code.
 func decode(body []byte, v any) *apierror.Error {
-	if err := json.Unmarshal(body, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return apierror.New(http.StatusBadRequest, apierror.KeyInvalidRequest, "the request does not match the API specification").
-				WithField(te.Field, "has the wrong type")
-		}
-		return apierror.New(http.StatusBadRequest, apierror.KeyParse, "the request body is not valid JSON").
-			WithField("body", "is not valid JSON")
+	err := jsonv2.Unmarshal(body, v, decodeOptions)
+	if err == nil {
+		return nil
 	}
-	return nil
+	var se *jsonv2.SemanticError
+	if errors.As(err, &se) && se.JSONPointer != "" {
+		return apierror.New(http.StatusBadRequest, apierror.KeyInvalidRequest, "the request does not match the API specification").
+			WithField(fieldOf(se.JSONPointer), "has the wrong type")
+	}
+	return apierror.New(http.StatusBadRequest, apierror.KeyParse, "the request body is not valid JSON").
+		WithField("body", "is not valid JSON")
+}
+
+// decodeOptions are the ways validation reads JSON that JSON v2 does not
+// by default: duplicate keys (the last wins) and invalid UTF-8.
+var decodeOptions = jsonv2.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+
+// fieldOf renders a JSON pointer as an errorMap field: /parties/0/name is
+// parties[0].name.
+func fieldOf(p jsontext.Pointer) string {
+	var b strings.Builder
+	for tok := range p.Tokens() {
+		if _, err := strconv.Atoi(tok); err == nil {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
+	}
+	return b.String()
 }

@@ -29,11 +29,16 @@
 //
 //	sim.go        Options, Server, New: what the simulator is built from
 //	serve.go      the request pipeline (route, authenticate, fault, validate,
-//	              dispatch by operationId, encode and check the answer) and
-//	              the operationId → handler table
-//	auth.go       tokens (JWT) and the control plane's admin token
+//	              dispatch by operationId, encode and check the answer), the
+//	              access log and the operationId → handler table; bodies are
+//	              decoded exactly as the spec validated them (case-sensitive)
+//	unrouted.go   404 and 405: the nearest known path, the allowed methods
+//	closed.go     the control plane refuses unknown query parameters and keys
+//	auth.go       tokens (JWT) and the admin token (control plane, X-Sim-Fault)
 //	faults.go     injected faults: the X-Sim-Fault header and /__sim/faults
-//	requestlog.go the request journal, GET /__sim/requests
+//	requestlog.go the request journal, GET /__sim/requests, bounded by
+//	              entries and bytes
+//	redact.go     bodies as -journal-bodies keeps them, personal data redacted
 //	persist.go    the state file: commitLocked, start-up replay and
 //	              compaction, storage errors
 //
@@ -117,12 +122,41 @@ type Options struct {
 	// JournalSize is how many requests GET /__sim/requests keeps.
 	// 0 means DefaultJournalSize.
 	JournalSize int
+	// JournalBytes bounds the memory the request journal holds: past it
+	// the oldest entries go. 0 means DefaultJournalBytes.
+	JournalBytes int
+	// JournalBodies keeps each journaled request's body and answer, with
+	// names, phone numbers, e-mail and street addresses, secrets and
+	// tokens redacted. For local debugging.
+	JournalBodies bool
+	// MaxPath is the longest request target (path and query string) in
+	// bytes; a longer one gets 414 uri.too.long. 0 means DefaultMaxPath.
+	MaxPath int
+	// MaxFaultRules is how many fault rules may be active at once; one
+	// more gets 400 fault.limit.reached. 0 means DefaultMaxFaultRules.
+	MaxFaultRules int
 }
 
 // Defaults for Options.
 const (
-	DefaultMaxOrders   = 100_000
-	DefaultJournalSize = 1000
+	DefaultMaxOrders     = 100_000
+	DefaultJournalSize   = 1000
+	DefaultJournalBytes  = 16 << 20
+	DefaultMaxPath       = 4 << 10
+	DefaultMaxFaultRules = 100
+)
+
+// Bounds of Options: New refuses a value past them. A journal of more
+// entries or bytes, a longer path or more rules than these is a mistake,
+// not a need (MaxPath's bound stays under the 64 KiB of headers the
+// mockhelthjem binary reads).
+const (
+	JournalSizeMax   = 1_000_000
+	JournalBytesMin  = 64 << 10
+	JournalBytesMax  = 1 << 30
+	MaxPathMin       = 256
+	MaxPathMax       = 32 << 10
+	MaxFaultRulesMax = 10_000
 )
 
 // Server is the simulator: the HTTP server around the state. Create it
@@ -141,6 +175,9 @@ type Server struct {
 	requests *requestLog
 	faults   *faults
 	tokens   tokenCache
+	jti      jtiSeq
+	paths    []knownPath            // both specs' paths, for 404 and 405 answers
+	closed   map[string]closedInput // the control plane's query parameters and body keys
 
 	mu   sync.Mutex
 	st   *state        // changed only by commitLocked (and the replay in New)
@@ -170,6 +207,20 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxOrders > MaxOrdersLimit() {
 		return nil, fmt.Errorf("max orders %d is over the limit of %d (a quarter of the returnCode space over %d items an order)",
 			opts.MaxOrders, MaxOrdersLimit(), maxBookingItems)
+	}
+	for _, b := range []struct {
+		name     string
+		v        int
+		min, max int
+	}{
+		{"journal size", opts.JournalSize, 1, JournalSizeMax},
+		{"journal bytes", opts.JournalBytes, JournalBytesMin, JournalBytesMax},
+		{"max path", opts.MaxPath, MaxPathMin, MaxPathMax},
+		{"max fault rules", opts.MaxFaultRules, 1, MaxFaultRulesMax},
+	} {
+		if b.v != 0 && (b.v < b.min || b.v > b.max) { // 0 is the default
+			return nil, fmt.Errorf("%s %d is out of its range, %d to %d", b.name, b.v, b.min, b.max)
+		}
 	}
 	s := &Server{
 		opts:     opts,
@@ -213,10 +264,22 @@ func New(opts Options) (*Server, error) {
 	if s.opts.MaxOrders <= 0 {
 		s.opts.MaxOrders = DefaultMaxOrders
 	}
-	if s.opts.JournalSize <= 0 {
-		s.opts.JournalSize = DefaultJournalSize
+	for _, d := range []struct {
+		p   *int
+		def int
+	}{
+		{&s.opts.JournalSize, DefaultJournalSize},
+		{&s.opts.JournalBytes, DefaultJournalBytes},
+		{&s.opts.MaxPath, DefaultMaxPath},
+		{&s.opts.MaxFaultRules, DefaultMaxFaultRules},
+	} {
+		if *d.p <= 0 {
+			*d.p = d.def
+		}
 	}
-	s.requests = newRequestLog(s.opts.JournalSize)
+	s.requests = newRequestLog(s.opts.JournalSize, s.opts.JournalBytes)
+	s.paths = knownPaths(api, ctl)
+	s.closed = closedInputs(ctl)
 	s.faults = newFaults(s.seed)
 	s.st = newState(newClock(opts.Clock, wall), newGen(s.seed))
 	if opts.StateFile != "" {
@@ -224,6 +287,7 @@ func New(opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
+	s.jti.key = jtiKey(s.seed, opts.StateFile != "")
 	return s, nil
 }
 

@@ -44,7 +44,6 @@ func isNorwegian(locale string) bool {
 func (s *Server) trackedLocked(o *order, chain []*order, now time.Time, english, onlyLast bool) trackedShipment {
 	ts := trackedShipment{
 		ShipmentNumber: strings.TrimPrefix(o.ShipmentID, ids.ShipmentPrefix), ShopID: o.ShopID,
-		OrderID: o.OrderID, FreightProductID: o.FP,
 	}
 	events := o.visible(now)
 	if onlyLast && len(events) > 1 {

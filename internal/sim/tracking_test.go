@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -17,12 +18,11 @@ func (e *env) track(token, id string, onlyLast bool) reply {
 
 // tracked is a tracking answer, decoded.
 type tracked []struct {
-	ShipmentNumber   string
-	OrderID          int64
-	FreightProductID int
-	Items            []struct {
+	ShipmentNumber string
+	Items          []struct {
 		TrackingNumber      string
 		ReturnCode          *string
+		FreightProductID    int
 		ParcelStatus        string
 		LinkedParcelNumbers []string
 		Events              []struct {
@@ -210,8 +210,8 @@ func TestPUDOConversion(t *testing.T) {
 			assertDiff(t, "statuses", []string{"CANCELLED", "DROPPED_OFF"}, tr.statuses())
 			assertDiff(t, "old events", []string{"001", "071"}, tr.apiKeys(0))
 			assertDiff(t, "new events", []string{"001", "041"}, tr.apiKeys(1))
-			if tr[1].FreightProductID != 92 {
-				t.Errorf("new freight product %d", tr[1].FreightProductID)
+			if tr[1].Items[0].FreightProductID != 92 {
+				t.Errorf("new freight product %d", tr[1].Items[0].FreightProductID)
 			}
 			assertDiff(t, "old links", []string{strings.TrimPrefix(newTrack, "(00)")}, tr[0].Items[0].LinkedParcelNumbers)
 			assertDiff(t, "new links", []string{strings.TrimPrefix(oldTrack, "(00)")}, tr[1].Items[0].LinkedParcelNumbers)
@@ -240,7 +240,7 @@ func TestPUDOConversion(t *testing.T) {
 			{"cancelled pickup order", cancelledRef, "49003", 409, "order.cancelled"},
 			{"unknown", "T-AAAAA", "49003", 404, "cannot.find.order"},
 			{"unknown point", picked, "1", 400, "unknown.servicePoint"},
-			{"B2C parcel", firstItem(e.book(e.demo(), booking(t, 2, nil)))["trackingReference"].(string), "49003", 409, "dropoff.not.applicable"},
+			{"B2C parcel", firstItem(e.book(e.demo(), booking(t, 2, func(b map[string]any) { delete(b, "desiredDeliveryDate") })))["trackingReference"].(string), "49003", 409, "dropoff.not.applicable"},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				before := e.state()
@@ -285,5 +285,50 @@ func TestClockControl(t *testing.T) {
 				t.Errorf("clock = %v, want now %s", got, tt.now)
 			}
 		})
+	}
+}
+
+// TestTrackingShape (issue 12, finding 6): tracking added a shipment-level
+// orderId and freightProductId, which the documented shape (reference
+// notes §3.6) lacks, so a client could come to depend on them. A shipment
+// has exactly the documented keys; the orderId, the transport solution and
+// the freight product of the order are in /__sim/state.
+func TestTrackingShape(t *testing.T) {
+	e := newEnv(t)
+	token := e.demo()
+	booked := e.book(token, booking(t, 113, nil))
+	var shipments []map[string]any
+	if err := jsonUnmarshal(e.track(token, booked["shipmentId"].(string), false).Body, &shipments); err != nil {
+		t.Fatal(err)
+	}
+	keys := func(m map[string]any) []string {
+		var out []string
+		for k := range m {
+			out = append(out, k)
+		}
+		slices.Sort(out)
+		return out
+	}
+	if len(shipments) != 1 {
+		t.Fatalf("%d shipments, want 1", len(shipments))
+	}
+	assertDiff(t, "shipment keys", []string{"items", "shipmentNumber", "shopId"}, keys(shipments[0]))
+	it := shipments[0]["items"].([]any)[0].(map[string]any)
+	assertDiff(t, "item keys", []string{"events", "freightProductId", "linkedParcelNumbers", "parcelStatus", "returnCode", "trackingNumber"}, keys(it))
+
+	var st struct {
+		Orders []struct {
+			OrderID             float64 `json:"orderId"`
+			ShipmentID          string  `json:"shipmentId"`
+			TransportSolutionID int     `json:"transportSolutionId"`
+			FreightProductID    int     `json:"freightProductId"`
+		} `json:"orders"`
+	}
+	if err := jsonUnmarshal([]byte(e.state()), &st); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Orders) != 1 || st.Orders[0].OrderID != booked["orderId"] || st.Orders[0].ShipmentID != booked["shipmentId"] ||
+		st.Orders[0].TransportSolutionID != 113 || st.Orders[0].FreightProductID != 92 {
+		t.Errorf("state = %+v, want the order's orderId, shipmentId, TS 113 and FP 92", st.Orders)
 	}
 }

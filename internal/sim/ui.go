@@ -20,14 +20,13 @@ import (
 	"github.com/mockhelthjem/mockhelthjem/errorkey"
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
 	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
-	"github.com/mockhelthjem/mockhelthjem/internal/validate"
 )
 
 // The dashboard, /__sim/ui: server-rendered HTML of the simulator's state
 // (the clock, orders, one parcel's timeline, fault rules, recent requests)
 // with forms that act through the control plane's own operations. Its
 // routes are in spec/sim.yaml like every other; its forms post
-// application/x-www-form-urlencoded, which readBody turns into the JSON
+// application/x-www-form-urlencoded, which formBody turns into the JSON
 // object of their fields, so that they are validated like any body. An
 // action builds the JSON body of the control-plane operation it stands for
 // (setClock, createFault, clearFaults, populate) and runs it with invoke:
@@ -92,22 +91,6 @@ func orDash(s string) string {
 		return "–"
 	}
 	return s
-}
-
-// uiReadBody reads a request's body as validate.ReadBody does, except that
-// a dashboard operation's form is read as the JSON object of its fields
-// (formBody).
-func uiReadBody(c *call) ([]byte, *apierror.Error) {
-	if !uiOps[c.route.OperationID] {
-		return validate.ReadBody(c.r)
-	}
-	plain := c.r.Clone(c.r.Context())
-	plain.Header.Del("Content-Type") // read, with its limits, as a JSON body would be
-	raw, aerr := validate.ReadBody(plain)
-	if aerr != nil {
-		return nil, aerr
-	}
-	return formBody(c.r, raw)
 }
 
 // formBody turns the body of a form post

@@ -121,7 +121,7 @@ func TestDashboardInChromium(t *testing.T) {
 	}
 	p.do("reload", chromedp.Navigate(srv.URL+"/__sim/ui?order="+order))
 	p.waitText("the failed request", "#requests tbody tr:first-child .req-status", "503")
-	p.waitText("why it failed", "#requests tbody tr:first-child .req-key", "rule-1: 503")
+	p.waitText("why it failed", "#requests tbody tr:first-child .req-key", "service.unavailable (rule-1: 503)")
 	p.waitText("the timeline", "#timeline", "The parcel has been picked up")
 
 	// The label preview (of the newest B2C order: the one followed here is

@@ -77,7 +77,7 @@ func TestUIActions(t *testing.T) {
 	if r := e.do("POST", "/parcels/v1/bookings", e.demo(), booking(t, 113, nil)); r.Status != 503 {
 		t.Errorf("booking under the fault: %d", r.Status)
 	}
-	if p := page(); !strings.Contains(p, "503") || !strings.Contains(p, "rule-1: 503") {
+	if p := page(); !strings.Contains(p, "503") || !strings.Contains(p, "service.unavailable") || !strings.Contains(p, "rule-1: 503") {
 		t.Errorf("the dashboard does not show the failed request:\n%s", p)
 	}
 	if r := e.form("/__sim/ui/faults", url.Values{"operation": {"createBooking"}, "fault": {"418"}}); r.Status != 400 || !strings.Contains(string(r.Body), "invalid.fault") {

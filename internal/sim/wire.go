@@ -100,6 +100,7 @@ type addressReq struct {
 	FreightProductID    flexInt `json:"freightProductId"`
 	ZipCode             string  `json:"zipCode"`
 	CountryCode         string  `json:"countryCode"`
+	Weight              flexNum `json:"weight"` // grams
 }
 
 type addressCheckResp struct {
@@ -260,12 +261,13 @@ type itemProperties struct {
 	ShortItemIdentifier string `json:"shortItemIdentifier"`
 }
 
+// trackedShipment is one shipment of a tracking answer, in exactly the
+// documented shape (notes §3.6). What else the mock knows of the order
+// (orderId, freight product, transport solution, ...) is in /__sim/state.
 type trackedShipment struct {
-	ShipmentNumber   string        `json:"shipmentNumber"`
-	ShopID           int64         `json:"shopId"`
-	OrderID          int64         `json:"orderId"`
-	FreightProductID int           `json:"freightProductId"`
-	Items            []trackedItem `json:"items"`
+	ShipmentNumber string        `json:"shipmentNumber"`
+	ShopID         int64         `json:"shopId"`
+	Items          []trackedItem `json:"items"`
 }
 
 type trackedItem struct {
