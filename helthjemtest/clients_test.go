@@ -73,7 +73,7 @@ type clientRow struct {
 
 func TestRealClientRequests(t *testing.T) {
 	srv := helthjemtest.NewServer(t, helthjemtest.WithSeed(1), helthjemtest.WithClock(guideNow))
-	token := srv.Token(helthjemtest.DefaultClientID)
+	token := srv.Token(t, helthjemtest.DefaultClientID)
 	bearer := hdr("Authorization", "Bearer {token}")
 
 	rows := []clientRow{
@@ -398,11 +398,11 @@ func TestRealClientFlows(t *testing.T) {
 			if got := nodeCoverage(send(t, srv, tok, check), c); got != nodeCovered {
 				t.Fatalf("@%s fresh token: %s", c, got)
 			}
-			srv.Advance(ttl - time.Second) // the last second the app still hands this token out
+			srv.Advance(t, ttl - time.Second) // the last second the app still hands this token out
 			if a := send(t, srv, tok, check); nodeCoverage(a, c) != nodeCovered {
 				t.Fatalf("@%s a token cached %v: %s", c, ttl, a)
 			}
-			srv.Advance(24*time.Hour - ttl + 2*time.Second) // past the token's 24 h
+			srv.Advance(t, 24*time.Hour - ttl + 2*time.Second) // past the token's 24 h
 			a := send(t, srv, tok, check)
 			if got := nodeCoverage(a, c); got != nodeReauth {
 				t.Fatalf("@%s an expired token: %s, want %s (%s)", c, got, nodeReauth, a)
@@ -430,7 +430,7 @@ func TestRealClientFlows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv.Advance(24*time.Hour - time.Second)
+		srv.Advance(t, 24*time.Hour - time.Second)
 		auth := guzzle6(hdr("Content-Type", jsonCT), hdr("Authorization", "Bearer {token}"))
 		if _, err := phpSingle(send(t, srv, tok, wireReq{"POST", "/parcels/v1/addresses/find/single", auth,
 			phpSDKSingle("1", "0468", `"Oslo"`, "Moldegata 5", "null", "null")})); err != nil {
@@ -478,7 +478,7 @@ func TestRealClientFlows(t *testing.T) {
 	}
 	t.Run("kaizen-store: check, book home, label, track", func(t *testing.T) {
 		srv := helthjemtest.NewServer(t, helthjemtest.WithSeed(1), helthjemtest.WithClock(guideNow))
-		covered := send(t, srv, srv.Token(helthjemtest.DefaultClientID), wireReq{"POST", "/parcels/v1/addresses/find/single",
+		covered := send(t, srv, srv.Token(t, helthjemtest.DefaultClientID), wireReq{"POST", "/parcels/v1/addresses/find/single",
 			undici(hdr("Authorization", "Bearer {token}"), hdr("Accept", jsonCT), hdr("Content-Type", jsonCT)),
 			`{"shopId":16,"transportSolutionId":2,"customerName":"Kari Nordmann","address":"Fjellgata 48","zipCode":"0566","postalName":"Oslo","countryCode":"NO","weight":1200}`})
 		if !covered.ok() {
@@ -490,7 +490,7 @@ func TestRealClientFlows(t *testing.T) {
 	})
 	t.Run("kaizen-store: pickup points, book a point, label, track", func(t *testing.T) {
 		srv := helthjemtest.NewServer(t, helthjemtest.WithSeed(1), helthjemtest.WithClock(guideNow))
-		pts := kaizenPoints(send(t, srv, srv.Token(helthjemtest.DefaultClientID), wireReq{"POST", "/parcels/v1/service-points/nearby",
+		pts := kaizenPoints(send(t, srv, srv.Token(t, helthjemtest.DefaultClientID), wireReq{"POST", "/parcels/v1/service-points/nearby",
 			undici(hdr("Authorization", "Bearer {token}"), hdr("Accept", jsonCT), hdr("Content-Type", jsonCT)),
 			`{"shopId":16,"transportSolutionId":86,"streetAddress":"Fjellgata 48","zipCode":"0566","postalName":"Oslo","countryCode":"NO"}`}))
 		if len(pts) == 0 {
@@ -502,7 +502,7 @@ func TestRealClientFlows(t *testing.T) {
 			t.Errorf("freight product %v, want 55 (Hentepakke)", b.freightProductID)
 		}
 		var sp string
-		for _, o := range srv.State().Orders {
+		for _, o := range srv.State(t).Orders {
 			sp = o.ServicePointID
 		}
 		if sp != chosen {
@@ -521,7 +521,7 @@ func TestRealClientFlows(t *testing.T) {
 	// "shop" object the documented answer does not have.
 	t.Run("nordic-parcel: track by escaped identifiers, EN/false", func(t *testing.T) {
 		srv := helthjemtest.NewServer(t, helthjemtest.WithSeed(1), helthjemtest.WithClock(guideNow))
-		a := &api{t: t, srv: srv, token: srv.Token(helthjemtest.DefaultClientID)}
+		a := &api{t: t, srv: srv, token: srv.Token(t, helthjemtest.DefaultClientID)}
 		var b booking
 		a.ok("POST", "/parcels/v1/bookings", bookingRequest(113, 0), &b)
 		quote := strings.NewReplacer("(", "%28", ")", "%29")
