@@ -398,11 +398,11 @@ func TestRealClientFlows(t *testing.T) {
 			if got := nodeCoverage(send(t, srv, tok, check), c); got != nodeCovered {
 				t.Fatalf("@%s fresh token: %s", c, got)
 			}
-			srv.Advance(t, ttl - time.Second) // the last second the app still hands this token out
+			srv.Advance(t, ttl-time.Second) // the last second the app still hands this token out
 			if a := send(t, srv, tok, check); nodeCoverage(a, c) != nodeCovered {
 				t.Fatalf("@%s a token cached %v: %s", c, ttl, a)
 			}
-			srv.Advance(t, 24*time.Hour - ttl + 2*time.Second) // past the token's 24 h
+			srv.Advance(t, 24*time.Hour-ttl+2*time.Second) // past the token's 24 h
 			a := send(t, srv, tok, check)
 			if got := nodeCoverage(a, c); got != nodeReauth {
 				t.Fatalf("@%s an expired token: %s, want %s (%s)", c, got, nodeReauth, a)
@@ -430,7 +430,7 @@ func TestRealClientFlows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv.Advance(t, 24*time.Hour - time.Second)
+		srv.Advance(t, 24*time.Hour-time.Second)
 		auth := guzzle6(hdr("Content-Type", jsonCT), hdr("Authorization", "Bearer {token}"))
 		if _, err := phpSingle(send(t, srv, tok, wireReq{"POST", "/parcels/v1/addresses/find/single", auth,
 			phpSDKSingle("1", "0468", `"Oslo"`, "Moldegata 5", "null", "null")})); err != nil {
