@@ -433,6 +433,8 @@ func TestAbuseAnswersKeepTheRules(t *testing.T) {
 		{"Expect", "GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n", 417, "expectation.failed"},
 		{"HTTP/2.0 in the request line", "GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n", 505, "http.version.not.supported"},
 		{"no Host", "GET /healthz HTTP/1.1\r\n\r\n", 400, "invalid.request"},
+		{"a bad header name", "GET /healthz HTTP/1.1\r\nHost: x\r\nBad Name: y\r\n\r\n", 400, "invalid.request"},
+		{"Expect in HTTP/1.0", "GET /healthz HTTP/1.0\r\nExpect: 200-ok\r\n\r\n", 417, "expectation.failed"},
 		{"OPTIONS *", "OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 404, "not.found"},
 	} {
 		b, _ := raw(t, base, []byte(tc.request), 5*time.Second)
@@ -440,6 +442,25 @@ func TestAbuseAnswersKeepTheRules(t *testing.T) {
 		errorShaped(t, tc.name, a, tc.status, tc.key)
 		if ct := a.header.Get("Content-Type"); ct != "application/json" {
 			t.Errorf("%s: Content-Type %q", tc.name, ct)
+		}
+	}
+
+	// Pipelined behind an answer of the mock's on the same connection,
+	// net/http's own answer is still rewritten: the mock's answer was
+	// over when net/http wrote it.
+	b, _ := raw(t, base, []byte("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /%zz HTTP/1.1\r\nHost: x\r\n\r\n"), 5*time.Second)
+	rd := bufio.NewReader(bytes.NewReader(b))
+	for i, want := range []int{200, 400} {
+		res, err := http.ReadResponse(rd, nil)
+		if err != nil {
+			t.Fatalf("pipelined answer %d: %v in %q", i+1, err, b)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if want == 400 {
+			errorShaped(t, "a bad escape pipelined after /healthz", answer{res.StatusCode, res.Header, body}, 400, "invalid.request")
+		} else if res.StatusCode != want {
+			t.Errorf("pipelined /healthz = %d %s", res.StatusCode, body)
 		}
 	}
 
@@ -582,4 +603,44 @@ func TestAbuseAdminPathTricks(t *testing.T) {
 			t.Errorf("%s /__sim/state = %d", m, a.status)
 		}
 	}
+}
+
+// TestAbuseResponseSplittingThroughTheJournal (response splitting): the
+// rewriter of net/http's own plain-text answers took any single write that
+// began with "HTTP/1.1 417 " for net/http's 417. net/http writes a long
+// answer in several writes (4 KiB, then the rest), and the journal shows
+// paths decoded, so a request whose path put "HTTP/1.1 417 " exactly where
+// the second write of GET /__sim/requests began had an error answer
+// injected into the journal's body: on a keep-alive connection, a second
+// response. Only what net/http writes outside a handler is rewritten now,
+// and only when it is one of net/http's answers in full.
+func TestAbuseResponseSplittingThroughTheJournal(t *testing.T) {
+	base := abuseMock(t, "-journal-size", "2", "-max-path", "8192")
+	const marker = "HTTP/1.1 417 "
+	pad := 1000
+	for attempt := range 30 {
+		call(t, "GET", base+"/m"+strings.Repeat("a", pad)+strings.ReplaceAll(marker, " ", "%20")+strings.Repeat("z", 100), "")
+		call(t, "GET", base+"/n"+strings.Repeat("b", 2000), "")
+		b, _ := raw(t, base, []byte("GET /__sim/requests HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), 5*time.Second)
+		if bytes.Contains(b, []byte("expectation.failed")) {
+			t.Fatalf("a path in the journal had an error answer injected into GET /__sim/requests (attempt %d):\n%.300q", attempt, b[4000:])
+		}
+		a := rawAnswer(t, b)
+		var j struct{ Requests []struct{ Path string } }
+		if err := json.Unmarshal(a.body, &j); a.status != 200 || err != nil || len(j.Requests) != 2 {
+			t.Fatalf("GET /__sim/requests = %d, %v: %.300q", a.status, err, a.body)
+		}
+		// net/http's first write is its 4 KiB buffer: the second begins
+		// at 4096.
+		i := bytes.Index(b, []byte(marker))
+		if i == 4096 {
+			t.Logf("the marker began net/http's second write (attempt %d), and the answer came through intact", attempt)
+			return
+		}
+		if i < 0 {
+			t.Fatalf("the marker is not in the answer: %.300q", b)
+		}
+		pad += 4096 - i
+	}
+	t.Fatal("could not put the marker at the start of the second write")
 }

@@ -2,11 +2,13 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/mockhelthjem/mockhelthjem/errorkey"
@@ -72,6 +74,40 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// shapeAnswers sets srv up to answer in the error shape where net/http
+// would answer in plain text, and returns the listener to serve on.
+//
+// net/http refuses some requests before any handler runs, writing its
+// answer straight to the connection. The listener's connections rewrite
+// those writes, and only those: a write is taken for one of net/http's
+// own answers only when no answer of a handler is in progress on the
+// connection (from the moment the handler starts until net/http reports
+// the connection idle, its answer fully written) and when it is one of
+// net/http's fixed answers in full. Either condition alone would do today;
+// both keep a body that happens to look like an answer (a journal that
+// shows a path, written in several writes) from ever being rewritten.
+func shapeAnswers(srv *http.Server, ln net.Listener) net.Listener {
+	h := srv.Handler
+	srv.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, ok := r.Context().Value(connKey{}).(*shapedConn); ok {
+			c.answering.Store(true)
+		}
+		h.ServeHTTP(w, r)
+	})
+	srv.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+		return context.WithValue(ctx, connKey{}, c)
+	}
+	srv.ConnState = func(c net.Conn, st http.ConnState) {
+		if sc, ok := c.(*shapedConn); ok && st == http.StateIdle {
+			sc.answering.Store(false) // net/http has written the whole answer
+		}
+	}
+	return shapedListener{ln}
+}
+
+// connKey is the context key of a request's *shapedConn.
+type connKey struct{}
+
 // shapedListener hands out connections whose plain-text answers from
 // net/http itself are rewritten into the error shape.
 type shapedListener struct{ net.Listener }
@@ -85,18 +121,19 @@ func (l shapedListener) Accept() (net.Conn, error) {
 }
 
 // shapedConn rewrites, on the way out, the answers net/http writes in
-// plain text before any handler runs. net/http writes each of them with one
-// Write, straight to the connection, as
-//
-//	HTTP/1.1 <status line>\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n<text>
-//
-// and answers an unknown Expect with an empty 417. No answer of the
-// simulator looks like either: net/http writes its headers in sorted
-// order, with Date (which it always adds) between Content-Type and
-// Connection, and it never answers 417.
-type shapedConn struct{ net.Conn }
+// plain text before any handler runs (see shapeAnswers).
+type shapedConn struct {
+	net.Conn
+	// answering: a handler has started on the current request and
+	// net/http has not yet finished writing its answer. Nothing written
+	// then is rewritten.
+	answering atomic.Bool
+}
 
 func (c *shapedConn) Write(p []byte) (int, error) {
+	if c.answering.Load() {
+		return c.Conn.Write(p)
+	}
 	if b, ok := reshape(p); ok {
 		if _, err := c.Conn.Write(b); err != nil {
 			return 0, err
@@ -114,30 +151,26 @@ func (c *shapedConn) CloseWrite() error {
 	return nil
 }
 
-// goPlainHeaders is what net/http's own plain-text answers carry.
-const goPlainHeaders = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
-
 // reshape returns the error-shaped answer for one of net/http's own
-// answers, and false for anything else.
+// answers, and false for anything else. net/http writes each of them with
+// one Write, in one of two forms. Its plain-text errors are
+//
+//	HTTP/1.1 <status>\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n<status>
+//
+// where <status> is "400 Bad Request", or the code, its status text, ": "
+// and a short fixed explanation ("400 Bad Request: missing required Host
+// header"); for an unsupported Transfer-Encoding the line is "501 Not
+// Implemented" and the text "Unsupported transfer encoding". An Expect
+// other than 100-continue gets an empty answer in the request's protocol:
+//
+//	HTTP/1.x 417 Expectation Failed\r\nConnection: close\r\nDate: <date>\r\nContent-Length: 0\r\n\r\n
 func reshape(p []byte) ([]byte, bool) {
-	const proto = "HTTP/1.1 "
-	if len(p) < len(proto)+4 || !bytes.HasPrefix(p, []byte(proto)) || p[len(proto)+3] != ' ' {
-		return nil, false
-	}
-	code, err := strconv.Atoi(string(p[len(proto) : len(proto)+3]))
-	if err != nil {
-		return nil, false
-	}
-	var reason string // net/http's words after the status text, if any
-	switch i := bytes.Index(p, []byte(goPlainHeaders)); {
-	case i > 0:
-		line := string(p[len(proto):i])
-		if _, r, found := strings.Cut(line, ": "); found {
-			reason = r
+	proto, code, reason, ok := goPlainAnswer(p)
+	if !ok {
+		if proto, ok = goExpectationFailed(p); !ok {
+			return nil, false
 		}
-	case code == http.StatusExpectationFailed:
-	default:
-		return nil, false
+		code = http.StatusExpectationFailed
 	}
 	aerr := preHandlerError(code, reason)
 	if aerr == nil {
@@ -145,10 +178,79 @@ func reshape(p []byte) ([]byte, bool) {
 	}
 	body := aerr.JSON()
 	var b bytes.Buffer
-	b.WriteString(proto + strconv.Itoa(code) + " " + http.StatusText(code) + "\r\n")
+	b.WriteString(proto + " " + strconv.Itoa(code) + " " + http.StatusText(code) + "\r\n")
 	b.WriteString("Content-Type: application/json\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\nConnection: close\r\n\r\n")
 	b.Write(body)
 	return b.Bytes(), true
+}
+
+// goPlainHeaders is what net/http's own plain-text answers carry.
+const goPlainHeaders = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+
+// maxGoReason is longer than any explanation net/http gives.
+const maxGoReason = 64
+
+// goPlainAnswer reads one of net/http's plain-text errors, in full: the
+// protocol, status, and explanation ("" when there is none).
+func goPlainAnswer(p []byte) (proto string, code int, reason string, ok bool) {
+	const http11 = "HTTP/1.1 "
+	rest, found := bytes.CutPrefix(p, []byte(http11))
+	if !found {
+		return "", 0, "", false
+	}
+	line, text, found := bytes.Cut(rest, []byte(goPlainHeaders))
+	if !found || len(line) < 4 || line[3] != ' ' {
+		return "", 0, "", false
+	}
+	code, err := strconv.Atoi(string(line[:3]))
+	if err != nil || http.StatusText(code) == "" {
+		return "", 0, "", false
+	}
+	status := strconv.Itoa(code) + " " + http.StatusText(code)
+	switch {
+	case code == http.StatusNotImplemented:
+		ok = string(line) == status && string(text) == "Unsupported transfer encoding"
+	case string(line) == status:
+		ok = string(text) == status
+	default:
+		r, cut := strings.CutPrefix(string(line), status+": ")
+		ok = cut && string(text) == string(line) && goReason(r)
+		reason = r
+	}
+	if !ok {
+		return "", 0, "", false
+	}
+	return strings.TrimSuffix(http11, " "), code, reason, true
+}
+
+// goReason reports whether s looks like one of net/http's explanations:
+// a few words of letters.
+func goReason(s string) bool {
+	if s == "" || len(s) > maxGoReason {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && r != ' ' {
+			return false
+		}
+	}
+	return true
+}
+
+// goExpectationFailed reads net/http's empty 417, in full, and returns
+// its protocol.
+func goExpectationFailed(p []byte) (proto string, ok bool) {
+	for _, proto := range []string{"HTTP/1.1", "HTTP/1.0"} {
+		rest, found := bytes.CutPrefix(p, []byte(proto+" 417 Expectation Failed\r\nConnection: close\r\nDate: "))
+		if !found {
+			continue
+		}
+		date, found := bytes.CutSuffix(rest, []byte("\r\nContent-Length: 0\r\n\r\n"))
+		if _, err := time.Parse(http.TimeFormat, string(date)); found && err == nil {
+			return proto, true
+		}
+	}
+	return "", false
 }
 
 // preHandlerError is the error-shaped answer for a status net/http gives

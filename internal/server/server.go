@@ -282,7 +282,8 @@ func Run(ctx context.Context, cfg Config, logw io.Writer, ready chan<- string) e
 		ready <- ln.Addr().String()
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(shapedListener{ln}) }()
+	sln := shapeAnswers(srv, ln)
+	go func() { errc <- srv.Serve(sln) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
