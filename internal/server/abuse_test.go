@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -419,6 +420,20 @@ func TestAbuseAnswersKeepTheRules(t *testing.T) {
 	} {
 		if a := call(t, "POST", base+tc.path, tc.body, auth...); a.status < 400 || bytes.Contains(a.body, []byte(tc.marker)) {
 			t.Errorf("%s: %d %s repeats %s", tc.name, a.status, a.body, tc.marker)
+		}
+	}
+
+	// Names a client chose are not repeated either: an unknown parameter
+	// of /__sim, a form field given twice, before any authentication.
+	const person = "Ola Nordmann 98765432"
+	for _, tc := range []struct{ name, method, path, body, marker string }{
+		{"an unknown parameter of /__sim", "GET", "/__sim?%3Cimg%20src%3Dx%3E=1", "", "img"},
+		{"a login form field twice", "POST", "/__sim/ui/login", "token=x&" + url.QueryEscape(person) + "=1&" + url.QueryEscape(person) + "=2", "Nordmann"},
+	} {
+		a := call(t, tc.method, base+tc.path, tc.body, "Content-Type", "application/x-www-form-urlencoded")
+		errorShaped(t, tc.name, a, 400, "invalid.request")
+		if bytes.Contains(a.body, []byte(tc.marker)) {
+			t.Errorf("%s: %s repeats what was sent", tc.name, a.body)
 		}
 	}
 

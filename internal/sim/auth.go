@@ -191,9 +191,6 @@ func getToken(s *Server, c *call) (result, *apierror.Error) {
 	return ok(tokenResp{Token: s.issueToken(cl, c.now), ExpiresIn: int(TokenLifetime / time.Second), TokenType: "Bearer"}), nil
 }
 
-// isControl reports whether a path is on the /__sim/ control plane.
-func isControl(path string) bool { return strings.HasPrefix(path, "/__sim/") }
-
 // AdminTokenHeader carries the admin token on a carrier API call that asks
 // for a fault with X-Sim-Fault (its Authorization header holds the
 // carrier's token). The control plane takes it too, as an alternative to

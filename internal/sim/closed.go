@@ -25,11 +25,22 @@ type closedInput struct {
 	keys    []string // sorted; the body's top-level keys
 }
 
-// closedInputs reads every operation of v from its spec.
+// healthTag tags the operations of spec/sim.yaml that are not the control
+// plane's: health probes and the carrier's spec, which a probe or a cache
+// may ask with any query string (/healthz?probe=1, /openapi.yaml?v=2).
+const healthTag = "health"
+
+// closedInputs reads every operation of the control plane from v's spec:
+// each one of v's operations that is not tagged health. Which operation a
+// request is decides whether it is the control plane's, never its path's
+// spelling (/__sim, without a slash, is the dashboard's).
 func closedInputs(v *validate.Validator) map[string]closedInput {
 	out := map[string]closedInput{}
 	for _, id := range v.OperationIDs() {
 		op := v.Operation(id)
+		if slices.Contains(op.Tags, healthTag) {
+			continue
+		}
 		var in closedInput
 		for _, p := range op.Parameters {
 			if p.Value != nil && p.Value.In == "query" {

@@ -73,9 +73,6 @@ type demoOrder struct {
 
 // populate is POST /__sim/populate.
 func populate(s *Server, c *call) (result, *apierror.Error) {
-	if aerr := closedQuery(c); aerr != nil {
-		return result{}, aerr
-	}
 	var req populateReq
 	if aerr := decode(c.body, &req); aerr != nil {
 		return result{}, aerr

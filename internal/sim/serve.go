@@ -228,11 +228,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, out *outcome) {
 func (s *Server) run(v *validate.Validator, c *call, out *outcome) (result, *apierror.Error) {
 	r := c.r
 	control := v == s.ctl
+	// The control plane's operations, all of spec/sim.yaml's but health's
+	// (closed.go); /__sim is one of them, /healthz?probe=1 is not.
+	in, admin := s.closed[c.route.OperationID]
 	if s.opts.AdminToken != "" {
 		// The control plane, and a fault asked for on a carrier call, are
 		// the admin's (auth.go).
 		switch {
-		case control && isControl(r.URL.Path) && !uiOps[c.route.OperationID]:
+		case admin && !uiOps[c.route.OperationID]:
 			if aerr := checkAdmin(r, s.opts.AdminToken, true); aerr != nil {
 				return result{}, aerr
 			}
@@ -283,8 +286,8 @@ func (s *Server) run(v *validate.Validator, c *call, out *outcome) (result, *api
 	if latency != nil {
 		sleep(r.Context(), s.faults.delay(latency))
 	}
-	if control && isControl(r.URL.Path) { // not /healthz?probe=1 or /openapi.yaml?v=2
-		if aerr := s.closed[c.route.OperationID].check(r, body); aerr != nil {
+	if admin {
+		if aerr := in.check(r, body); aerr != nil {
 			return result{}, aerr
 		}
 	}

@@ -111,7 +111,7 @@ func formBody(r *http.Request, raw []byte) ([]byte, *apierror.Error) {
 	for k, vs := range form {
 		if len(vs) != 1 {
 			return nil, apierror.New(http.StatusBadRequest, errorkey.InvalidRequest, "a form field is given more than once").
-				WithField(k, "is given more than once")
+				WithField("body", "has a field given more than once") // never the field's name: the client chose it
 		}
 		fields[k] = vs[0]
 	}
@@ -201,30 +201,13 @@ func uiErrorOf(aerr *apierror.Error) *uiError {
 	return e
 }
 
-// closedQuery refuses query parameters other than allowed.
-func closedQuery(c *call, allowed ...string) *apierror.Error {
-	for k := range c.r.URL.Query() {
-		if !slices.Contains(allowed, k) {
-			return apierror.New(http.StatusBadRequest, errorkey.InvalidRequest, "unknown query parameter").
-				WithField(k, "is not a parameter of this operation")
-		}
-	}
-	return nil
-}
-
 // uiRedirect is GET /__sim and /__sim/.
 func uiRedirect(s *Server, c *call) (result, *apierror.Error) {
-	if aerr := closedQuery(c); aerr != nil {
-		return result{}, aerr
-	}
 	return see(uiPath, nil), nil
 }
 
 // getUILogin is GET /__sim/ui/login.
 func getUILogin(s *Server, c *call) (result, *apierror.Error) {
-	if aerr := closedQuery(c); aerr != nil {
-		return result{}, aerr
-	}
 	if s.opts.AdminToken == "" {
 		return see(uiPath, nil), nil
 	}
@@ -238,9 +221,6 @@ type loginPage struct{ Error *uiError }
 func uiLogin(s *Server, c *call) (result, *apierror.Error) {
 	if !sameOrigin(c.r) {
 		return crossSite()
-	}
-	if aerr := closedQuery(c); aerr != nil {
-		return result{}, aerr
 	}
 	var form struct {
 		Token string `json:"token"`
@@ -265,9 +245,6 @@ func uiLogout(s *Server, c *call) (result, *apierror.Error) {
 	if !sameOrigin(c.r) {
 		return crossSite()
 	}
-	if aerr := closedQuery(c); aerr != nil {
-		return result{}, aerr
-	}
 	h := http.Header{}
 	h.Add("Set-Cookie", (&http.Cookie{Name: uiCookie, Value: "", Path: "/__sim/", MaxAge: -1, HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: c.r.TLS != nil}).String())
@@ -286,9 +263,6 @@ type errorPage struct{ Error *uiError }
 func (s *Server) uiAction(c *call, act func() (method, path string, body any, aerr *apierror.Error)) (result, *apierror.Error) {
 	if !sameOrigin(c.r) {
 		return crossSite()
-	}
-	if aerr := closedQuery(c); aerr != nil {
-		return result{}, aerr
 	}
 	if !s.uiAllowed(c.r) {
 		return see(uiLoginPath, nil), nil
@@ -396,9 +370,6 @@ func formError(field, reason string) *apierror.Error {
 
 // getUI is GET /__sim/ui[?order=orderId].
 func getUI(s *Server, c *call) (result, *apierror.Error) {
-	if aerr := closedQuery(c, "order"); aerr != nil {
-		return result{}, aerr
-	}
 	if !s.uiAllowed(c.r) {
 		return see(uiLoginPath, nil), nil
 	}

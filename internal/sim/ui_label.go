@@ -13,9 +13,6 @@ import (
 // client with Accept: image/png, drawn by the same code (labelsLocked,
 // label.Render), for the dashboard's preview. It shows any client's order.
 func getUILabel(s *Server, c *call) (result, *apierror.Error) {
-	if aerr := closedQuery(c, "order"); aerr != nil {
-		return result{}, aerr
-	}
 	if !s.uiAllowed(c.r) {
 		return see(uiLoginPath, nil), nil
 	}

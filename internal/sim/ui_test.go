@@ -241,3 +241,38 @@ func TestUILabel(t *testing.T) {
 		t.Errorf("the preview without a session: %d", r.Status)
 	}
 }
+
+// TestUISubmittedNamesNotEchoed: an unknown query parameter of /__sim
+// (which the closed check, then run only under /__sim/, did not see) and a
+// form field given twice came back as errorMap keys, before any
+// authentication: `GET /__sim?%3Cimg%20src%3Dx%3E=1` answered
+// "errorMap":{"<img src=x>":…}. The errorMap names "query" and "body".
+func TestUISubmittedNamesNotEchoed(t *testing.T) {
+	const name = "Ola Nordmann 98765432"
+	for _, admin := range []string{"", "s3cret-admin"} {
+		e := newEnv(t, func(o *sim.Options) { o.AdminToken = admin })
+		for _, tc := range []struct {
+			name, method, path string
+			body               string
+			field, marker      string
+		}{
+			{"a parameter of /__sim", "GET", "/__sim?%3Cimg%20src%3Dx%3E=1", "", "query", "img"},
+			{"a parameter of /__sim/", "GET", "/__sim/?%3Cimg%20src%3Dx%3E=1", "", "query", "img"},
+			{"a parameter of /__sim/ui", "GET", "/__sim/ui?%3Cimg%20src%3Dx%3E=1", "", "query", "img"},
+			{"a parameter of the login form", "GET", "/__sim/ui/login?" + url.QueryEscape(name) + "=1", "", "query", "Nordmann"},
+			{"a field of the login form twice", "POST", "/__sim/ui/login", "token=x&" + url.QueryEscape(name) + "=1&" + url.QueryEscape(name) + "=2", "body", "Nordmann"},
+			{"a field of the clock form twice", "POST", "/__sim/ui/clock", url.QueryEscape(name) + "=1&" + url.QueryEscape(name) + "=2", "body", "Nordmann"},
+		} {
+			var body any
+			if tc.body != "" {
+				body = tc.body
+			}
+			r := e.do(tc.method, tc.path, "", body, "Content-Type", "application/x-www-form-urlencoded", "Origin", origin)
+			m := r.json(t)
+			fields, _ := m["errorMap"].(map[string]any)
+			if r.Status != 400 || m["errorKey"] != errorkey.InvalidRequest || len(fields) != 1 || fields[tc.field] == nil || bytes.Contains(r.Body, []byte(tc.marker)) {
+				t.Errorf("admin token %q, %s: %d %s; want 400 invalid.request naming only %q", admin, tc.name, r.Status, r.Body, tc.field)
+			}
+		}
+	}
+}
