@@ -376,7 +376,8 @@ func TestAbuseSlowHeaders(t *testing.T) {
 }
 
 // TestAbuseMisspeltParameter (finding 4): POST /__sim/reset?clientid=demo
-// (lower-case d) reset every client and the clock.
+// (lower-case d) reset every client and the clock, and so did
+// ?clientId=&clientId=demo2 (validation checked demo2, the handler read "").
 func TestAbuseMisspeltParameter(t *testing.T) {
 	base := abuseMock(t, "-clock", "2026-06-16T10:00:00+02:00")
 	token := demoToken(t, base)
@@ -385,7 +386,7 @@ func TestAbuseMisspeltParameter(t *testing.T) {
 	}
 	call(t, "POST", base+"/__sim/clock", `{"advance":"1h"}`)
 	clock := call(t, "GET", base+"/__sim/clock", "").body
-	for _, path := range []string{"/__sim/reset?clientid=demo", "/__sim/reset?client=demo", "/__sim/reset?clientId=demo&all=1"} {
+	for _, path := range []string{"/__sim/reset?clientid=demo", "/__sim/reset?client=demo", "/__sim/reset?clientId=demo&all=1", "/__sim/reset?clientId=&clientId=demo2"} {
 		errorShaped(t, "POST "+path, call(t, "POST", base+path, ""), 400, "invalid.request")
 	}
 	errorShaped(t, "reset with a JSON body", call(t, "POST", base+"/__sim/reset", `{"clientId":"demo"}`), 400, "invalid.request")

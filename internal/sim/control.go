@@ -134,7 +134,7 @@ type resetResp struct {
 // resetState is POST /__sim/reset: every order, the clock and the
 // generators back to their start, or only ?clientId='s orders.
 func resetState(s *Server, c *call) (result, *apierror.Error) {
-	client := c.r.URL.Query().Get("clientId")
+	client := c.r.URL.Query().Get("clientId") // its only value, validated (validate refuses it twice)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := s.st.count(client)
@@ -207,7 +207,7 @@ func (o *order) summary(now time.Time) orderSummary {
 }
 
 func getState(s *Server, c *call) (result, *apierror.Error) {
-	client := c.r.URL.Query().Get("clientId")
+	client := c.r.URL.Query().Get("clientId") // its only value, validated
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.st.clock.now()

@@ -106,3 +106,38 @@ func TestRunningClockFollowsWall(t *testing.T) {
 		}
 	}
 }
+
+// TestRepeatedQueryParameterWipedEveryClient: validation checked one
+// value of a repeated parameter (the first that is not empty) and the
+// handler read another (the first), so POST
+// /__sim/reset?clientId=&clientId=demo2 passed as a reset of demo2 and
+// reset every client and the clock. A parameter given twice is refused and
+// nothing changes; dates' limit and the state's clientId too.
+func TestRepeatedQueryParameterWipedEveryClient(t *testing.T) {
+	e := newEnv(t)
+	e.book(e.demo(), booking(t, 23, nil))
+	e.book(e.token("demo2", "demo2-secret"), booking(t, 23, func(b map[string]any) { b["shopId"] = 17 }))
+	e.advance("1h")
+	before := e.state() + string(e.do("GET", "/__sim/clock", "", nil).Body)
+	for _, tc := range []struct{ method, path, param, token string }{
+		{"POST", "/__sim/reset?clientId=&clientId=demo2", "clientId", ""},
+		{"POST", "/__sim/reset?clientId=demo2&clientId=", "clientId", ""},
+		{"POST", "/__sim/reset?clientId=demo2&clientId=demo2", "clientId", ""},
+		{"GET", "/__sim/state?clientId=&clientId=demo2", "clientId", ""},
+		{"GET", "/__sim/requests?limit=&limit=5", "limit", ""},
+		{"GET", "/__sim/ui?order=&order=1", "order", ""},
+		{"POST", pathDates + "?limit=&limit=3", "limit", e.demo()},
+		{"POST", pathDates + "?limit=3&limit=3", "limit", e.demo()},
+	} {
+		var body any
+		if tc.token != "" {
+			body = guideRequest(t, "dates")
+		}
+		r := e.do(tc.method, tc.path, tc.token, body)
+		fields, _ := r.json(t)["errorMap"].(map[string]any)
+		if r.Status != 400 || r.errorKey(t) != "invalid.request" || len(fields) != 1 || fields[tc.param] != "is given more than once" {
+			t.Errorf("%s %s = %d %s, want 400 invalid.request: %s is given more than once", tc.method, tc.path, r.Status, r.Body, tc.param)
+		}
+	}
+	assertDiff(t, "state and clock", before, e.state()+string(e.do("GET", "/__sim/clock", "", nil).Body))
+}

@@ -422,6 +422,20 @@ func (v *Validator) Request(ctx context.Context, r *http.Request, rt *Route, bod
 	}
 	var p *problem
 	if op := rt.op; len(op.params) > 0 {
+		// kin-openapi checks one value of a parameter given twice (the
+		// first that is not empty) and a handler reads another
+		// (URL.Query().Get: the first), so a parameter that takes one
+		// value must come once: what is checked is then what is read.
+		q := r.URL.Query()
+		for _, param := range op.params {
+			if param.In == openapi3.ParameterInQuery && len(q[param.Name]) > 1 && !isArray(param) {
+				p = p.orNew()
+				p.add(param.Name, "is given more than once")
+			}
+		}
+		if p != nil {
+			return p.requestError()
+		}
 		in := &openapi3filter.RequestValidationInput{
 			Request:    r,
 			PathParams: rt.PathParams,
@@ -756,6 +770,11 @@ func isIndex(s string) bool {
 		}
 	}
 	return true
+}
+
+// isArray reports whether a parameter takes a list (repeated, exploded).
+func isArray(p *openapi3.Parameter) bool {
+	return p.Schema != nil && p.Schema.Value != nil && p.Schema.Value.Type != nil && p.Schema.Value.Type.Is(openapi3.TypeArray)
 }
 
 func paramType(p *openapi3.Parameter) string {
