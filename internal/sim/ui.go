@@ -129,8 +129,9 @@ func (s *Server) session() string {
 }
 
 // uiAllowed reports whether the request may see the dashboard: no admin
-// token is set, or it carries the session cookie, or the token as a bearer
-// token.
+// token is set, or it carries the session cookie, or the token as every
+// other /__sim/ operation takes it (checkAdmin: a bearer token or
+// X-Sim-Admin-Token).
 func (s *Server) uiAllowed(r *http.Request) bool {
 	if s.opts.AdminToken == "" {
 		return true
@@ -138,8 +139,7 @@ func (s *Server) uiAllowed(r *http.Request) bool {
 	if ck, err := r.Cookie(uiCookie); err == nil && subtle.ConstantTimeCompare([]byte(ck.Value), []byte(s.session())) == 1 {
 		return true
 	}
-	scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	return strings.EqualFold(scheme, "Bearer") && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(s.opts.AdminToken)) == 1
+	return checkAdmin(r, s.opts.AdminToken, true) == nil
 }
 
 // sameOrigin reports whether a form post comes from this server's own

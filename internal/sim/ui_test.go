@@ -276,3 +276,34 @@ func TestUISubmittedNamesNotEchoed(t *testing.T) {
 		}
 	}
 }
+
+// TestUIRefusedXSimAdminToken: the dashboard checked the admin token
+// itself and took it only as a bearer token, while README and
+// docs/security.md say that every /__sim/ operation takes either header.
+func TestUIRefusedXSimAdminToken(t *testing.T) {
+	const secret = "s3cret-admin"
+	e := newEnv(t, func(o *sim.Options) { o.AdminToken = secret })
+	for _, tc := range []struct {
+		name, method, path string
+		form               url.Values
+		status             int
+		location           string
+	}{
+		{"the dashboard", "GET", "/__sim/ui", nil, 200, ""},
+		{"the label preview", "GET", "/__sim/ui/label?order=1", nil, 404, ""},
+		{"an action", "POST", "/__sim/ui/clock", url.Values{"advance": {"1h"}}, http.StatusSeeOther, "/__sim/ui"},
+	} {
+		send := func(token string) reply {
+			if tc.form != nil {
+				return e.form(tc.path, tc.form, sim.AdminTokenHeader, token)
+			}
+			return e.do(tc.method, tc.path, "", nil, sim.AdminTokenHeader, token)
+		}
+		if r := send(secret); r.Status != tc.status || r.Header.Get("Location") != tc.location {
+			t.Errorf("%s with %s: %d, Location %q; want %d %q", tc.name, sim.AdminTokenHeader, r.Status, r.Header.Get("Location"), tc.status, tc.location)
+		}
+		if r := send(secret + "x"); r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/__sim/ui/login" {
+			t.Errorf("%s with a wrong %s: %d %q, want 303 to the login", tc.name, sim.AdminTokenHeader, r.Status, r.Header.Get("Location"))
+		}
+	}
+}
