@@ -179,4 +179,11 @@ const (
 	// MockResponseInvalid (500): with -strict-responses, an answer that
 	// breaks the spec (a simulator bug).
 	MockResponseInvalid = "mock.response.invalid"
+	// CrossSiteRequest (403): a control-plane request that a browser sent
+	// for a page of another site (its Origin names another host, or its
+	// Sec-Fetch-Site says cross-site or same-site).
+	CrossSiteRequest = "cross.site.request"
+	// HostNotAllowed (403): a control-plane request whose Host is not one
+	// the mock answers for (-allowed-hosts): DNS rebinding.
+	HostNotAllowed = "host.not.allowed"
 )

@@ -660,3 +660,43 @@ func TestAbuseResponseSplittingThroughTheJournal(t *testing.T) {
 	}
 	t.Fatal("could not put the marker at the start of the second write")
 }
+
+// TestAbuseCrossSiteControlPlane (cross-site requests, DNS rebinding):
+// without an admin token, a page on another origin moved the clock and
+// added a 503 rule through a developer's browser with "simple" requests
+// (no CORS preflight), and a page on a name resolved to the mock could
+// read /__sim/state. A mock on a loopback address answers the control
+// plane only for IP addresses and localhost (or -allowed-hosts), and never
+// a request a browser sent for another site's page.
+func TestAbuseCrossSiteControlPlane(t *testing.T) {
+	base := abuseMock(t)
+	port := base[strings.LastIndexByte(base, ':')+1:]
+	clock := call(t, "GET", base+"/__sim/clock", "").body
+	for _, tc := range []struct {
+		name, request string
+		status        int
+		key           string
+	}{
+		{"a clock move from another origin", "POST /__sim/clock HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nOrigin: http://evil.example\r\nContent-Type: text/plain\r\nContent-Length: 17\r\nConnection: close\r\n\r\n{\"advance\":\"30d\"}", 403, "cross.site.request"},
+		{"a fault rule, cross-site", "POST /__sim/faults HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nSec-Fetch-Site: cross-site\r\nContent-Type: text/plain\r\nContent-Length: 31\r\nConnection: close\r\n\r\n{\"operation\":\"*\",\"fault\":\"503\"}", 403, "cross.site.request"},
+		{"a reset from another port of localhost", "POST /__sim/reset HTTP/1.1\r\nHost: localhost:" + port + "\r\nOrigin: http://localhost:3000\r\nSec-Fetch-Site: same-site\r\nConnection: close\r\n\r\n", 403, "cross.site.request"},
+		{"DNS rebinding", "GET /__sim/state HTTP/1.1\r\nHost: rebind.evil.example:" + port + "\r\nConnection: close\r\n\r\n", 403, "host.not.allowed"},
+		{"DNS rebinding to the dashboard", "GET /__sim/ui HTTP/1.1\r\nHost: rebind.evil.example:" + port + "\r\nSec-Fetch-Site: same-origin\r\nConnection: close\r\n\r\n", 403, "host.not.allowed"},
+	} {
+		b, _ := raw(t, base, []byte(tc.request), 5*time.Second)
+		errorShaped(t, tc.name, rawAnswer(t, b), tc.status, tc.key)
+	}
+	if got := call(t, "GET", base+"/__sim/clock", "").body; !bytes.Equal(got, clock) {
+		t.Errorf("the clock moved: %s, was %s", got, clock)
+	}
+	if a := call(t, "GET", base+"/__sim/faults", ""); !bytes.Contains(a.body, []byte(`"rules":[]`)) {
+		t.Errorf("a rule was added: %s", a.body)
+	}
+	// Tools, and localhost, are answered.
+	for _, host := range []string{"localhost:" + port, "127.0.0.1:" + port, "[::1]:" + port} {
+		b, _ := raw(t, base, []byte("GET /__sim/state HTTP/1.1\r\nHost: "+host+"\r\nConnection: close\r\n\r\n"), 5*time.Second)
+		if a := rawAnswer(t, b); a.status != 200 {
+			t.Errorf("GET /__sim/state with Host %s = %d %s", host, a.status, a.body)
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/envflag"
@@ -65,6 +66,10 @@ type Config struct {
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
 	IdleTimeout       time.Duration
+	// AllowedHosts are the host names the control plane answers for
+	// besides IP addresses and localhost (sim.Options.AllowedHosts); empty
+	// is any host, unless Addr is a loopback address.
+	AllowedHosts []string
 }
 
 // maxTimeout bounds every timeout flag: a longer one is a typo.
@@ -77,7 +82,7 @@ const maxTimeout = 24 * time.Hour
 // anything is allocated.
 func flagSet(cfg *Config, stderr io.Writer) (*envflag.Set, func() error) {
 	fs := envflag.New("mockhelthjem", stderr)
-	var clock, level string
+	var clock, level, hosts string
 	fs.StringEnv(&cfg.Addr, "addr", "MOCKHELTHJEM_ADDR", ":8080", "listen address, host:port or :port")
 	fs.Uint64Env(&cfg.Seed, "seed", "MOCKHELTHJEM_SEED", 0, "seed for generated ids and codes; 0 picks a random one and logs it")
 	fs.StringEnv(&clock, "clock", "MOCKHELTHJEM_CLOCK", "", "simulated start time, RFC 3339; set: frozen (moves via /__sim/clock), empty: follows the wall clock")
@@ -85,6 +90,7 @@ func flagSet(cfg *Config, stderr io.Writer) (*envflag.Set, func() error) {
 	fs.StringEnv(&cfg.LogFormat, "log-format", "MOCKHELTHJEM_LOG_FORMAT", "text", "log format: text or json")
 	fs.StringEnv(&level, "log-level", "MOCKHELTHJEM_LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	fs.StringEnv(&cfg.AdminToken, "admin-token", "MOCKHELTHJEM_ADMIN_TOKEN", "", "when set, /__sim/ requires Authorization: Bearer <admin-token>, and X-Sim-Fault requires X-Sim-Admin-Token: <admin-token>")
+	fs.StringEnv(&hosts, "allowed-hosts", "MOCKHELTHJEM_ALLOWED_HOSTS", "", "host names the control plane answers for besides IP addresses and localhost, comma-separated (DNS rebinding); empty: any host, or none other when -addr is a loopback address")
 	fs.StringEnv(&cfg.JWTSecret, "jwt-secret", "MOCKHELTHJEM_JWT_SECRET", "", "HMAC key for tokens; empty generates one per run")
 	fs.BoolEnv(&cfg.StrictResponses, "strict-responses", "MOCKHELTHJEM_STRICT_RESPONSES", "answer 500 mock.response.invalid when a response breaks the spec (else log a warning)")
 	fs.StringEnv(&cfg.StateFile, "state-file", "MOCKHELTHJEM_STATE_FILE", "", "file that keeps orders, their events and the clock across restarts (fsynced per change); empty: memory only")
@@ -102,11 +108,14 @@ func flagSet(cfg *Config, stderr io.Writer) (*envflag.Set, func() error) {
 		if err := checkAddr(cfg.Addr); err != nil {
 			return fmt.Errorf("-addr (MOCKHELTHJEM_ADDR) %w", err)
 		}
+		var err error
 		if clock != "" {
-			var err error
 			if cfg.Clock, err = time.Parse(time.RFC3339, clock); err != nil {
 				return fmt.Errorf("-clock (MOCKHELTHJEM_CLOCK) must be RFC 3339, e.g. 2026-06-16T10:00:00+02:00")
 			}
+		}
+		if cfg.AllowedHosts, err = hostList(hosts); err != nil {
+			return fmt.Errorf("-allowed-hosts (MOCKHELTHJEM_ALLOWED_HOSTS) %w", err)
 		}
 		if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 			return fmt.Errorf("-log-format (MOCKHELTHJEM_LOG_FORMAT) must be text or json")
@@ -156,6 +165,41 @@ func checkAddr(addr string) error {
 	}
 	if err != nil {
 		return errors.New("must be host:port or :port with a port from 0 to 65535, e.g. :8080 or 127.0.0.1:8080")
+	}
+	return nil
+}
+
+// hostList reads -allowed-hosts: host names (no port), separated by
+// commas, compared without case.
+func hostList(s string) ([]string, error) {
+	var out []string
+	for h := range strings.SplitSeq(s, ",") {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if h == "" {
+			continue
+		}
+		if strings.Trim(h, "abcdefghijklmnopqrstuvwxyz0123456789.-_") != "" || len(h) > 253 {
+			return nil, errors.New("must be host names separated by commas, without ports, e.g. mockhelthjem,mock.test")
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// controlHosts is the Host names the control plane answers for besides IP
+// addresses and localhost: -allowed-hosts, or when it is empty and the
+// mock listens on a loopback address only, no other (a page on a name
+// that resolves to 127.0.0.1 must not reach it: DNS rebinding). Listening
+// on every interface, as in a container, the control plane answers for
+// any host unless -allowed-hosts says otherwise, so that compose service
+// names and other machines' names for it work.
+func controlHosts(cfg Config) []string {
+	if len(cfg.AllowedHosts) > 0 {
+		return cfg.AllowedHosts
+	}
+	host, _, _ := net.SplitHostPort(cfg.Addr)
+	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return []string{"localhost"}
 	}
 	return nil
 }
@@ -251,7 +295,7 @@ func Run(ctx context.Context, cfg Config, logw io.Writer, ready chan<- string) e
 		StrictResponses: cfg.StrictResponses, AdminToken: cfg.AdminToken,
 		StateFile: cfg.StateFile, MaxOrders: cfg.MaxOrders, JournalSize: cfg.JournalSize,
 		JournalBytes: cfg.JournalBytes, JournalBodies: cfg.JournalBodies, MaxPath: cfg.MaxPath,
-		MaxFaultRules: cfg.MaxFaultRules,
+		MaxFaultRules: cfg.MaxFaultRules, AllowedHosts: controlHosts(cfg),
 	}
 	if cfg.JWTSecret != "" {
 		opts.JWTKey = []byte(cfg.JWTSecret)

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -202,6 +203,7 @@ func TestConfig(t *testing.T) {
 			"MOCKHELTHJEM_READ_TIMEOUT": "5s", "MOCKHELTHJEM_JOURNAL_BYTES": "65536", "MOCKHELTHJEM_JOURNAL_BODIES": "true",
 			"MOCKHELTHJEM_MAX_PATH": "256", "MOCKHELTHJEM_MAX_FAULT_RULES": "1", "MOCKHELTHJEM_JOURNAL_SIZE": "1000000",
 			"MOCKHELTHJEM_MAX_ORDERS": "1511654", "MOCKHELTHJEM_STATE_FILE": "/s",
+			"MOCKHELTHJEM_ALLOWED_HOSTS": " MockHelthjem, mock.test,",
 		}, nil, func(c *Config) {
 			c.Addr, c.Seed, c.Clock = "0.0.0.0:8080", 42, time.Date(2026, 6, 16, 10, 0, 0, 0, oslo)
 			c.LogFormat, c.LogLevel, c.AdminToken, c.JWTSecret = "json", -4, "adm", "k"
@@ -209,6 +211,7 @@ func TestConfig(t *testing.T) {
 			c.ShutdownTimeout, c.ReadHeaderTimeout, c.IdleTimeout, c.ReadTimeout = 2*time.Second, 3*time.Second, 4*time.Minute, 5*time.Second
 			c.JournalBytes, c.JournalBodies, c.MaxPath, c.MaxFaultRules = 65536, true, 256, 1
 			c.JournalSize, c.MaxOrders = 1_000_000, 1511654
+			c.AllowedHosts = []string{"mockhelthjem", "mock.test"}
 		}},
 		{"flags", nil, []string{"-addr", "127.0.0.1:9", "-seed", "7", "-log-format", "json", "-log-level", "warn", "-admin-token", "x"},
 			func(c *Config) {
@@ -265,6 +268,8 @@ func TestUsageErrors(t *testing.T) {
 		{"read timeout", nil, []string{"-read-timeout", "0s"}, "-read-timeout (MOCKHELTHJEM_READ_TIMEOUT) must be a duration from 1ns to 24h0m0s"},
 		{"read timeout too long", map[string]string{"MOCKHELTHJEM_READ_TIMEOUT": "48h"}, nil, "-read-timeout (MOCKHELTHJEM_READ_TIMEOUT) must be a duration from 1ns to 24h0m0s"},
 		{"clock", map[string]string{"MOCKHELTHJEM_CLOCK": "2026-06-16"}, nil, "-clock (MOCKHELTHJEM_CLOCK) must be RFC 3339"},
+		{"allowed hosts with a port", nil, []string{"-allowed-hosts", "mock.test:8080"}, "-allowed-hosts (MOCKHELTHJEM_ALLOWED_HOSTS) must be host names separated by commas"},
+		{"allowed hosts with a space", map[string]string{"MOCKHELTHJEM_ALLOWED_HOSTS": "a b"}, nil, "-allowed-hosts (MOCKHELTHJEM_ALLOWED_HOSTS) must be host names separated by commas"},
 		{"log format", map[string]string{"MOCKHELTHJEM_LOG_FORMAT": "xml"}, nil, "-log-format (MOCKHELTHJEM_LOG_FORMAT) must be text or json"},
 		{"log level", nil, []string{"-log-level", "loud"}, "-log-level (MOCKHELTHJEM_LOG_LEVEL) must be debug, info, warn or error"},
 		{"max orders", nil, []string{"-max-orders", "0"}, "-max-orders (MOCKHELTHJEM_MAX_ORDERS) must be an integer from 1 to 1511654"},
@@ -501,4 +506,34 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestControlHosts: the control plane answers for any Host on every
+// interface (a container's service name), only for IP addresses and
+// localhost on a loopback address (DNS rebinding), and for -allowed-hosts
+// when given.
+func TestControlHosts(t *testing.T) {
+	for _, tc := range []struct {
+		addr, hosts string
+		want        []string
+	}{
+		{":8080", "", nil},
+		{"0.0.0.0:8080", "", nil},
+		{"[::]:8080", "", nil},
+		{"192.168.1.5:8080", "", nil},
+		{"127.0.0.1:8080", "", []string{"localhost"}},
+		{"127.0.0.2:8080", "", []string{"localhost"}},
+		{"[::1]:8080", "", []string{"localhost"}},
+		{"localhost:8080", "", []string{"localhost"}},
+		{":8080", "mockhelthjem", []string{"mockhelthjem"}},
+		{"127.0.0.1:8080", "mock.test", []string{"mock.test"}},
+	} {
+		cfg, err := parse(t, nil, "-addr", tc.addr, "-allowed-hosts", tc.hosts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := controlHosts(cfg); !slices.Equal(got, tc.want) {
+			t.Errorf("-addr %s -allowed-hosts %q: %q, want %q", tc.addr, tc.hosts, got, tc.want)
+		}
+	}
 }

@@ -231,6 +231,11 @@ func (s *Server) run(v *validate.Validator, c *call, out *outcome) (result, *api
 	// The control plane's operations, all of spec/sim.yaml's but health's
 	// (closed.go); /__sim is one of them, /healthz?probe=1 is not.
 	in, admin := s.closed[c.route.OperationID]
+	if admin {
+		if aerr := s.checkSite(r, c.route.OperationID); aerr != nil { // site.go
+			return result{}, aerr
+		}
+	}
 	if s.opts.AdminToken != "" {
 		// The control plane, and a fault asked for on a carrier call, are
 		// the admin's (auth.go).

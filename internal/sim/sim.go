@@ -35,6 +35,7 @@
 //	unrouted.go   404 and 405: the nearest known path, the allowed methods
 //	closed.go     the control plane refuses unknown query parameters and keys
 //	auth.go       tokens (JWT) and the admin token (control plane, X-Sim-Fault)
+//	site.go       the control plane refuses other sites' requests and hosts
 //	faults.go     injected faults: the X-Sim-Fault header and /__sim/faults
 //	requestlog.go the request journal, GET /__sim/requests, bounded by
 //	              entries and bytes
@@ -135,6 +136,12 @@ type Options struct {
 	// MaxFaultRules is how many fault rules may be active at once; one
 	// more gets 400 fault.limit.reached. 0 means DefaultMaxFaultRules.
 	MaxFaultRules int
+	// AllowedHosts, when not empty, are the host names (without a port)
+	// the control plane answers for besides IP addresses and localhost:
+	// a request with another Host gets 403 host.not.allowed, so that a
+	// page on a name resolved to the mock's address (DNS rebinding) cannot
+	// use it. Empty answers for any Host.
+	AllowedHosts []string
 }
 
 // Defaults for Options.

@@ -132,14 +132,14 @@ func TestDashboardInChromium(t *testing.T) {
 	}
 
 	// A cross-site form post from this browser is refused even with the
-	// session cookie; the state is unchanged.
+	// session cookie (site.go); the state is unchanged.
 	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		fmt.Fprintf(w, `<form method="post" action="%s/__sim/ui/clock"><input name="advance" value="1h"><button id="go">go</button></form>`, srv.URL)
 	}))
 	defer evil.Close()
 	p.do("a cross-site post", chromedp.Navigate(evil.URL), chromedp.Click(chromedp.CSS("#go")))
-	p.waitText("the refusal", "body", "only from its own pages")
+	p.waitText("the refusal", "body", "cross.site.request")
 	if now := e.do("GET", "/__sim/clock", "", nil, bearer...).json(t)["now"].(string); !strings.HasPrefix(now, "2026-06-17T12:00:00") {
 		t.Errorf("the cross-site post moved the clock to %s", now)
 	}
