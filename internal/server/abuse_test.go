@@ -341,7 +341,7 @@ func TestAbuseSlowBody(t *testing.T) {
 			if i%2 == 1 {
 				path = "/auth/oauth2/v1/token"
 			}
-			head := "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
+			head := "POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
 			b, took := trickle(t, base, head, 100*time.Millisecond, 5*time.Second)
 			if took > 3*time.Second {
 				t.Errorf("a slow body kept its connection %s, want it closed soon after the 500ms read timeout", took)
@@ -353,7 +353,7 @@ func TestAbuseSlowBody(t *testing.T) {
 	}
 	wg.Wait()
 	// A body that arrives in time, slowly, is fine.
-	a, _ := raw(t, base, []byte("POST /__sim/clock HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\nConnection: close\r\n\r\n{\"advance\":\"1h\"}\n"), 5*time.Second)
+	a, _ := raw(t, base, []byte("POST /__sim/clock HTTP/1.1\r\nHost: localhost\r\nContent-Length: 17\r\nConnection: close\r\n\r\n{\"advance\":\"1h\"}\n"), 5*time.Second)
 	if got := rawAnswer(t, a); got.status != 200 {
 		t.Errorf("a body in time = %d %s", got.status, got.body)
 	}
@@ -598,7 +598,7 @@ func TestAbuseAdminPathTricks(t *testing.T) {
 	for _, path := range paths {
 		for _, method := range []string{"POST", "GET", "HEAD", "OPTIONS", "PUT", "DELETE"} {
 			for _, hdr := range []string{"", "Authorization: Bearer " + token + "\r\n", "Authorization: Bearer " + admin + "x\r\n", "X-Sim-Admin-Token: \r\n"} {
-				b, _ := raw(t, base, []byte(method+" "+path+" HTTP/1.1\r\nHost: x\r\n"+hdr+"Connection: close\r\n\r\n"), 5*time.Second)
+				b, _ := raw(t, base, []byte(method+" "+path+" HTTP/1.1\r\nHost: localhost\r\n"+hdr+"Connection: close\r\n\r\n"), 5*time.Second)
 				res, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(b)), &http.Request{Method: method})
 				if err != nil {
 					t.Fatalf("%s %s: not an HTTP answer: %q", method, path, b)
@@ -637,7 +637,7 @@ func TestAbuseResponseSplittingThroughTheJournal(t *testing.T) {
 	for attempt := range 30 {
 		call(t, "GET", base+"/m"+strings.Repeat("a", pad)+strings.ReplaceAll(marker, " ", "%20")+strings.Repeat("z", 100), "")
 		call(t, "GET", base+"/n"+strings.Repeat("b", 2000), "")
-		b, _ := raw(t, base, []byte("GET /__sim/requests HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), 5*time.Second)
+		b, _ := raw(t, base, []byte("GET /__sim/requests HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"), 5*time.Second)
 		if bytes.Contains(b, []byte("expectation.failed")) {
 			t.Fatalf("a path in the journal had an error answer injected into GET /__sim/requests (attempt %d):\n%.300q", attempt, b[4000:])
 		}
