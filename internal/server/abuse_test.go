@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -699,4 +700,95 @@ func TestAbuseCrossSiteControlPlane(t *testing.T) {
 			t.Errorf("GET /__sim/state with Host %s = %d %s", host, a.status, a.body)
 		}
 	}
+}
+
+// TestAbuseClientThatNeverReads (no write timeout): a client that sent a
+// request and never read its answer held the answer and its connection
+// for good (an 8.7 MB GET /__sim/state). An answer has -write-timeout to
+// be written from its first byte, other clients are served meanwhile, a
+// latency fault still delays an answer past it, and a connection kept
+// alive past it still works.
+func TestAbuseClientThatNeverReads(t *testing.T) {
+	base := abuseMock(t, "-write-timeout", "500ms", "-journal-bodies", "-journal-bytes", "67108864")
+	// A journal of 12 MB: more than the socket buffers hold.
+	pad := strings.Repeat("p", 60_000)
+	for range 200 {
+		call(t, "POST", base+"/auth/oauth2/v1/token", `{"client_id":"demo","client_secret":"wrong","grant_type":"client_credentials","pad":"`+pad+`"}`)
+	}
+	c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// A fixed receive buffer: Linux would otherwise grow it to hold the
+	// whole answer on a busy machine.
+	if err := c.(*net.TCPConn).SetReadBuffer(256 << 10); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(c, "GET /__sim/requests HTTP/1.1\r\nHost: localhost\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if a := call(t, "GET", base+"/__sim/clock", ""); a.status != 200 {
+		t.Errorf("GET /__sim/clock beside a client that does not read = %d %s", a.status, a.body)
+	}
+	time.Sleep(1500 * time.Millisecond) // not reading, well past the write timeout
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	got, err := io.ReadAll(c)
+	if err != nil {
+		t.Errorf("the server did not close the connection of a client that did not read: %v", err)
+	}
+	head, body, _ := bytes.Cut(got, []byte("\r\n\r\n"))
+	var length int
+	for line := range strings.SplitSeq(string(head), "\r\n") {
+		if v, ok := strings.CutPrefix(line, "Content-Length: "); ok {
+			length, _ = strconv.Atoi(v)
+		}
+	}
+	if length < 8<<20 || len(body) >= length {
+		t.Errorf("the answer was %d of %d bytes: want over 8 MiB, cut off at the write timeout", len(body), length)
+	}
+	t.Logf("a client that did not read got %d of the answer's %d bytes", len(body), length)
+	if a := call(t, "GET", base+"/__sim/requests?limit=1", ""); a.status != 200 {
+		t.Errorf("GET /__sim/requests after the cut = %d %.200s", a.status, a.body)
+	}
+
+	// A latency fault delays the answer past the write timeout, and it
+	// still comes.
+	start := time.Now()
+	a := call(t, "POST", base+"/auth/oauth2/v1/token", `{"client_id":"demo","client_secret":"demo-secret","grant_type":"client_credentials"}`, "X-Sim-Fault", "latency=800ms")
+	if a.status != 200 || time.Since(start) < 800*time.Millisecond {
+		t.Errorf("a token call with 800ms of latency = %d after %s", a.status, time.Since(start))
+	}
+
+	// On a connection idle past the timeout, a 100 Continue and net/http's
+	// own answer to a bad request are still written.
+	k, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	_ = k.SetDeadline(time.Now().Add(10 * time.Second))
+	rd := bufio.NewReader(k)
+	_, _ = io.WriteString(k, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+	if res, err := http.ReadResponse(rd, nil); err != nil || res.StatusCode != 200 {
+		t.Fatalf("healthz: %v %v", res, err)
+	} else {
+		_, _ = io.Copy(io.Discard, res.Body)
+	}
+	time.Sleep(600 * time.Millisecond)
+	_, _ = io.WriteString(k, "POST /__sim/clock HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nContent-Length: 16\r\n\r\n")
+	if line, err := rd.ReadString('\n'); err != nil || !strings.HasPrefix(line, "HTTP/1.1 100") {
+		t.Fatalf("after an idle while, Expect: 100-continue got %q, %v", line, err)
+	}
+	_, _ = rd.ReadString('\n')
+	_, _ = io.WriteString(k, `{"advance":"1h"}`)
+	if res, err := http.ReadResponse(rd, nil); err != nil || res.StatusCode != 200 {
+		t.Fatalf("the clock after 100 Continue: %v %v", res, err)
+	} else {
+		_, _ = io.Copy(io.Discard, res.Body)
+	}
+	time.Sleep(600 * time.Millisecond)
+	_, _ = io.WriteString(k, "GET /%zz HTTP/1.1\r\nHost: x\r\n\r\n")
+	b, _ := io.ReadAll(rd)
+	errorShaped(t, "a bad escape after an idle while", rawAnswer(t, b), 400, "invalid.request")
 }

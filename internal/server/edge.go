@@ -16,8 +16,9 @@ import (
 )
 
 // What the HTTP server does around the simulator: it bounds the time a
-// request body may take, and it answers in Helthjem's error shape where
-// net/http would answer in plain text before any handler runs.
+// request body may take to arrive and an answer to leave, and it answers
+// in Helthjem's error shape where net/http would answer in plain text
+// before any handler runs.
 
 // Errors net/http finds before the simulator sees the request, and what
 // the mock answers for them (public interface).
@@ -107,6 +108,56 @@ func shapeAnswers(srv *http.Server, ln net.Listener) net.Listener {
 
 // connKey is the context key of a request's *shapedConn.
 type connKey struct{}
+
+// writeDeadline bounds the time an answer may take to be written, from
+// its first byte: a client that never reads held its answer (an 8.7 MB
+// GET /__sim/state) and its connection for good. The deadline is set when
+// the handler starts its answer, not when the request arrives as
+// http.Server.WriteTimeout would, so a latency fault that holds the answer
+// back is not cut short. net/http lifts it once it has written the answer
+// (as it does for any http.ResponseController deadline), so what comes
+// next on a kept-alive connection (a 100 Continue, net/http's own answer
+// to a bad request) does not meet an old one (TestAbuseClientThatNeverReads).
+// An answer that misses it is cut off with its connection. A handler that
+// writes nothing gets the deadline when it returns, before net/http
+// writes the answer's head for it.
+func writeDeadline(h http.Handler, d time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		dw := &deadlineWriter{ResponseWriter: w, rc: http.NewResponseController(w), d: d}
+		defer dw.start()
+		h.ServeHTTP(dw, r)
+	})
+}
+
+// deadlineWriter sets the write deadline at the start of the answer.
+type deadlineWriter struct {
+	http.ResponseWriter
+	rc      *http.ResponseController
+	d       time.Duration
+	started bool
+}
+
+func (w *deadlineWriter) start() {
+	if !w.started {
+		w.started = true
+		_ = w.rc.SetWriteDeadline(time.Now().Add(w.d))
+	}
+}
+
+func (w *deadlineWriter) WriteHeader(code int) {
+	if code >= 200 { // not an interim 1xx
+		w.start()
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *deadlineWriter) Write(p []byte) (int, error) {
+	w.start()
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach net/http's writer.
+func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // shapedListener hands out connections whose plain-text answers from
 // net/http itself are rewritten into the error shape.

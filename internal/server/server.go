@@ -65,6 +65,7 @@ type Config struct {
 	ShutdownTimeout   time.Duration
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
 	// AllowedHosts are the host names the control plane answers for
 	// besides IP addresses and localhost (sim.Options.AllowedHosts); empty
@@ -103,6 +104,7 @@ func flagSet(cfg *Config, stderr io.Writer) (*envflag.Set, func() error) {
 	fs.DurationEnv(&cfg.ShutdownTimeout, "shutdown-timeout", "MOCKHELTHJEM_SHUTDOWN_TIMEOUT", 10*time.Second, "how long in-flight requests may finish after SIGTERM")
 	fs.DurationEnv(&cfg.ReadHeaderTimeout, "read-header-timeout", "MOCKHELTHJEM_READ_HEADER_TIMEOUT", 10*time.Second, "time allowed to read request headers")
 	fs.DurationEnv(&cfg.ReadTimeout, "read-timeout", "MOCKHELTHJEM_READ_TIMEOUT", 30*time.Second, "time allowed to read a request body; slower gets 408 request.timeout")
+	fs.DurationEnv(&cfg.WriteTimeout, "write-timeout", "MOCKHELTHJEM_WRITE_TIMEOUT", 30*time.Second, "time allowed to write an answer, from its first byte (after any injected latency); a client that reads slower is cut off")
 	fs.DurationEnv(&cfg.IdleTimeout, "idle-timeout", "MOCKHELTHJEM_IDLE_TIMEOUT", 120*time.Second, "keep-alive idle timeout")
 	check := func() error {
 		if err := checkAddr(cfg.Addr); err != nil {
@@ -145,6 +147,7 @@ func flagSet(cfg *Config, stderr io.Writer) (*envflag.Set, func() error) {
 			{cfg.ShutdownTimeout, "shutdown-timeout", "MOCKHELTHJEM_SHUTDOWN_TIMEOUT"},
 			{cfg.ReadHeaderTimeout, "read-header-timeout", "MOCKHELTHJEM_READ_HEADER_TIMEOUT"},
 			{cfg.ReadTimeout, "read-timeout", "MOCKHELTHJEM_READ_TIMEOUT"},
+			{cfg.WriteTimeout, "write-timeout", "MOCKHELTHJEM_WRITE_TIMEOUT"},
 			{cfg.IdleTimeout, "idle-timeout", "MOCKHELTHJEM_IDLE_TIMEOUT"},
 		} {
 			if d.v <= 0 || d.v > maxTimeout {
@@ -310,7 +313,7 @@ func Run(ctx context.Context, cfg Config, logw io.Writer, ready chan<- string) e
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           bodyDeadline(s, cfg.ReadTimeout),
+		Handler:           bodyDeadline(writeDeadline(s, cfg.WriteTimeout), cfg.ReadTimeout),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,

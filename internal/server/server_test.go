@@ -182,7 +182,7 @@ func TestConfig(t *testing.T) {
 		Addr: ":8080", LogFormat: "text", LogLevel: slog.LevelInfo,
 		MaxOrders: sim.DefaultMaxOrders, JournalSize: sim.DefaultJournalSize, JournalBytes: sim.DefaultJournalBytes,
 		MaxPath: sim.DefaultMaxPath, MaxFaultRules: sim.DefaultMaxFaultRules,
-		ShutdownTimeout: 10 * time.Second, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second,
+		ShutdownTimeout: 10 * time.Second, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second,
 	}
 	oslo, err := time.LoadLocation("Europe/Oslo")
 	if err != nil {
@@ -203,7 +203,7 @@ func TestConfig(t *testing.T) {
 			"MOCKHELTHJEM_READ_TIMEOUT": "5s", "MOCKHELTHJEM_JOURNAL_BYTES": "65536", "MOCKHELTHJEM_JOURNAL_BODIES": "true",
 			"MOCKHELTHJEM_MAX_PATH": "256", "MOCKHELTHJEM_MAX_FAULT_RULES": "1", "MOCKHELTHJEM_JOURNAL_SIZE": "1000000",
 			"MOCKHELTHJEM_MAX_ORDERS": "1511654", "MOCKHELTHJEM_STATE_FILE": "/s",
-			"MOCKHELTHJEM_ALLOWED_HOSTS": " MockHelthjem, mock.test,",
+			"MOCKHELTHJEM_ALLOWED_HOSTS": " MockHelthjem, mock.test,", "MOCKHELTHJEM_WRITE_TIMEOUT": "6s",
 		}, nil, func(c *Config) {
 			c.Addr, c.Seed, c.Clock = "0.0.0.0:8080", 42, time.Date(2026, 6, 16, 10, 0, 0, 0, oslo)
 			c.LogFormat, c.LogLevel, c.AdminToken, c.JWTSecret = "json", -4, "adm", "k"
@@ -211,7 +211,7 @@ func TestConfig(t *testing.T) {
 			c.ShutdownTimeout, c.ReadHeaderTimeout, c.IdleTimeout, c.ReadTimeout = 2*time.Second, 3*time.Second, 4*time.Minute, 5*time.Second
 			c.JournalBytes, c.JournalBodies, c.MaxPath, c.MaxFaultRules = 65536, true, 256, 1
 			c.JournalSize, c.MaxOrders = 1_000_000, 1511654
-			c.AllowedHosts = []string{"mockhelthjem", "mock.test"}
+			c.AllowedHosts, c.WriteTimeout = []string{"mockhelthjem", "mock.test"}, 6*time.Second
 		}},
 		{"flags", nil, []string{"-addr", "127.0.0.1:9", "-seed", "7", "-log-format", "json", "-log-level", "warn", "-admin-token", "x"},
 			func(c *Config) {
@@ -266,6 +266,8 @@ func TestUsageErrors(t *testing.T) {
 		{"max path", nil, []string{"-max-path", "100000"}, "-max-path (MOCKHELTHJEM_MAX_PATH) must be an integer from 256 to 32768"},
 		{"max fault rules", map[string]string{"MOCKHELTHJEM_MAX_FAULT_RULES": "0"}, nil, "-max-fault-rules (MOCKHELTHJEM_MAX_FAULT_RULES) must be an integer from 1 to 10000"},
 		{"read timeout", nil, []string{"-read-timeout", "0s"}, "-read-timeout (MOCKHELTHJEM_READ_TIMEOUT) must be a duration from 1ns to 24h0m0s"},
+		{"write timeout", nil, []string{"-write-timeout", "0s"}, "-write-timeout (MOCKHELTHJEM_WRITE_TIMEOUT) must be a duration from 1ns to 24h0m0s"},
+		{"write timeout too long", map[string]string{"MOCKHELTHJEM_WRITE_TIMEOUT": "25h"}, nil, "-write-timeout (MOCKHELTHJEM_WRITE_TIMEOUT) must be a duration from 1ns to 24h0m0s"},
 		{"read timeout too long", map[string]string{"MOCKHELTHJEM_READ_TIMEOUT": "48h"}, nil, "-read-timeout (MOCKHELTHJEM_READ_TIMEOUT) must be a duration from 1ns to 24h0m0s"},
 		{"clock", map[string]string{"MOCKHELTHJEM_CLOCK": "2026-06-16"}, nil, "-clock (MOCKHELTHJEM_CLOCK) must be RFC 3339"},
 		{"allowed hosts with a port", nil, []string{"-allowed-hosts", "mock.test:8080"}, "-allowed-hosts (MOCKHELTHJEM_ALLOWED_HOSTS) must be host names separated by commas"},
