@@ -130,7 +130,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				ErrorKey: out.errKey, ErrorFields: out.errFields,
 			}
 			if s.opts.JournalBodies {
-				e.RequestBody, e.ResponseBody = journalBody(out.reqBody), journalBody(out.respBody)
+				e.RequestBody, e.ResponseBody = journalBody(out.reqBody, s.redact), journalBody(out.respBody, s.redact)
 			}
 			s.requests.add(e)
 		}

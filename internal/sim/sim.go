@@ -40,6 +40,7 @@
 //	requestlog.go the request journal, GET /__sim/requests, bounded by
 //	              entries and bytes
 //	redact.go     bodies as -journal-bodies keeps them, personal data redacted
+//	              (the properties spec/helthjem.yaml marks x-personal)
 //	persist.go    the state file: commitLocked, start-up replay and
 //	              compaction, storage errors
 //
@@ -185,6 +186,7 @@ type Server struct {
 	jti      jtiSeq
 	paths    []knownPath            // both specs' paths, for 404 and 405 answers
 	closed   map[string]closedInput // the control plane's query parameters and body keys
+	redact   redactKeys             // the keys -journal-bodies redacts, from the spec's x-personal
 
 	mu   sync.Mutex
 	st   *state        // changed only by commitLocked (and the replay in New)
@@ -287,6 +289,7 @@ func New(opts Options) (*Server, error) {
 	s.requests = newRequestLog(s.opts.JournalSize, s.opts.JournalBytes)
 	s.paths = knownPaths(api, ctl)
 	s.closed = closedInputs(ctl)
+	s.redact = newRedactKeys(api)
 	s.faults = newFaults(s.seed)
 	s.st = newState(newClock(opts.Clock, wall), newGen(s.seed))
 	if opts.StateFile != "" {

@@ -1,0 +1,203 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/mockhelthjem/mockhelthjem/internal/validate"
+)
+
+// TestSpecMarksEveryPersonalProperty (journal redaction by a hand-kept
+// list): the journal's redaction was a list of key names kept by hand,
+// which missed the c/o name (`co`) of the coverage requests, nearby's
+// `streetAddress` and every `postalName` (the guide's consignor has a
+// street address there). It now comes from the spec's x-personal marks, so
+// every property of spec/helthjem.yaml whose name looks personal must
+// carry one, true or false: a property added to the spec cannot be
+// forgotten. The properties that hold personal data under other names are
+// pinned as marked personal.
+func TestSpecMarksEveryPersonalProperty(t *testing.T) {
+	api, err := validate.Helthjem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustBePersonal := map[string]bool{
+		"co": true, "reference": true, "messageToCarrier": true, "messageToConsignee": true,
+		"name": true, "customer name": true, "customerName": true, "contact": true,
+		"address": true, "coaddress": true, "detailedAddress": true, "streetAddress": true,
+		"phone1": true, "phone2": true, "email": true,
+	}
+	found := map[string]bool{}
+	walkProperties(api, func(where, name string, p *openapi3.SchemaRef) {
+		personal, marked := personalMark(p)
+		if looksPersonal(keyName(name)) && !marked {
+			t.Errorf("%s.%s looks personal but has no %s: mark it true or false", where, name, extPersonal)
+		}
+		if mustBePersonal[name] {
+			found[name] = true
+			if !personal {
+				t.Errorf("%s.%s holds personal data but is not marked %s: true", where, name, extPersonal)
+			}
+		}
+	})
+	for name := range mustBePersonal {
+		if !found[name] {
+			t.Errorf("property %q is in no operation of the spec", name)
+		}
+	}
+}
+
+// TestRedactKeys: what the journal redacts, by key: what the spec marks,
+// secrets, and a key the spec does not have by its name.
+func TestRedactKeys(t *testing.T) {
+	api, err := validate.Helthjem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := newRedactKeys(api)
+	for _, tc := range []struct {
+		key  string
+		want bool
+	}{
+		{"name", true}, {"customer name", true}, {"Customer_Name", true}, {"co", true}, {"phone1", true},
+		{"detailedAddress", true}, {"postalName", true}, {"reference", true}, {"messageToConsignee", true},
+		{"client_secret", true}, {"token", true}, {"access_token", true},
+		// A client's own keys the spec does not have: by their names.
+		{"mobile", true}, {"firstName", true}, {"e-mail", true}, {"homeAddress", true}, {"comment", false},
+		// The spec's own keys, not personal.
+		{"zipCode", false}, {"countryCode", false}, {"shopId", false}, {"servicePointName", false},
+		{"productName", false}, {"trackingReference", false}, {"contents", false}, {"handoverStreetName", false},
+	} {
+		if got := keys.redacted(tc.key); got != tc.want {
+			t.Errorf("redacted(%q) = %v, want %v", tc.key, got, tc.want)
+		}
+	}
+}
+
+// TestJournalKeepsNoMarkedValue: with -journal-bodies, no value of a
+// property the spec marks personal reaches GET /__sim/requests or the log.
+// Each of the guide's requests gets a distinct value in every marked
+// property its schema has (added where the guide leaves one out), so the
+// answers that repeat them (a booking's parties) are checked too.
+func TestJournalKeepsNoMarkedValue(t *testing.T) {
+	api, err := validate.Helthjem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	oslo, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	s, err := New(Options{Seed: 42, Clock: time.Date(2026, 6, 16, 10, 0, 0, 0, oslo), StrictResponses: true,
+		JournalBodies: true, Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(method, path, token string, body []byte) (int, []byte) {
+		req := httptest.NewRequest(method, path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.Bytes()
+	}
+	code, b := send("POST", "/auth/oauth2/v1/token", "", []byte(`{"client_id":"demo","client_secret":"demo-secret","grant_type":"client_credentials"}`))
+	var tok struct{ Token string }
+	if err := json.Unmarshal(b, &tok); code != 200 || err != nil {
+		t.Fatalf("token: %d %s", code, b)
+	}
+	var values []string // every value put in a marked property
+	mark := func(name string) string {
+		n := len(values)
+		v := fmt.Sprintf("Marked%dQz %s", n, name)
+		switch k := keyName(name); {
+		case strings.Contains(k, "phone"):
+			v = fmt.Sprintf("+47 91 %02d 77 %02d", n, n)
+		case strings.Contains(k, "mail"):
+			v = fmt.Sprintf("marked%dqz@example.test", n)
+		}
+		values = append(values, v)
+		return v
+	}
+	var fill func(*openapi3.SchemaRef, any)
+	fill = func(ref *openapi3.SchemaRef, v any) {
+		if ref == nil || ref.Value == nil {
+			return
+		}
+		switch v := v.(type) {
+		case map[string]any:
+			for name, p := range ref.Value.Properties {
+				if personal, _ := personalMark(p); personal && p.Value != nil && p.Value.Type.Is("string") {
+					v[name] = mark(name)
+				} else if sub, ok := v[name]; ok {
+					fill(p, sub)
+				}
+			}
+		case []any:
+			for _, e := range v {
+				fill(ref.Value.Items, e)
+			}
+		}
+	}
+	answered := 0 // marked values found in the answers themselves
+	for _, tc := range []struct{ op, path, guide string }{
+		{"findSingleAddress", "/parcels/v1/addresses/find/single", "find-single"},
+		{"findNearbyServicePoints", "/parcels/v1/service-points/nearby", "nearby"},
+		{"findPickupDates", "/parcels/v1/addresses/find/single/dates", "dates"},
+		{"createBooking", "/parcels/v1/bookings", "booking-113"},
+		{"createBooking", "/parcels/v1/bookings", "booking-23"},
+	} {
+		op := api.Operation(tc.op)
+		if op == nil {
+			t.Fatalf("no operation %s", tc.op)
+		}
+		raw, err := os.ReadFile(filepath.Join("testdata", "guide", tc.guide+".request.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		if err := json.Unmarshal(raw, &body); err != nil {
+			t.Fatal(err)
+		}
+		fill(op.RequestBody.Value.Content.Get("application/json").Schema, body)
+		sent, _ := json.Marshal(body)
+		code, answer := send("POST", tc.path, tok.Token, sent)
+		if code != 200 {
+			t.Fatalf("%s with every personal field = %d %s\n%s", tc.guide, code, answer, sent)
+		}
+		for _, v := range values {
+			if bytes.Contains(answer, []byte(v)) {
+				answered++
+			}
+		}
+	}
+	if len(values) < 30 || answered == 0 {
+		t.Fatalf("%d marked values sent, %d found in the answers: the test checks too little", len(values), answered)
+	}
+	code, journal := send("GET", "/__sim/requests", "", nil)
+	if code != 200 || !bytes.Contains(journal, []byte(`"requestBody":{`)) || !bytes.Contains(journal, []byte(`"responseBody":{`)) {
+		t.Fatalf("GET /__sim/requests = %d %.300s", code, journal)
+	}
+	for _, v := range values {
+		if bytes.Contains(journal, []byte(v)) {
+			t.Errorf("the journal holds the marked value %q", v)
+		}
+		if bytes.Contains(logs.Bytes(), []byte(v)) {
+			t.Errorf("the log holds the marked value %q", v)
+		}
+	}
+	t.Logf("%d marked values sent, %d of them repeated in answers; none in the journal or the log", len(values), answered)
+}
