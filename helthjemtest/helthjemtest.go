@@ -521,7 +521,10 @@ func (s *Server) do(method, path string, in, out any) error {
 	return nil
 }
 
-// describe renders an error answer: status, errorKey and message.
+// describe renders an error answer: status, errorKey, message and the
+// errorMap's fields with their reasons. A reason that only repeats the
+// message is left out, and its field named alone: "invalid.fault: status
+// must be 429, … (fault)", not the message twice.
 func describe(status int, body []byte) string {
 	var e struct {
 		ErrorKey string            `json:"errorKey"`
@@ -542,7 +545,11 @@ func describe(status int, body []byte) string {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		msg += fmt.Sprintf(" (%s %s)", k, e.ErrorMap[k])
+		if reason := e.ErrorMap[k]; reason != "" && reason != e.Message {
+			msg += fmt.Sprintf(" (%s %s)", k, reason)
+		} else {
+			msg += fmt.Sprintf(" (%s)", k)
+		}
 	}
 	return msg
 }

@@ -103,6 +103,19 @@ func TestFaults(t *testing.T) {
 	}
 }
 
+// TestInvalidFaultMessageNotRepeated: the answer to a fault that does not
+// parse gives its reason as the message and as the errorMap's "fault"
+// entry; the test's failure said it twice ("… 504 (fault status must be
+// 429, …)").
+func TestInvalidFaultMessageNotRepeated(t *testing.T) {
+	srv := helthjemtest.NewServer(t)
+	msg := fatalOf(t, func(tb testing.TB) { srv.AddFault(tb, helthjemtest.Fault{Operation: "createBooking", Fault: "418"}) })
+	want := "helthjemtest: POST /__sim/faults: 400 Bad Request: invalid.fault: status must be 429, 500, 502, 503 or 504 (fault)"
+	if msg != want {
+		t.Errorf("AddFault of status 418: Fatalf message\n got %q\nwant %q", msg, want)
+	}
+}
+
 func TestRequests(t *testing.T) {
 	srv := helthjemtest.NewServer(t, helthjemtest.WithClock(guideNow))
 	a := &api{t: t, srv: srv, token: srv.Token(t, helthjemtest.DefaultClientID)}
