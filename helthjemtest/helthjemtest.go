@@ -144,9 +144,11 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 //		os.Exit(code)
 //	}
 //
-// Tests that share a server share its clock, orders and faults: give each
-// its own client (WithClient) and reset only that client's orders
-// (ResetClient), or run them one after the other.
+// Tests that share a server share its clock, orders, faults and journal:
+// give each its own client (WithClient), read only that client's orders
+// and requests (StateFor, RequestsFor), reset only its orders
+// (ResetClient) and limit its fault rules to it (Fault.ClientID), or run
+// them one after the other.
 func Start(opts ...Option) (*Server, error) {
 	var cfg config
 	for _, o := range opts {
@@ -325,6 +327,16 @@ func (s *Server) State(t testing.TB) State {
 	return st
 }
 
+// StateFor returns clientID's orders only (GET /__sim/state?clientId=),
+// for tests that share a server, each with its own client: other tests'
+// orders are not in it. Now is the simulated time, as in State.
+func (s *Server) StateFor(t testing.TB, clientID string) State {
+	t.Helper()
+	var st State
+	s.call(t, http.MethodGet, "/__sim/state?clientId="+url.QueryEscape(clientID), nil, &st)
+	return st
+}
+
 // DropoffResult is what a service point's scan did.
 type DropoffResult struct {
 	// Kind is "dropoff" (a TS 113/115 parcel handed in) or "conversion"
@@ -493,10 +505,27 @@ func (r *Request) UnmarshalJSON(b []byte) error {
 // included, are not journaled.
 func (s *Server) Requests(t testing.TB) []Request {
 	t.Helper()
+	return s.requests(t, "/__sim/requests")
+}
+
+// RequestsFor returns the journal entries of clientID's requests only
+// (GET /__sim/requests?clientId=), newest first: the calls that got a
+// token for it and the calls made with a token the simulator accepted.
+// A request it cannot be sure is clientID's (no token, a refused or
+// expired token, a failed login) has no client and is only in Requests.
+// It filters the journal the simulator keeps (1000 requests of all
+// clients), so a busy shared server may have let the oldest go.
+func (s *Server) RequestsFor(t testing.TB, clientID string) []Request {
+	t.Helper()
+	return s.requests(t, "/__sim/requests?clientId="+url.QueryEscape(clientID))
+}
+
+func (s *Server) requests(t testing.TB, path string) []Request {
+	t.Helper()
 	var r struct {
 		Requests []Request `json:"requests"`
 	}
-	s.call(t, http.MethodGet, "/__sim/requests", nil, &r)
+	s.call(t, http.MethodGet, path, nil, &r)
 	return r.Requests
 }
 
