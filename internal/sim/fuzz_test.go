@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/ids"
+	"github.com/mockhelthjem/mockhelthjem/internal/sim"
 )
 
 // fuzzOp is an operation FuzzRequest sends its input to. The input's extra
