@@ -169,9 +169,13 @@ func (r *opsRun) note(kind string, res reply) {
 // run live with a state file. A fresh Server replaying the file, and
 // another replaying the file as the first one compacted it, must hold
 // exactly the live state: orders, indexes, clock and generators.
+//
+// Six runs of 80 changes (480 in all; it was 1,200, 15 s under -race) are
+// enough for the check at the end: every kind of change, conflict and
+// retry happens, and every perturbation finds something to perturb.
 func TestLiveEqualsReplay(t *testing.T) {
 	total := map[string]int{}
-	for seed := uint64(1); seed <= 10; seed++ {
+	for seed := uint64(1); seed <= 6; seed++ {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "state.jsonl")
 			opts := func(o *sim.Options) {
@@ -180,7 +184,7 @@ func TestLiveEqualsReplay(t *testing.T) {
 			}
 			live := newEnv(t, opts)
 			run := &opsRun{t: t, e: live, rnd: rand.New(rand.NewPCG(seed, 10)), count: map[string]int{}}
-			for range 120 {
+			for range 80 {
 				run.step()
 			}
 			for k, n := range run.count {
