@@ -442,6 +442,21 @@ func TestHealthcheck(t *testing.T) {
 	}))
 	t.Cleanup(lateSrv.Close)
 	late := lateSrv.Listener.Addr().String()
+	// stalls answers /readyz 503 once, then never answers: the wait ends
+	// inside a poll.
+	var stallsN atomic.Int32
+	stallsSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if stallsN.Add(1) > 1 {
+			select {
+			case <-hang:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(stallsSrv.Close)
+	stalls := stallsSrv.Listener.Addr().String()
 	tests := []struct {
 		name    string
 		env     map[string]string
@@ -458,6 +473,11 @@ func TestHealthcheck(t *testing.T) {
 		{"-wait: ready on the third poll", nil, []string{"-addr", late, "-wait", "1s"}, ""},
 		{"-wait: never ready", nil, []string{"-addr", down, "-wait", "300ms"}, "not ready within -wait 300ms: healthcheck http://" + down + "/readyz: status 503"},
 		{"-wait: port closed", map[string]string{"MOCKHELTHJEM_HEALTHCHECK_WAIT": "300ms"}, []string{"-addr", closed}, "not ready within -wait 300ms"},
+		// Regression: when the wait ended inside a poll, the error said
+		// "context deadline exceeded" instead of the last answer (it made
+		// "-wait: never ready" flaky on a busy machine).
+		{"-wait: ending inside a poll reports the last answer", nil, []string{"-addr", stalls, "-wait", "300ms", "-timeout", "1s"},
+			"not ready within -wait 300ms: healthcheck http://" + stalls + "/readyz: status 503"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
