@@ -171,7 +171,7 @@ func startAt(t *testing.T, addr string, env []string, args ...string) *mock {
 	t.Helper()
 	m := launch(t, env, append(args, "-addr", addr)...)
 	m.addr = addr
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(startWait); ; time.Sleep(20 * time.Millisecond) {
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
 			return m
@@ -183,15 +183,21 @@ func startAt(t *testing.T, addr string, env []string, args ...string) *mock {
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("nothing listens on %s after 10s", addr)
+			t.Fatalf("nothing listens on %s after %s", addr, startWait)
 		}
 	}
 }
 
-// waitLog waits up to 10s for a stderr line containing s and returns it.
+// startWait bounds the waits for the binary to start or log: a passing
+// test never waits it out, and a race-built binary on a 2-core machine
+// shared with other builds took over 10 s to start once.
+const startWait = 30 * time.Second
+
+// waitLog waits up to startWait for a stderr line containing s and
+// returns it.
 func (m *mock) waitLog(s string) string {
 	m.t.Helper()
-	timeout := time.After(10 * time.Second)
+	timeout := time.After(startWait)
 	for {
 		all, more := m.logs.snapshot()
 		for _, l := range all {
@@ -210,7 +216,7 @@ func (m *mock) waitLog(s string) string {
 			}
 			m.t.Fatalf("the process exited without logging %q; stderr:\n%s", s, strings.Join(all, "\n"))
 		case <-timeout:
-			m.t.Fatalf("no log line with %q within 10s; stderr:\n%s", s, strings.Join(all, "\n"))
+			m.t.Fatalf("no log line with %q within %s; stderr:\n%s", s, startWait, strings.Join(all, "\n"))
 		}
 	}
 }
