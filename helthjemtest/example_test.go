@@ -4,32 +4,36 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mockhelthjem/mockhelthjem/errorkey"
 	"github.com/mockhelthjem/mockhelthjem/helthjemtest"
 )
 
 // The C2C guide's steps against the simulator: token, coverage, pickup
-// dates, booking, returnCode. In a test, pass your *testing.T to NewServer;
-// an Example has none, so this one passes a stand-in (see exampleT below).
+// dates, booking, returnCode; then a fault, and the journal that explains
+// it. In a test, call NewServer(t, ...) and pass your *testing.T to the
+// Server's methods; an Example has no test, so this one starts the server
+// with Start and passes a stand-in (see exampleT below).
 func Example() {
-	t := &exampleT{}
-	defer t.cleanup()
-
 	// A fixed seed and a frozen clock make every id, code and date the same
 	// in each run.
-	srv := helthjemtest.NewServer(t,
+	srv, err := helthjemtest.Start(
 		helthjemtest.WithSeed(1),
 		helthjemtest.WithClock(time.Date(2026, 6, 16, 10, 0, 0, 0, time.UTC)),
 	)
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	t := exampleT{}
 
 	// post is your own code's HTTP client, in miniature.
-	post := func(path, token string, body, out any) {
+	post := func(path, token string, body, out any) (status int) {
 		b, _ := json.Marshal(body)
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+path, bytes.NewReader(b))
 		req.Header.Set("Content-Type", "application/json")
@@ -41,13 +45,12 @@ func Example() {
 			panic(err)
 		}
 		defer res.Body.Close()
-		if res.StatusCode != http.StatusOK {
-			b, _ := io.ReadAll(res.Body)
-			panic(fmt.Sprintf("%s: %s: %s", path, res.Status, b))
+		if res.StatusCode == http.StatusOK {
+			if err := json.NewDecoder(res.Body).Decode(out); err != nil {
+				panic(err)
+			}
 		}
-		if err := json.NewDecoder(res.Body).Decode(out); err != nil {
-			panic(err)
-		}
+		return res.StatusCode
 	}
 
 	// 1. Authorize.
@@ -111,7 +114,16 @@ func Example() {
 	fmt.Println("returnCode like T-NXXW9:", regexp.MustCompile(`^T-[A-Z0-9]{5}$`).MatchString(code))
 
 	// The simulator saw the booking.
-	fmt.Println("orders:", len(srv.State().Orders))
+	fmt.Println("orders:", len(srv.State(t).Orders))
+
+	// 6. The next booking fails with a 503, once: does your code retry?
+	srv.AddFault(t, helthjemtest.Fault{Operation: "createBooking", Fault: "503", Times: 1})
+	status := post("/parcels/v1/bookings", tok.Token, map[string]any{}, nil)
+	fmt.Println("booking under a fault:", status)
+
+	// The journal says what each answer was, and why, newest first.
+	last := srv.Requests(t)[0]
+	fmt.Println("journal:", last.Operation, last.Status, last.Fault, last.ErrorKey == errorkey.ServiceUnavailable)
 
 	// Output:
 	// coverage: HELTHJEM_MEGTILDEG
@@ -119,20 +131,40 @@ func Example() {
 	// freight product: 26
 	// returnCode like T-NXXW9: true
 	// orders: 1
+	// booking under a fault: 503
+	// journal: createBooking 503 rule-1: 503 true
 }
 
-// exampleT stands in for the *testing.T an Example lacks. NewServer and the
-// Server's methods call only Helper, Cleanup and Fatalf.
+// exampleT stands in for the *testing.T an Example lacks. The Server's
+// methods call only Helper and Fatalf.
 type exampleT struct {
 	testing.TB // nil: any other method panics
-	cleanups   []func()
 }
 
-func (t *exampleT) Helper()                           {}
-func (t *exampleT) Cleanup(f func())                  { t.cleanups = append(t.cleanups, f) }
-func (t *exampleT) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
-func (t *exampleT) cleanup() {
-	for i := len(t.cleanups) - 1; i >= 0; i-- {
-		t.cleanups[i]()
+func (exampleT) Helper()                           {}
+func (exampleT) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
+
+// A server that the tests of a package share, started in TestMain:
+//
+//	var srv *helthjemtest.Server
+//
+//	func TestMain(m *testing.M) {
+//		var err error
+//		if srv, err = helthjemtest.Start(helthjemtest.WithSeed(1)); err != nil {
+//			log.Fatal(err)
+//		}
+//		code := m.Run()
+//		srv.Close()
+//		os.Exit(code)
+//	}
+//
+// Each test then passes its own t: srv.State(t), srv.Advance(t, d).
+func ExampleStart() {
+	srv, err := helthjemtest.Start(helthjemtest.WithSeed(1))
+	if err != nil {
+		panic(err)
 	}
+	defer srv.Close()
+	fmt.Println(strings.HasPrefix(srv.URL, "http://127.0.0.1:"))
+	// Output: true
 }

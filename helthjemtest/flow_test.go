@@ -181,7 +181,7 @@ func (a *api) firstPickupDate() int {
 
 func stateOf(t testing.TB, srv *helthjemtest.Server, orderID int64) helthjemtest.Order {
 	t.Helper()
-	for _, o := range srv.State().Orders {
+	for _, o := range srv.State(t).Orders {
 		if o.OrderID == orderID {
 			return o
 		}
@@ -195,7 +195,7 @@ func stateOf(t testing.TB, srv *helthjemtest.Server, orderID int64) helthjemtest
 // pickup to delivery, a TS 113 booking, and a PUDO conversion.
 func TestC2CFlow(t *testing.T) {
 	srv := helthjemtest.NewServer(t, helthjemtest.WithSeed(7), helthjemtest.WithClock(guideNow))
-	a := &api{t: t, srv: srv, token: srv.Token(helthjemtest.DefaultClientID)}
+	a := &api{t: t, srv: srv, token: srv.Token(t, helthjemtest.DefaultClientID)}
 
 	var single struct {
 		ProductName  string `json:"productName"`
@@ -235,22 +235,22 @@ func TestC2CFlow(t *testing.T) {
 			{20 * time.Hour, "DELIVERED"},                // 2026-06-18 14:30
 		}
 		for _, st := range steps {
-			srv.Advance(st.advance)
+			srv.Advance(t, st.advance)
 			// Tokens expire after 24 h of simulated time, as the carrier's
 			// do; a client refreshes them.
-			a.token = srv.Token(helthjemtest.DefaultClientID)
+			a.token = srv.Token(t, helthjemtest.DefaultClientID)
 			got := a.track(code)
 			if diff := cmp.Diff([]string{"26 " + st.want}, statuses(got)); diff != "" {
-				t.Errorf("tracking by %s at %s (-want +got):\n%s", code, srv.Now().Format(time.RFC3339), diff)
+				t.Errorf("tracking by %s at %s (-want +got):\n%s", code, srv.Now(t).Format(time.RFC3339), diff)
 			}
 			if o := stateOf(t, srv, home.OrderID); o.Status != st.want {
-				t.Errorf("/__sim/state status at %s = %q, want %q", srv.Now().Format(time.RFC3339), o.Status, st.want)
+				t.Errorf("/__sim/state status at %s = %q, want %q", srv.Now(t).Format(time.RFC3339), o.Status, st.want)
 			}
 		}
 	})
 
 	t.Run("TS 113 service point booking", func(t *testing.T) {
-		a := &api{t: t, srv: srv, token: srv.Token(helthjemtest.DefaultClientID)}
+		a := &api{t: t, srv: srv, token: srv.Token(t, helthjemtest.DefaultClientID)}
 		var b booking
 		a.ok(http.MethodPost, "/parcels/v1/bookings", bookingRequest(113, 0), &b)
 		if b.FreightProductID != 92 {
@@ -267,12 +267,12 @@ func TestC2CFlow(t *testing.T) {
 	})
 
 	t.Run("PUDO conversion", func(t *testing.T) {
-		a := &api{t: t, srv: srv, token: srv.Token(helthjemtest.DefaultClientID)}
+		a := &api{t: t, srv: srv, token: srv.Token(t, helthjemtest.DefaultClientID)}
 		var b booking
 		a.ok(http.MethodPost, "/parcels/v1/bookings", bookingRequest(23, a.firstPickupDate()), &b)
 		oldCode := b.returnCode(t)
 
-		r := srv.Dropoff(oldCode, "49003")
+		r := srv.Dropoff(t, oldCode, "49003")
 		if r.Kind != "conversion" || r.CancelledOrder == nil {
 			t.Fatalf("Dropoff of a TS 23 parcel = %+v, want a conversion", r)
 		}

@@ -4,16 +4,25 @@
 //	srv := helthjemtest.NewServer(t, helthjemtest.WithSeed(42))
 //	client := myapp.NewHelthjemClient(srv.URL, helthjemtest.DefaultClientID, helthjemtest.DefaultClientSecret)
 //	... exercise your code ...
-//	srv.Advance(48 * time.Hour) // the pickup has happened
-//	state := srv.State()        // what your code booked
+//	srv.Advance(t, 48*time.Hour) // the pickup has happened
+//	state := srv.State(t)        // what your code booked
 //
 // NewServer starts the same simulator the mockhelthjem binary serves on a
 // loopback port, with strict response checking (a response that breaks the
-// API spec is a 500, so a simulator bug cannot pass silently), and stops it
-// when the test ends. The Server's methods drive the simulator's control
-// plane (/__sim/clock, /__sim/state, /__sim/dropoffs, /__sim/reset) over
-// HTTP, exactly as a test against the Docker image would, and fail the test
-// with t.Fatalf when a call is refused.
+// API spec is a 500, so a simulator bug cannot pass silently), and closes it
+// when the test ends. Start does the same without a test, for a server that
+// a TestMain shares between tests; its caller closes it.
+//
+// The Server's methods drive the simulator's control plane (/__sim/clock,
+// /__sim/state, /__sim/dropoffs, /__sim/faults, /__sim/requests,
+// /__sim/populate, /__sim/reset) over HTTP, exactly as a test against the
+// Docker image would. Each takes the calling test and fails it with
+// t.Fatalf when the call is refused, so a call inside t.Run fails that
+// subtest and not its parent, and one server serves many tests. The
+// Server keeps no test.
+//
+// The errorKeys the simulator answers are the constants of package
+// github.com/mockhelthjem/mockhelthjem/errorkey.
 //
 // It is not a client of Helthjem's API: your own code is the client under
 // test, and the package offers only Token as a shortcut. It does not talk to
@@ -30,8 +39,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -47,7 +58,7 @@ const (
 	DefaultShopID       = 16
 )
 
-// Option configures NewServer.
+// Option configures NewServer and Start.
 type Option func(*config)
 
 type config struct {
@@ -97,36 +108,66 @@ type Server struct {
 	// URL is the base URL, http://127.0.0.1:port, with no trailing slash.
 	URL string
 
-	t     testing.TB
 	hs    *httptest.Server
 	fx    *fixture.Set
 	admin string
+	once  sync.Once
 }
 
-// NewServer starts a simulator and stops it when the test and its subtests
-// end. A configuration the simulator refuses (a bad fixtures directory, an
-// invalid client) fails the test.
+// NewServer starts a simulator and closes it when the test and its
+// subtests end. A configuration the simulator refuses (a bad fixtures
+// directory, an invalid client) fails the test.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	s, err := Start(opts...)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a simulator that lives until Close, for a server shared by
+// the tests of a package:
+//
+//	var srv *helthjemtest.Server
+//
+//	func TestMain(m *testing.M) {
+//		var err error
+//		if srv, err = helthjemtest.Start(helthjemtest.WithSeed(1)); err != nil {
+//			log.Fatal(err)
+//		}
+//		code := m.Run()
+//		srv.Close()
+//		os.Exit(code)
+//	}
+//
+// Tests that share a server share its clock, orders and faults: give each
+// its own client (WithClient) and reset only that client's orders
+// (ResetClient), or run them one after the other.
+func Start(opts ...Option) (*Server, error) {
 	var cfg config
 	for _, o := range opts {
 		o(&cfg)
 	}
 	fx, err := loadFixtures(cfg)
 	if err != nil {
-		t.Fatalf("helthjemtest: %v", err)
+		return nil, fmt.Errorf("helthjemtest: %w", err)
 	}
 	s, err := sim.New(sim.Options{
 		Seed: cfg.seed, Clock: cfg.clock, Fixtures: fx,
 		StrictResponses: true, AdminToken: cfg.adminToken,
 	})
 	if err != nil {
-		t.Fatalf("helthjemtest: start simulator: %v", err)
+		return nil, fmt.Errorf("helthjemtest: start simulator: %w", err)
 	}
 	hs := httptest.NewServer(s)
-	t.Cleanup(hs.Close)
-	return &Server{URL: hs.URL, t: t, hs: hs, fx: fx, admin: cfg.adminToken}
+	return &Server{URL: hs.URL, hs: hs, fx: fx, admin: cfg.adminToken}, nil
 }
+
+// Close stops the server and waits for the requests in flight. Calling it
+// again does nothing.
+func (s *Server) Close() { s.once.Do(s.hs.Close) }
 
 func loadFixtures(cfg config) (*fixture.Set, error) {
 	fx, err := fixture.LoadDir(cfg.fixturesDir)
@@ -156,58 +197,66 @@ func (s *Server) Client() *http.Client { return s.hs.Client() }
 
 // Token logs clientID in through POST /auth/oauth2/v1/token with the
 // secret the server was configured with, and returns the bearer token.
-func (s *Server) Token(clientID string) string {
-	s.t.Helper()
+func (s *Server) Token(t testing.TB, clientID string) string {
+	t.Helper()
 	c, ok := s.fx.Client(clientID)
 	if !ok {
-		s.t.Fatalf("helthjemtest: Token(%q): no such client (add it with WithClient)", clientID)
+		t.Fatalf("helthjemtest: Token(%q): no such client (add it with WithClient)", clientID)
 	}
 	var resp struct {
 		Token string `json:"token"`
 	}
-	s.call(http.MethodPost, "/auth/oauth2/v1/token", map[string]string{
+	s.call(t, http.MethodPost, "/auth/oauth2/v1/token", map[string]string{
 		"client_id": c.ID, "client_secret": c.Secret, "grant_type": "client_credentials",
 	}, &resp)
 	if resp.Token == "" {
-		s.t.Fatalf("helthjemtest: Token(%q): the answer has no token", clientID)
+		t.Fatalf("helthjemtest: Token(%q): the answer has no token", clientID)
 	}
 	return resp.Token
 }
 
-// Clock is the simulated time as /__sim/clock reports it.
-type Clock struct {
-	Now    time.Time `json:"now"`
-	Start  time.Time `json:"start"`
-	Frozen bool      `json:"frozen"`
-}
-
 // Now returns the simulated time.
-func (s *Server) Now() time.Time {
-	s.t.Helper()
-	var c Clock
-	s.call(http.MethodGet, "/__sim/clock", nil, &c)
+func (s *Server) Now(t testing.TB) time.Time {
+	t.Helper()
+	var c struct {
+		Now time.Time `json:"now"`
+	}
+	s.call(t, http.MethodGet, "/__sim/clock", nil, &c)
 	return c.Now
 }
 
 // Advance moves the simulated clock forward by d, which must not be
 // negative. Parcels picked up, in transit or delivered by the new time show
 // so in tracking and State.
-func (s *Server) Advance(d time.Duration) {
-	s.t.Helper()
-	s.call(http.MethodPost, "/__sim/clock", map[string]string{"advance": d.String()}, nil)
+func (s *Server) Advance(t testing.TB, d time.Duration) {
+	t.Helper()
+	s.call(t, http.MethodPost, "/__sim/clock", map[string]string{"advance": d.String()}, nil)
 }
 
-// SetClock moves the simulated clock to t, which must not be before Now.
-func (s *Server) SetClock(t time.Time) {
-	s.t.Helper()
-	s.call(http.MethodPost, "/__sim/clock", map[string]string{"set": t.Format(time.RFC3339Nano)}, nil)
+// SetClock moves the simulated clock to at, which must not be before Now.
+func (s *Server) SetClock(t testing.TB, at time.Time) {
+	t.Helper()
+	s.call(t, http.MethodPost, "/__sim/clock", map[string]string{"set": at.Format(time.RFC3339Nano)}, nil)
 }
 
 // Reset forgets every order and returns the clock and the id generators to
-// their start, so the same requests give the same ids again.
-func (s *Server) Reset() {
-	s.t.Helper()
-	s.call(http.MethodPost, "/__sim/reset", nil, nil)
+// their start, so the same requests give the same ids again. Fault rules
+// and the request journal stay.
+func (s *Server) Reset(t testing.TB) {
+	t.Helper()
+	s.call(t, http.MethodPost, "/__sim/reset", nil, nil)
+}
+
+// ResetClient forgets clientID's orders only, and returns how many there
+// were; the clock and other clients' orders stay. Tests that share a
+// server, each with its own client, reset this way.
+func (s *Server) ResetClient(t testing.TB, clientID string) int {
+	t.Helper()
+	var r struct {
+		RemovedOrders int `json:"removedOrders"`
+	}
+	s.call(t, http.MethodPost, "/__sim/reset?clientId="+url.QueryEscape(clientID), nil, &r)
+	return r.RemovedOrders
 }
 
 // State is the simulator's state as /__sim/state reports it: no personal
@@ -242,10 +291,10 @@ type Item struct {
 }
 
 // State returns every stored order.
-func (s *Server) State() State {
-	s.t.Helper()
+func (s *Server) State(t testing.TB) State {
+	t.Helper()
 	var st State
-	s.call(http.MethodGet, "/__sim/state", nil, &st)
+	s.call(t, http.MethodGet, "/__sim/state", nil, &st)
 	return st
 }
 
@@ -266,19 +315,170 @@ type DropoffResult struct {
 // Dropoff simulates the service point servicePointID scanning the parcel
 // with code, a returnCode or trackingReference. For a TS 23 parcel not yet
 // picked up this is the PUDO conversion of the C2C guide (§5).
-func (s *Server) Dropoff(code, servicePointID string) DropoffResult {
-	s.t.Helper()
+func (s *Server) Dropoff(t testing.TB, code, servicePointID string) DropoffResult {
+	t.Helper()
 	var r DropoffResult
-	s.call(http.MethodPost, "/__sim/dropoffs", map[string]string{"code": code, "servicePointId": servicePointID}, &r)
+	s.call(t, http.MethodPost, "/__sim/dropoffs", map[string]string{"code": code, "servicePointId": servicePointID}, &r)
 	return r
 }
 
+// Fault is a fault rule to add: which carrier API calls it applies to and
+// what they get instead of the normal answer.
+type Fault struct {
+	// Operation is an operationId of the carrier API (createBooking,
+	// fetchTracking, getToken, findSingleAddress, findNearbyServicePoints,
+	// findPickupDates), or "*" for all.
+	Operation string
+	// ClientID limits the rule to calls with that client's token; "" is
+	// every client. (The token call carries no token, so a rule with a
+	// ClientID never matches getToken.)
+	ClientID string
+	// Fault is what happens, in the notation of the X-Sim-Fault header:
+	// "503" (also 429, 500, 502, 504), "429;retry-after=5", "latency=2s",
+	// "latency=100ms..2s", "drop", "after-commit", "after-commit=drop".
+	Fault string
+	// Times limits the rule to the next Times matching calls; 0 is no
+	// limit.
+	Times int
+	// Probability applies the rule to each matching call with this
+	// chance, drawn from the seed; 0 is every call.
+	Probability float64
+}
+
+// FaultRule is an active fault rule as /__sim/faults lists it.
+type FaultRule struct {
+	ID          int     `json:"id"`
+	Operation   string  `json:"operation"`
+	ClientID    string  `json:"clientId"`
+	Fault       string  `json:"fault"`
+	Times       int     `json:"times"`       // calls left; 0 is no limit
+	Probability float64 `json:"probability"` // 0 is every call
+	Hits        int     `json:"hits"`        // calls it applied to so far
+}
+
+// AddFault adds a fault rule, tried after the rules added before it, and
+// returns it as stored. A fault that does not parse fails the test with
+// invalid.fault.
+func (s *Server) AddFault(t testing.TB, f Fault) FaultRule {
+	t.Helper()
+	req := map[string]any{"operation": f.Operation, "fault": f.Fault}
+	if f.ClientID != "" {
+		req["clientId"] = f.ClientID
+	}
+	if f.Times != 0 {
+		req["times"] = f.Times
+	}
+	if f.Probability != 0 {
+		req["probability"] = f.Probability
+	}
+	var r FaultRule
+	s.call(t, http.MethodPost, "/__sim/faults", req, &r)
+	return r
+}
+
+// Faults returns the active fault rules, in the order they are tried. A
+// rule whose Times are used up is no longer listed.
+func (s *Server) Faults(t testing.TB) []FaultRule {
+	t.Helper()
+	var r struct {
+		Rules []FaultRule `json:"rules"`
+	}
+	s.call(t, http.MethodGet, "/__sim/faults", nil, &r)
+	return r.Rules
+}
+
+// ClearFaults removes every fault rule and returns how many there were.
+func (s *Server) ClearFaults(t testing.TB) int {
+	t.Helper()
+	var r struct {
+		Removed int `json:"removed"`
+	}
+	s.call(t, http.MethodDelete, "/__sim/faults", nil, &r)
+	return r.Removed
+}
+
+// World is what Populate made.
+type World struct {
+	Booked     int            `json:"booked"`     // bookings made: the orders asked for
+	DroppedOff int            `json:"droppedOff"` // TS 113/115 parcels dropped off
+	Converted  int            `json:"converted"`  // TS 23 parcels dropped off before pickup (PUDO conversions)
+	OrderIDs   []int64        `json:"orderIds"`   // every order made, conversions' too, in the order made
+	Statuses   map[string]int `json:"statuses"`   // how many of those orders are in each status now
+}
+
+// Populate books a demo world of orders (1 to 1000) across the fixtures'
+// clients, transport solutions and lifecycle stages, booked in the past
+// week; the clock does not move. The same seed and clock give the same
+// world. See docs/control-plane.md.
+func (s *Server) Populate(t testing.TB, orders int) World {
+	t.Helper()
+	var w World
+	s.call(t, http.MethodPost, "/__sim/populate", map[string]int{"orders": orders}, &w)
+	return w
+}
+
+// Request is one carrier API request as the journal (/__sim/requests)
+// keeps it. It holds no bodies unless the simulator captures them, and
+// never headers or query strings.
+type Request struct {
+	Seq       int64     `json:"seq"`       // 1 for the server's first request
+	Time      time.Time `json:"time"`      // wall clock
+	SimTime   time.Time `json:"simTime"`   // simulated clock
+	Method    string    `json:"method"`    // GET, POST
+	Path      string    `json:"path"`      // /parcels/v1/bookings
+	Operation string    `json:"operation"` // its operationId; "" when no path matched
+	Status    int       `json:"status"`    // 0 when a fault dropped the connection
+	ClientID  string    `json:"clientId"`  // the token's client; "" for none
+	// Duration is how long the simulator took to answer.
+	Duration time.Duration `json:"-"`
+	// Fault is the fault applied ("rule-1: 503", "header: drop"), if any.
+	Fault string `json:"fault"`
+	// ErrorKey is the answer's errorKey (see package errorkey); "" when
+	// the answer was not an error.
+	ErrorKey string `json:"errorKey"`
+	// ErrorFields are the names of the errorMap's fields, sorted; never
+	// their values.
+	ErrorFields []string `json:"errorFields"`
+	// RequestBody and ResponseBody are the bodies, personal data redacted,
+	// when the simulator captures them (mockhelthjem -journal-bodies);
+	// nil otherwise.
+	RequestBody  json.RawMessage `json:"requestBody"`
+	ResponseBody json.RawMessage `json:"responseBody"`
+}
+
+// UnmarshalJSON reads a journal entry, its durationMs as Duration.
+func (r *Request) UnmarshalJSON(b []byte) error {
+	type plain Request
+	var v struct {
+		*plain
+		DurationMS float64 `json:"durationMs"`
+	}
+	v.plain = (*plain)(r)
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	r.Duration = time.Duration(v.DurationMS * float64(time.Millisecond))
+	return nil
+}
+
+// Requests returns the journal of carrier API requests, newest first (up
+// to the simulator's journal size, 1000). Control-plane calls, this one
+// included, are not journaled.
+func (s *Server) Requests(t testing.TB) []Request {
+	t.Helper()
+	var r struct {
+		Requests []Request `json:"requests"`
+	}
+	s.call(t, http.MethodGet, "/__sim/requests", nil, &r)
+	return r.Requests
+}
+
 // call sends a JSON request and decodes a 2xx answer into out (when not
-// nil); anything else fails the test.
-func (s *Server) call(method, path string, in, out any) {
-	s.t.Helper()
+// nil); anything else fails t.
+func (s *Server) call(t testing.TB, method, path string, in, out any) {
+	t.Helper()
 	if err := s.do(method, path, in, out); err != nil {
-		s.t.Fatalf("helthjemtest: %v", err)
+		t.Fatalf("helthjemtest: %v", err)
 	}
 }
 

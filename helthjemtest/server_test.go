@@ -55,19 +55,19 @@ func TestFailures(t *testing.T) {
 		want string // substring of the Fatalf message
 	}{
 		{"advance backwards", func(tb testing.TB) {
-			helthjemtest.NewServer(tb, guide).Advance(-time.Hour)
+			helthjemtest.NewServer(tb, guide).Advance(tb, -time.Hour)
 		}, "helthjemtest: POST /__sim/clock: 400 Bad Request: "},
 		{"set clock backwards", func(tb testing.TB) {
-			helthjemtest.NewServer(tb, guide).SetClock(guideNow.Add(-time.Minute))
+			helthjemtest.NewServer(tb, guide).SetClock(tb, guideNow.Add(-time.Minute))
 		}, "helthjemtest: POST /__sim/clock: 400 Bad Request: clock.backwards: "},
 		{"dropoff of an unknown code", func(tb testing.TB) {
-			helthjemtest.NewServer(tb, guide).Dropoff("T-AAAAA", "49003")
+			helthjemtest.NewServer(tb, guide).Dropoff(tb, "T-AAAAA", "49003")
 		}, "helthjemtest: POST /__sim/dropoffs: 404 Not Found: cannot.find.order"},
 		{"dropoff at an unknown point", func(tb testing.TB) {
-			helthjemtest.NewServer(tb, guide).Dropoff("T-AAAAA", "nowhere")
+			helthjemtest.NewServer(tb, guide).Dropoff(tb, "T-AAAAA", "nowhere")
 		}, "helthjemtest: POST /__sim/dropoffs: 400 Bad Request: unknown.servicePoint: no Helthjem service point with that id (servicePointId unknown service point)"},
 		{"token of an unknown client", func(tb testing.TB) {
-			helthjemtest.NewServer(tb).Token("nobody")
+			helthjemtest.NewServer(tb).Token(tb, "nobody")
 		}, `helthjemtest: Token("nobody"): no such client (add it with WithClient)`},
 		{"client without a secret", func(tb testing.TB) {
 			helthjemtest.NewServer(tb, helthjemtest.WithClient("acme", ""))
@@ -140,14 +140,14 @@ func TestAdminToken(t *testing.T) {
 		})
 	}
 	// The Server's own methods send the token.
-	srv.Advance(time.Hour)
-	if got, want := srv.Now(), guideNow.Add(time.Hour); !got.Equal(want) {
+	srv.Advance(t, time.Hour)
+	if got, want := srv.Now(t), guideNow.Add(time.Hour); !got.Equal(want) {
 		t.Errorf("Now() = %s, want %s", got, want)
 	}
-	if n := len(srv.State().Orders); n != 0 {
+	if n := len(srv.State(t).Orders); n != 0 {
 		t.Errorf("State() has %d orders, want 0", n)
 	}
-	srv.Reset()
+	srv.Reset(t)
 }
 
 func TestWithClient(t *testing.T) {
@@ -156,7 +156,7 @@ func TestWithClient(t *testing.T) {
 		helthjemtest.WithClient(helthjemtest.DefaultClientID, "rotated"),
 		helthjemtest.WithClock(guideNow),
 	)
-	acme := &api{t: t, srv: srv, token: srv.Token("acme")}
+	acme := &api{t: t, srv: srv, token: srv.Token(t, "acme")}
 	req := bookingRequest(113, 0)
 	if status, body := acme.do(http.MethodPost, "/parcels/v1/bookings", req); status != http.StatusForbidden {
 		t.Errorf("acme booking for shop 16: status %d, want 403: %s", status, body)
@@ -169,7 +169,7 @@ func TestWithClient(t *testing.T) {
 	}
 
 	// The replaced default client logs in with its new secret only.
-	srv.Token(helthjemtest.DefaultClientID)
+	srv.Token(t, helthjemtest.DefaultClientID)
 	if status, _ := raw(t, srv, http.MethodPost, "/auth/oauth2/v1/token", "", map[string]string{
 		"client_id": helthjemtest.DefaultClientID, "client_secret": helthjemtest.DefaultClientSecret, "grant_type": "client_credentials",
 	}); status != http.StatusUnauthorized {
@@ -181,8 +181,8 @@ func TestWithFixturesDir(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "clients.json"), `{"clients":[{"clientId":"own","clientSecret":"own-secret","name":"Own","shops":[16]}]}`)
 	srv := helthjemtest.NewServer(t, helthjemtest.WithFixturesDir(dir), helthjemtest.WithClient("extra", "x"))
-	srv.Token("own")
-	srv.Token("extra")
+	srv.Token(t, "own")
+	srv.Token(t, "extra")
 	if status, _ := raw(t, srv, http.MethodPost, "/auth/oauth2/v1/token", "", map[string]string{
 		"client_id": helthjemtest.DefaultClientID, "client_secret": helthjemtest.DefaultClientSecret, "grant_type": "client_credentials",
 	}); status != http.StatusUnauthorized {
@@ -194,32 +194,32 @@ func TestWithFixturesDir(t *testing.T) {
 // the clock and the id generators to their start.
 func TestClockAndReset(t *testing.T) {
 	srv := helthjemtest.NewServer(t, helthjemtest.WithSeed(3), helthjemtest.WithClock(guideNow))
-	if got := srv.Now(); !got.Equal(guideNow) {
+	if got := srv.Now(t); !got.Equal(guideNow) {
 		t.Errorf("Now() = %s, want %s", got, guideNow)
 	}
 	later := guideNow.Add(36*time.Hour + 500*time.Millisecond)
-	srv.SetClock(later)
-	if got := srv.Now(); !got.Equal(later) {
+	srv.SetClock(t, later)
+	if got := srv.Now(t); !got.Equal(later) {
 		t.Errorf("after SetClock: Now() = %s, want %s", got, later)
 	}
-	srv.Advance(90 * time.Minute)
-	if got, want := srv.Now(), later.Add(90*time.Minute); !got.Equal(want) {
+	srv.Advance(t, 90*time.Minute)
+	if got, want := srv.Now(t), later.Add(90*time.Minute); !got.Equal(want) {
 		t.Errorf("after Advance: Now() = %s, want %s", got, want)
 	}
 
-	srv.Reset()
-	if got := srv.Now(); !got.Equal(guideNow) {
+	srv.Reset(t)
+	if got := srv.Now(t); !got.Equal(guideNow) {
 		t.Errorf("after Reset: Now() = %s, want %s", got, guideNow)
 	}
 	book := func() booking {
-		a := &api{t: t, srv: srv, token: srv.Token(helthjemtest.DefaultClientID)}
+		a := &api{t: t, srv: srv, token: srv.Token(t, helthjemtest.DefaultClientID)}
 		var b booking
 		a.ok(http.MethodPost, "/parcels/v1/bookings", bookingRequest(113, 0), &b)
 		return b
 	}
 	first := book()
-	srv.Reset()
-	if n := len(srv.State().Orders); n != 0 {
+	srv.Reset(t)
+	if n := len(srv.State(t).Orders); n != 0 {
 		t.Errorf("after Reset: %d orders, want 0", n)
 	}
 	if diff := cmp.Diff(first, book()); diff != "" {
@@ -232,7 +232,7 @@ func TestClockAndReset(t *testing.T) {
 // here too.
 func TestTypesMirrorControlPlane(t *testing.T) {
 	srv := helthjemtest.NewServer(t, helthjemtest.WithClock(guideNow))
-	a := &api{t: t, srv: srv, token: srv.Token(helthjemtest.DefaultClientID)}
+	a := &api{t: t, srv: srv, token: srv.Token(t, helthjemtest.DefaultClientID)}
 	var b booking
 	a.ok(http.MethodPost, "/parcels/v1/bookings", bookingRequest(23, 20260617), &b)
 
@@ -246,7 +246,7 @@ func TestTypesMirrorControlPlane(t *testing.T) {
 	_, state := raw(t, srv, http.MethodGet, "/__sim/state", "", nil)
 	var st helthjemtest.State
 	strict(t, state, &st)
-	if diff := cmp.Diff(st, srv.State()); diff != "" {
+	if diff := cmp.Diff(st, srv.State(t)); diff != "" {
 		t.Errorf("State() differs from /__sim/state (-want +got):\n%s", diff)
 	}
 	if len(st.Orders) != 2 || st.Orders[1].Items[0].TrackingReference == "" {

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+
+	"github.com/mockhelthjem/mockhelthjem/errorkey"
 )
 
 // Error is an API error. It is also a Go error, so it can travel up a call
@@ -66,7 +68,7 @@ func (e *Error) Body() Body {
 func (e *Error) JSON() []byte {
 	b, err := json.Marshal(e.Body())
 	if err != nil { // cannot happen: strings and ints only
-		return []byte(`{"errorKey":"internal.error"}`)
+		return []byte(`{"errorKey":"` + errorkey.InternalError + `"}`)
 	}
 	return b
 }
@@ -84,24 +86,24 @@ func (e *Error) Write(w http.ResponseWriter) {
 	_, _ = w.Write(b)
 }
 
-// Keys used by the simulator and validation. They are public interface:
-// users' tests match on them.
+// Keys used by the simulator and validation: the public constants of
+// package errorkey, where each value is written once.
 const (
-	KeyNoCarrierSupport     = "no.carrier.support"
-	KeyAuthMissing          = "authentication.missing"
-	KeyAuthInvalid          = "authentication.invalid"
-	KeyAuthExpired          = "authentication.expired"
-	KeyBadCredentials       = "authentication.failed"
-	KeyUnsupportedGrant     = "unsupported.grant.type"
-	KeyNoAccessShop         = "no.access.shop.id"
-	KeyCannotFindOrder      = "cannot.find.order"
-	KeyParse                = "failed.to.parse.request"
-	KeyInvalidRequest       = "invalid.request"
-	KeyInvalidDate          = "invalid.format.desiredDeliveryDate"
-	KeyNotFound             = "not.found"
-	KeyMethodNotAllowed     = "method.not.allowed"
-	KeyTooLarge             = "request.too.large"
-	KeyUnsupportedMediaType = "unsupported.media.type"
-	KeyInternal             = "internal.error"
-	KeyInvalidResponse      = "mock.response.invalid"
+	KeyNoCarrierSupport     = errorkey.NoCarrierSupport
+	KeyAuthMissing          = errorkey.AuthenticationMissing
+	KeyAuthInvalid          = errorkey.AuthenticationInvalid
+	KeyAuthExpired          = errorkey.AuthenticationExpired
+	KeyBadCredentials       = errorkey.AuthenticationFailed
+	KeyUnsupportedGrant     = errorkey.UnsupportedGrantType
+	KeyNoAccessShop         = errorkey.NoAccessShopID
+	KeyCannotFindOrder      = errorkey.CannotFindOrder
+	KeyParse                = errorkey.ParseFailed
+	KeyInvalidRequest       = errorkey.InvalidRequest
+	KeyInvalidDate          = errorkey.InvalidDesiredDeliveryDate
+	KeyNotFound             = errorkey.NotFound
+	KeyMethodNotAllowed     = errorkey.MethodNotAllowed
+	KeyTooLarge             = errorkey.RequestTooLarge
+	KeyUnsupportedMediaType = errorkey.UnsupportedMediaType
+	KeyInternal             = errorkey.InternalError
+	KeyInvalidResponse      = errorkey.MockResponseInvalid
 )

@@ -3,7 +3,8 @@
 // binaries as a minimal non-root image that checks its own health, that
 // .dockerignore keeps every file the build needs, and that the CI examples
 // users copy (examples/) name the real image, entrypoints and environment
-// variables.
+// variables; and that the errorKeys of the README's error table, of package
+// errorkey and of the code are the same set (errorkeys_test.go).
 //
 // The Dockerfile is parsed by a small parser of its instructions
 // (dockerfile_test.go), and the static-build test runs the go build lines

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 
+	"github.com/mockhelthjem/mockhelthjem/errorkey"
 	"github.com/mockhelthjem/mockhelthjem/internal/calendar"
 	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
 )
@@ -388,7 +389,7 @@ func runWrongSecret(ctx context.Context, f *flowState) outcome {
 func runUncovered(ctx context.Context, f *flowState) outcome {
 	c := f.call(ctx, post(pathCoverage, f.coverage(f.addresses().Uncovered)), http.StatusBadRequest)
 	if c.ok {
-		c.x.eq("$.errorKey", "no.carrier.support")
+		c.x.eq("$.errorKey", errorkey.NoCarrierSupport)
 	}
 	return c.done()
 }

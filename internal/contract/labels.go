@@ -10,6 +10,8 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+
+	"github.com/mockhelthjem/mockhelthjem/errorkey"
 )
 
 // The labels flow: a B2C booking and its labels in each format, and the
@@ -33,7 +35,7 @@ const (
 )
 
 // keyLabelless is the errorKey the mock answers for a labelless parcel.
-const keyLabelless = "label.not.applicable"
+const keyLabelless = errorkey.LabelNotApplicable
 
 // The media types of labels, and the file name extension a curl command
 // saves each to.

@@ -14,6 +14,7 @@ import (
 	"time"
 	_ "time/tzdata" // Europe/Oslo must resolve in scratch images too
 
+	"github.com/mockhelthjem/mockhelthjem/errorkey"
 	"github.com/mockhelthjem/mockhelthjem/internal/calendar"
 	"github.com/mockhelthjem/mockhelthjem/internal/ids"
 	"github.com/mockhelthjem/mockhelthjem/internal/validate"
@@ -543,7 +544,7 @@ func (r *Runner) stopStatus(rq request, ex *exchange) *stop {
 	case rq.credentials && (ex.status == http.StatusUnauthorized || ex.status == http.StatusForbidden):
 		return &stop{VerdictConfiguration, fmt.Sprintf("the token call refused the credentials of client %q (%s): check --client-id and --client-secret (HELTHJEM_CLIENT_ID, HELTHJEM_CLIENT_SECRET) for this target",
 			r.s.ClientID, statusText(ex.status, key, r.red))}
-	case rq.auth == authToken && ex.status == http.StatusForbidden && key == "no.access.shop.id":
+	case rq.auth == authToken && ex.status == http.StatusForbidden && key == errorkey.NoAccessShopID:
 		return &stop{VerdictConfiguration, fmt.Sprintf("%s: the token of client %q does not grant shop %d; check --shop-id (HELTHJEM_SHOP_ID)", answered, r.s.ClientID, r.s.ShopID)}
 	case rq.auth == authToken && ex.status == http.StatusForbidden && key == "no.access.api":
 		return &stop{VerdictConfiguration, fmt.Sprintf("%s: client %q has no access to this API", answered, r.s.ClientID)}

@@ -10,7 +10,6 @@ package label
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -193,7 +192,6 @@ func TestSVGInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a browser; skipped with -short")
 	}
-	chromium := testtool.Require(t, "chromium", "apt-get install --no-install-recommends chromium")
 	testtool.Require(t, "zbarimg", "apt-get install zbar-tools")
 	labels := []Label{hostile()}
 	svg, err := Render(SVG, labels, Options{})
@@ -206,25 +204,7 @@ func TestSVGInChromium(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("hide-scrollbars", true),
-	)
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
+	browser := testtool.Browser(t, 60*time.Second)
 
 	// 102 × 192 mm is 385.5 × 725.7 CSS px; a device scale of 8 px/mm
 	// over 96/25.4 px/mm gives 816 × 1536 device px, 4 px a module.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mockhelthjem/mockhelthjem/errorkey"
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
 )
 
@@ -21,14 +22,14 @@ import (
 const (
 	// KeyHeaderTooLarge: the request line and headers are over
 	// maxHeaderBytes.
-	KeyHeaderTooLarge = "request.header.too.large"
+	KeyHeaderTooLarge = errorkey.RequestHeaderTooLarge
 	// KeyUnsupportedTransferEncoding: a Transfer-Encoding other than
 	// chunked (identity, gzip, …).
-	KeyUnsupportedTransferEncoding = "unsupported.transfer.encoding"
+	KeyUnsupportedTransferEncoding = errorkey.UnsupportedTransferEncoding
 	// KeyHTTPVersion: a protocol version other than HTTP/1.0 and 1.1.
-	KeyHTTPVersion = "http.version.not.supported"
+	KeyHTTPVersion = errorkey.HTTPVersionNotSupported
 	// KeyExpectationFailed: an Expect header other than 100-continue.
-	KeyExpectationFailed = "expectation.failed"
+	KeyExpectationFailed = errorkey.ExpectationFailed
 )
 
 // maxHeaderBytes is the most of a request line and headers the server

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mockhelthjem/mockhelthjem/errorkey"
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
 	"github.com/mockhelthjem/mockhelthjem/internal/calendar"
 	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
@@ -20,16 +21,16 @@ import (
 // Booking errorKeys beyond the carrier's documented ones. They are public
 // interface: users' tests match on them.
 const (
-	KeyDateNotOffered    = "desiredDeliveryDate.not.available"
-	KeyDateNotInFuture   = "distributionDate.must.be.in.future"
-	KeyUnknownServicePt  = "unknown.servicePoint"
-	KeyDuplicateShipment = "duplicate.shipmentId"
-	KeyDuplicateTracking = "duplicate.trackingReference"
-	KeyBadTrackingRef    = "invalid.format.trackingReference"
-	KeyUnsupportedTS     = "unsupported.transportSolutionId"
-	KeyOrderLimitReached = "order.limit.reached"
-	KeyItemTooHeavy      = "item.too.heavy"
-	KeyItemTooLarge      = "item.too.large"
+	KeyDateNotOffered    = errorkey.DesiredDeliveryDateNotAvailable
+	KeyDateNotInFuture   = errorkey.DistributionDateNotInFuture
+	KeyUnknownServicePt  = errorkey.UnknownServicePoint
+	KeyDuplicateShipment = errorkey.DuplicateShipmentID
+	KeyDuplicateTracking = errorkey.DuplicateTrackingReference
+	KeyBadTrackingRef    = errorkey.InvalidTrackingReference
+	KeyUnsupportedTS     = errorkey.UnsupportedTransportSolution
+	KeyOrderLimitReached = errorkey.OrderLimitReached
+	KeyItemTooHeavy      = errorkey.ItemTooHeavy
+	KeyItemTooLarge      = errorkey.ItemTooLarge
 )
 
 // Wire values of bookings.

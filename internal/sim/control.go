@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mockhelthjem/mockhelthjem/errorkey"
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
 	"github.com/mockhelthjem/mockhelthjem/internal/ids"
 	"github.com/mockhelthjem/mockhelthjem/spec"
@@ -14,8 +15,8 @@ import (
 
 // Clock errorKeys (public interface).
 const (
-	KeyClockBackwards = "clock.backwards"
-	KeyClockRequest   = "clock.invalid"
+	KeyClockBackwards = errorkey.ClockBackwards
+	KeyClockRequest   = errorkey.ClockInvalid
 )
 
 type health struct {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mockhelthjem/mockhelthjem/errorkey"
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
 	"github.com/mockhelthjem/mockhelthjem/internal/calendar"
 	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
@@ -21,10 +22,10 @@ const (
 	// KeyInvalidZipCode is the errorKey for a postal code that does not
 	// exist (as opposed to one that exists and is not covered:
 	// no.carrier.support).
-	KeyInvalidZipCode = "invalid.zipCode"
+	KeyInvalidZipCode = errorkey.InvalidZipCode
 	// KeyInvalidFreightProduct: dates asked for a freight product other
 	// than 26.
-	KeyInvalidFreightProduct = "invalid.freightProductId"
+	KeyInvalidFreightProduct = errorkey.InvalidFreightProductID
 )
 
 // postalCode looks up a Norwegian postal code, of the request (party -1)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/mockhelthjem/mockhelthjem/errorkey"
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
 	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
 	"github.com/mockhelthjem/mockhelthjem/internal/ids"
@@ -11,10 +12,10 @@ import (
 
 // Drop-off errorKeys (public interface).
 const (
-	KeyAlreadyPickedUp = "parcel.already.picked.up"
-	KeyAlreadyDropped  = "parcel.already.dropped.off"
-	KeyOrderCancelled  = "order.cancelled"
-	KeyDropoffNotC2C   = "dropoff.not.applicable"
+	KeyAlreadyPickedUp = errorkey.ParcelAlreadyPickedUp
+	KeyAlreadyDropped  = errorkey.ParcelAlreadyDroppedOff
+	KeyOrderCancelled  = errorkey.OrderCancelled
+	KeyDropoffNotC2C   = errorkey.DropoffNotApplicable
 )
 
 type dropoffReq struct {

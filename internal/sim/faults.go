@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mockhelthjem/mockhelthjem/errorkey"
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
 )
 
@@ -21,9 +22,9 @@ const FaultHeader = "X-Sim-Fault"
 // Fault errorKeys (public interface).
 const (
 	// KeyInvalidFault is the errorKey for a fault the simulator cannot parse.
-	KeyInvalidFault = "invalid.fault"
+	KeyInvalidFault = errorkey.InvalidFault
 	// KeyFaultLimit: Options.MaxFaultRules rules are active already.
-	KeyFaultLimit = "fault.limit.reached"
+	KeyFaultLimit = errorkey.FaultLimitReached
 )
 
 // faultKind is what a fault does.
@@ -54,11 +55,11 @@ type fault struct {
 }
 
 var faultStatuses = map[int]string{
-	http.StatusTooManyRequests:     "too.many.requests",
+	http.StatusTooManyRequests:     errorkey.TooManyRequests,
 	http.StatusInternalServerError: apierror.KeyInternal,
-	http.StatusBadGateway:          "bad.gateway",
-	http.StatusServiceUnavailable:  "service.unavailable",
-	http.StatusGatewayTimeout:      "gateway.timeout",
+	http.StatusBadGateway:          errorkey.BadGateway,
+	http.StatusServiceUnavailable:  errorkey.ServiceUnavailable,
+	http.StatusGatewayTimeout:      errorkey.GatewayTimeout,
 }
 
 // maxFaultDelay bounds injected latency so a typo cannot hang a pipeline.

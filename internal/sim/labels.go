@@ -4,6 +4,7 @@ import (
 	"math"
 	"net/http"
 
+	"github.com/mockhelthjem/mockhelthjem/errorkey"
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
 	"github.com/mockhelthjem/mockhelthjem/internal/ids"
 	"github.com/mockhelthjem/mockhelthjem/internal/label"
@@ -12,9 +13,9 @@ import (
 // Label errorKeys. They are public interface: users' tests match on them.
 // invalid.labelType is given by the spec (x-error-key on labelType).
 const (
-	KeyInvalidLabelType   = "invalid.labelType"
-	KeyNotAcceptable      = "not.acceptable"
-	KeyLabelNotApplicable = "label.not.applicable"
+	KeyInvalidLabelType   = errorkey.InvalidLabelType
+	KeyNotAcceptable      = errorkey.NotAcceptable
+	KeyLabelNotApplicable = errorkey.LabelNotApplicable
 )
 
 // labelless lists the transport solutions whose parcels carry no label:

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/mockhelthjem/mockhelthjem/errorkey"
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
 	"github.com/mockhelthjem/mockhelthjem/internal/journal"
 )
@@ -15,8 +16,8 @@ import (
 // Storage errorKeys: a change the state file could not record. It was not
 // applied, so nothing unrecorded is ever acknowledged.
 const (
-	KeyStorageFull   = "storage.full"   // 507: no room on the disk (or over a file-size limit)
-	KeyStorageFailed = "storage.failed" // 500: any other write or sync failure
+	KeyStorageFull   = errorkey.StorageFull   // 507: no room on the disk (or over a file-size limit)
+	KeyStorageFailed = errorkey.StorageFailed // 500: any other write or sync failure
 )
 
 // commitLocked is the one road for a change: r is appended to the state

@@ -15,6 +15,7 @@ import (
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/mockhelthjem/mockhelthjem/errorkey"
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
 	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
 	"github.com/mockhelthjem/mockhelthjem/internal/validate"
@@ -44,6 +45,18 @@ func handlers() map[string]handler {
 		"createFault":   createFault,
 		"clearFaults":   clearFaults,
 		"listRequests":  listRequests,
+		"populate":      populate,
+
+		"uiRedirect":    uiRedirect,
+		"getUI":         getUI,
+		"getUILogin":    getUILogin,
+		"uiLogin":       uiLogin,
+		"uiLogout":      uiLogout,
+		"uiClock":       uiClock,
+		"uiAddFault":    uiAddFault,
+		"uiClearFaults": uiClearFaults,
+		"uiPopulate":    uiPopulate,
+		"getUILabel":    getUILabel,
 	}
 }
 
@@ -65,6 +78,7 @@ type result struct {
 	body        any
 	raw         []byte
 	contentType string
+	header      http.Header // more response headers (the dashboard's Location, Set-Cookie)
 }
 
 func ok(body any) result { return result{status: http.StatusOK, body: body} }
@@ -74,10 +88,10 @@ type handler func(s *Server, c *call) (result, *apierror.Error)
 // Errors of the request pipeline (public interface).
 const (
 	// KeyURITooLong: the path and query string are longer than MaxPath.
-	KeyURITooLong = "uri.too.long"
+	KeyURITooLong = errorkey.URITooLong
 	// KeyRequestTimeout: the body did not arrive within the read timeout
 	// of the server the simulator runs in (mockhelthjem's -read-timeout).
-	KeyRequestTimeout = "request.timeout"
+	KeyRequestTimeout = errorkey.RequestTimeout
 )
 
 // ServeHTTP routes through the specs, authenticates, validates, dispatches
@@ -218,7 +232,7 @@ func (s *Server) run(v *validate.Validator, c *call, out *outcome) (result, *api
 		// The control plane, and a fault asked for on a carrier call, are
 		// the admin's (auth.go).
 		switch {
-		case control && isControl(r.URL.Path):
+		case control && isControl(r.URL.Path) && !uiOps[c.route.OperationID]:
 			if aerr := checkAdmin(r, s.opts.AdminToken, true); aerr != nil {
 				return result{}, aerr
 			}
@@ -259,6 +273,9 @@ func (s *Server) run(v *validate.Validator, c *call, out *outcome) (result, *api
 		}
 	}
 	body, aerr := readBody(r, control)
+	if aerr == nil && uiOps[c.route.OperationID] {
+		body, aerr = formBody(r, body) // ui.go: the dashboard's forms as JSON
+	}
 	if aerr != nil {
 		return result{}, aerr
 	}
@@ -326,6 +343,9 @@ func (s *Server) write(w http.ResponseWriter, v *validate.Validator, c *call, re
 		ct = "application/json"
 	}
 	h := w.Header()
+	for k, vs := range res.header {
+		h[k] = vs
+	}
 	h.Set("Content-Type", ct)
 	if !s.opts.SkipResponseValidation {
 		if err := v.Response(c.r.Context(), c.r, c.route, res.status, h, b); err != nil {

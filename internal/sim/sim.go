@@ -1,7 +1,7 @@
 // Package sim is a stateful, in-process simulator of Helthjem's parcel API
 // for the labelless C2C flow: tokens, coverage, service points, pickup dates,
-// bookings, tracking and the PUDO conversion, plus the /__sim/ control plane;
-// and the labels of B2C bookings.
+// bookings, tracking and the PUDO conversion, plus the /__sim/ control plane
+// and its dashboard; and the labels of B2C bookings.
 //
 // A *Server is an http.Handler. Every request is matched to an operation of
 // spec/helthjem.yaml (or spec/sim.yaml) by internal/validate, authenticated,
@@ -55,6 +55,9 @@
 //
 //	control.go    health, specs, clock, reset, state
 //	dropoff.go    drop-offs and the PUDO conversion
+//	populate.go   a demo world of bookings (and invoke, which runs an
+//	              operation as a request would, for it and the dashboard)
+//	ui.go         the dashboard, /__sim/ui (templates in ui/)
 //
 // The state and its records:
 //

@@ -3,6 +3,10 @@
 // program is missing skips with the command that installs it; under
 // CI=true it fails, since CI must run every check (.ci/run installs them).
 //
+// Browser starts headless chromium with the flags this project's machines
+// need (no sandbox as root, no GPU, no network of its own), driven with
+// chromedp.
+//
 // It is for tests only and holds no state.
 package testtool
 

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mockhelthjem/mockhelthjem/errorkey"
 	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
 	"github.com/mockhelthjem/mockhelthjem/internal/loopback"
 	"github.com/mockhelthjem/mockhelthjem/internal/sim"
@@ -115,7 +116,7 @@ func Unavailable(h http.Handler, status, n int, match func(*http.Request) bool, 
 		for i := 0; i+1 < len(header); i += 2 {
 			w.Header().Set(header[i], header[i+1])
 		}
-		key := map[int]string{429: "too.many.requests", 502: "bad.gateway", 503: "service.unavailable", 504: "gateway.timeout"}[status]
+		key := map[int]string{429: errorkey.TooManyRequests, 502: errorkey.BadGateway, 503: errorkey.ServiceUnavailable, 504: errorkey.GatewayTimeout}[status]
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
 		_ = json.NewEncoder(w).Encode(map[string]any{"errorKey": key, "message": http.StatusText(status), "statusCode": status, "code": status, "errorMap": map[string]any{}})
