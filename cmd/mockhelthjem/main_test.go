@@ -20,44 +20,47 @@ import (
 	"time"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/loopback"
+	"github.com/mockhelthjem/mockhelthjem/internal/version"
 )
 
-// The tests here run the real binary as a subprocess: exit codes, signals,
-// stderr and the listening socket are what users and Docker see.
+// The tests here run the program as a subprocess: exit codes, signals,
+// stderr and the listening socket are what users and Docker see. The
+// subprocess is this test binary, which runs main instead of the tests
+// when runMainEnv is set (TestMain): the same main, built the same way
+// (with -race under -race), without linking a second binary for every
+// test run. The Dockerfile's own build, and its -ldflags version stamp,
+// are run and checked by internal/buildcheck's TestStaticBuild.
 
 const testVersion = "v0.0.0-subprocess-test"
 
-// bin is the mockhelthjem binary, built once by TestMain.
+// runMainEnv makes the test binary run main, with testVersion as the
+// version the real build stamps with -ldflags -X.
+const runMainEnv = "MOCKHELTHJEM_TEST_RUN_MAIN"
+
+// bin is the program the tests start: this test binary (see runMainEnv).
 var bin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "mockhelthjem-bin-")
-	if err != nil {
+	if os.Getenv(runMainEnv) == "1" {
+		os.Unsetenv(runMainEnv)
+		version.Version = testVersion
+		main()
+		return // main exits
+	}
+	var err error
+	if bin, err = os.Executable(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	bin = filepath.Join(dir, "mockhelthjem")
-	args := []string{"build", "-o", bin, "-ldflags", "-X github.com/mockhelthjem/mockhelthjem/internal/version.Version=" + testVersion}
-	if raceEnabled {
-		args = append(args, "-race")
-	}
-	out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(m.Run())
 }
 
 // environ is the test process's environment without MOCKHELTHJEM_
-// variables, plus extra ("KEY=value"). A race-enabled binary does not
-// wait its default second at exit; a race it finds exits 66, which fails
-// the test that ran it.
+// variables, plus extra ("KEY=value") and runMainEnv. A race-enabled
+// binary does not wait its default second at exit; a race it finds exits
+// 66, which fails the test that ran it.
 func environ(extra ...string) []string {
-	var env []string
+	env := []string{runMainEnv + "=1"}
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "MOCKHELTHJEM_") && !strings.HasPrefix(kv, "GORACE=") {
 			env = append(env, kv)
