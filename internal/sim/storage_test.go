@@ -149,6 +149,7 @@ func TestAppendFailureAppliesNothing(t *testing.T) {
 	for _, ch := range changes {
 		for _, f := range faults {
 			t.Run(ch.name+"/"+f.name, func(t *testing.T) {
+				t.Parallel() // each its own state file, mock and shadow
 				p := newStoragePair(t)
 				do, shadowDo := ch.setup(p.live), ch.setup(p.shadow)
 				p.same("after the set-up")
@@ -181,6 +182,7 @@ func TestAppendFailureAppliesNothing(t *testing.T) {
 func TestAppendFailureAtEveryByte(t *testing.T) {
 	for _, ch := range []change{changes[0], changes[4]} {
 		t.Run(ch.name, func(t *testing.T) {
+			t.Parallel() // each its own state file, mock and shadow
 			p := newStoragePair(t)
 			do, shadowDo := ch.setup(p.live), ch.setup(p.shadow)
 			// The record's length: what one acknowledged change writes.
