@@ -215,3 +215,86 @@ func TestReportsToStdout(t *testing.T) {
 		})
 	}
 }
+
+// TestReportOverwritesCassette pins the bug where a report written to the
+// --compare path replaced the cassette silently: only --record was
+// compared with --compare, as strings, so --json c.json, --junit c.json,
+// ./c.json against c.json and a symlink all got past the check. Every
+// output is compared with the cassette and with the others as files; a
+// clash is a usage error (exit 2) before anything is sent or written.
+func TestReportOverwritesCassette(t *testing.T) {
+	cassette, err := os.ReadFile(filepath.Join("..", "..", "internal", "contract", "testdata", "mock.cassette.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := drifttest.ClosedPort(t) // a run that got past the check exits 3
+	tests := []struct {
+		name  string
+		setup func(t *testing.T)
+		env   map[string]string
+		args  []string
+		code  int
+		msg   string
+	}{
+		{name: "--json on the cassette", args: []string{"--compare", "c.json", "--json", "c.json"}, code: 2,
+			msg: "contracttest: --json c.json would overwrite the cassette --compare c.json reads: write it to another file\n"},
+		{name: "--junit on the cassette", args: []string{"--compare", "c.json", "--junit", "c.json"}, code: 2,
+			msg: "--junit c.json would overwrite the cassette --compare c.json reads"},
+		{name: "--record, spelled another way", args: []string{"--compare", "./c.json", "--record", "c.json"}, code: 2,
+			msg: "--record c.json would overwrite the cassette --compare ./c.json reads"},
+		{name: "--record through a symlink", setup: func(t *testing.T) { symlink(t, "c.json", "link.json") },
+			args: []string{"--compare", "c.json", "--record", "link.json"}, code: 2, msg: "--record link.json would overwrite"},
+		{name: "--json through a symlinked directory", setup: func(t *testing.T) { symlink(t, ".", "here") },
+			args: []string{"--compare", "c.json", "--json", "here/c.json"}, code: 2, msg: "--json here/c.json would overwrite"},
+		{name: "--record, a hard link", setup: func(t *testing.T) {
+			if err := os.Link("c.json", "hard.json"); err != nil {
+				t.Skip("no hard links here:", err)
+			}
+		}, args: []string{"--compare", "c.json", "--record", "hard.json"}, code: 2, msg: "--record hard.json would overwrite"},
+		{name: "--compare from the environment", env: map[string]string{"CONTRACTTEST_COMPARE": "c.json"},
+			args: []string{"--json", "c.json"}, code: 2, msg: "--json c.json would overwrite the cassette --compare c.json reads"},
+		{name: "two reports, one file", args: []string{"--json", "r.json", "--junit", "./r.json"}, code: 2,
+			msg: "--junit ./r.json and --json r.json are one file: give each report its own"},
+		{name: "two reports through a symlink", setup: func(t *testing.T) { write(t, "r.json", "{}"); symlink(t, "r.json", "rl.json") },
+			args: []string{"--json", "r.json", "--record", "rl.json"}, code: 2, msg: "--json r.json and --record rl.json are one file"},
+		{name: "other files", args: []string{"--compare", "c.json", "--json", "r.json", "--junit", "r.xml", "--record", "c2.json"}, code: 3},
+		{name: "stdout is not a file", args: []string{"--compare", "c.json", "--json", "-"}, code: 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			write(t, "c.json", string(cassette))
+			if tt.setup != nil {
+				tt.setup(t)
+			}
+			r := runCmd(t, tt.env, append([]string{"--target", closed}, tt.args...)...)
+			if r.code != tt.code || !strings.Contains(r.stderr, tt.msg) {
+				t.Errorf("exit %d (want %d)\nstderr (want %q):\n%s\nstdout:\n%s", r.code, tt.code, tt.msg, r.stderr, r.stdout)
+			}
+			if got, err := os.ReadFile("c.json"); err != nil || !bytes.Equal(got, cassette) {
+				t.Errorf("the cassette was changed (%v):\n%.300s", err, got)
+			}
+			if tt.code == 2 {
+				for _, f := range []string{"r.xml", "c2.json"} {
+					if _, err := os.Stat(f); err == nil {
+						t.Errorf("a refused run created %s", f)
+					}
+				}
+			}
+		})
+	}
+}
+
+func symlink(t *testing.T, target, name string) {
+	t.Helper()
+	if err := os.Symlink(target, name); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+}
+
+func write(t *testing.T, name, content string) {
+	t.Helper()
+	if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -482,7 +482,9 @@ func TestBadConfig(t *testing.T) {
 		{"wait", Config{Wait: -time.Second}, "positive durations"},
 		{"retries", Config{Retries: MaxRetries + 1}, "--retries must be from 0 to 10"},
 		{"two reports on stdout", Config{JSONPath: "-", JUnitPath: "-"}, "--junit and --json both write to standard output"},
-		{"a report over the cassette", Config{RecordPath: "x.json", ComparePath: "x.json"}, "--record would overwrite the cassette --compare reads"},
+		{"a report over the cassette", Config{RecordPath: "x.json", ComparePath: "x.json"}, "--record x.json would overwrite the cassette --compare x.json reads"},
+		{"a report over the cassette, spelled another way", Config{JSONPath: "./x.json", ComparePath: "x.json"}, "--json ./x.json would overwrite the cassette --compare x.json reads"},
+		{"two reports on one file", Config{JSONPath: "r.json", JUnitPath: "./r.json"}, "--junit ./r.json and --json r.json are one file"},
 		{"no cassette", Config{ComparePath: "/nonexistent/c.json"}, "--compare: open /nonexistent/c.json"},
 		{"shop", Config{ShopID: -1}, "--shop-id"},
 	}
