@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
 )
@@ -242,11 +243,21 @@ func (rec *recorder) body(b []byte) (any, string) {
 	if v, err := decodeBody(b); err == nil {
 		return rec.scrub(v, ""), ""
 	}
-	text := string(b)
-	if len(text) > maxBodyText {
-		text = text[:maxBodyText] + "…"
+	// Redact the whole text, then cut it: a secret or an address across
+	// the cut would otherwise keep the part before it.
+	return nil, cutText(rec.personal.str(rec.r.red.str(string(b))), maxBodyText)
+}
+
+// cutText cuts s to at most n bytes, on a rune boundary, marking the cut
+// with "…".
+func cutText(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return nil, rec.personal.str(rec.r.red.str(text))
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // scrub redacts a decoded body: secrets and tokens in every string and
