@@ -3,6 +3,7 @@ package contract
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/contract/drifttest"
+	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/mock.cassette.json from the mock")
@@ -229,5 +231,58 @@ func TestCassetteKeepsRetries(t *testing.T) {
 				t.Errorf("verdict %s, compare %+v, want %d steps compared\n%s", rep.Verdict, rep.Compare, tc.compared, out)
 			}
 		})
+	}
+}
+
+// TestCassetteOwnPhoneUnderAnyKey pins the gap where the run's own phone
+// survived in a cassette: a string of digits looks like an id, so the
+// personal-data redactor skipped it unless its key was a personal one, and
+// a number was redacted only under a personal key. A proxy that renames
+// phone1 (to mobile) or answers the phone as a number leaked it.
+func TestCassetteOwnPhoneUnderAnyKey(t *testing.T) {
+	const phone = "98765432"
+	set, err := fixture.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs := set.Contract
+	addrs.Sender.Phone1, addrs.Receiver.Phone1 = phone, "+47 "+phone
+	renamed := func(status int, body any) (int, any) {
+		m, ok := body.(map[string]any)
+		if status != http.StatusOK || !ok {
+			return status, body
+		}
+		for _, p := range m["parties"].([]any) {
+			party := p.(map[string]any)
+			if v, ok := party["phone1"]; ok {
+				delete(party, "phone1")
+				party["mobile"] = v
+			}
+		}
+		m["contact"] = map[string]any{"number": json.Number(phone), "float": 98765432.0, "digits": phone, "intl": "+47" + phone}
+		m[phone] = "a key"
+		return status, body
+	}
+	srv := drifttest.Serve(t, drifttest.Rewrite(drifttest.Sim(t), "POST", "/parcels/v1/bookings", renamed))
+	path := filepath.Join(t.TempDir(), "c.json")
+	cfg := Config{Target: srv.URL, Addresses: &addrs, Flows: []string{FlowHomePickup}, RecordPath: path, Sleep: (&sleeper{}).sleep}
+	_ = Execute(context.Background(), cfg, io.Discard, io.Discard)
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(got, []byte(`"mobile": "<personal data>"`)) {
+		t.Fatalf("the proxy's answer is not in the cassette:\n%s", got)
+	}
+	for _, leak := range []string{phone, "98765432.0", "9.8765432e+07"} {
+		if bytes.Contains(got, []byte(leak)) {
+			i := bytes.Index(got, []byte(leak))
+			t.Errorf("the cassette holds the run's phone %s: …%s…", leak, got[max(0, i-80):min(len(got), i+40)])
+		}
+	}
+	for _, kept := range []string{`"shipmentId": "(401)7072476`, `"trackingReference": "(00)37072476`, `"returnCode": "T-`, `"number": 0`} {
+		if !bytes.Contains(got, []byte(kept)) {
+			t.Errorf("the cassette lacks %s", kept)
+		}
 	}
 }
