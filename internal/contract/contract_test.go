@@ -406,7 +406,7 @@ func TestConversionSkippedWithoutSim(t *testing.T) {
 func TestSimToken(t *testing.T) {
 	mock := drifttest.Sim(t, func(o *sim.Options) { o.AdminToken = "admin-token-123" })
 	rep, out := run(t, mock, flowsOf(FlowConversion))
-	if rep.Summary.Skipped != 5 || !strings.Contains(rep.Steps[0].Message, "pass --sim-token") {
+	if rep.Summary.Skipped != 5 || !strings.Contains(rep.Steps[0].Message, "pass it with --sim-token") {
 		t.Errorf("without the token: %v\n%s", results(rep), out)
 	}
 	rep, out = run(t, mock, flowsOf(FlowConversion), func(c *Config) { c.SimToken = "admin-token-123" })
