@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/contract/drifttest"
+	"github.com/mockhelthjem/mockhelthjem/internal/sim"
 	"github.com/mockhelthjem/mockhelthjem/internal/version"
 )
 
@@ -88,6 +89,7 @@ func TestExitCodes(t *testing.T) {
 	// Retry-After 0: the retries do not sleep.
 	down := drifttest.Serve(t, drifttest.Unavailable(drifttest.Sim(t), 503, -1, drifttest.Carrier, "Retry-After", "0")).URL
 	noSim := drifttest.Serve(t, drifttest.WithoutSim(drifttest.Sim(t))).URL
+	adminMock := drifttest.Serve(t, drifttest.Sim(t, func(o *sim.Options) { o.AdminToken = "admin-token-123" })).URL
 	tests := []struct {
 		name   string
 		env    map[string]string
@@ -128,6 +130,12 @@ func TestExitCodes(t *testing.T) {
 			stderr: "answered 503 service.unavailable\n"},
 		{name: "require-sim", env: map[string]string{"CONTRACTTEST_REQUIRE_SIM": "true"}, args: []string{"--target", noSim}, code: 2,
 			stderr: "contracttest: configuration error: --require-sim: the target exposes no /__sim/ control plane"},
+		// A wrong --sim-token was told to "pass --sim-token".
+		{name: "wrong sim token", env: map[string]string{"MOCKHELTHJEM_ADMIN_TOKEN": "not-the-admin-token"}, args: []string{"--target", adminMock, "--require-sim"}, code: 2,
+			stderr: "contracttest: configuration error: --require-sim: GET /__sim/clock answered 401: the mock refused the admin token given; check --sim-token (MOCKHELTHJEM_ADMIN_TOKEN)\n"},
+		{name: "no sim token", args: []string{"--target", adminMock, "--require-sim"}, code: 2,
+			stderr: "contracttest: configuration error: --require-sim: GET /__sim/clock answered 401: the mock runs with an admin token; pass it with --sim-token (MOCKHELTHJEM_ADMIN_TOKEN)\n"},
+		{name: "sim token right", args: []string{"--target", adminMock, "--require-sim", "--sim-token", "admin-token-123", "--flows", "conversion"}, code: 0, stdout: "PASS  6 steps: 6 passed"},
 		{name: "addresses missing", args: []string{"--addresses", "/nonexistent/a.json"}, code: 2, stderr: "--addresses"},
 		{name: "report dir missing", args: []string{"--target", mock, "--junit", "/nonexistent/dir/r.xml"}, code: 2, stderr: "--junit"},
 		{name: "dry run", args: []string{"--target", closed, "--dry-run"}, code: 0, stdout: "dry run: nothing is sent"},

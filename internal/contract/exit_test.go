@@ -155,6 +155,9 @@ func TestMockClockWithoutSimToken(t *testing.T) {
 			"FAIL  configuration error (exit 2): home-pickup/pickup-dates: cannot judge the pickup dates: dates[0] 2026-06-17 is not after today, 2026-07-16 by the wall clock in Europe/Oslo, " +
 				"but the mock's clock may be simulated (-clock) and GET /__sim/clock answered 401: the mock runs with an admin token; pass it with --sim-token (MOCKHELTHJEM_ADMIN_TOKEN)\n",
 		}},
+		{"simulated clock, the wrong token", mock, func(c *Config) { c.Now, c.SimToken = monthLater, "not-the-admin-token" }, 2, []string{
+			"GET /__sim/clock answered 401: the mock refused the admin token given; check --sim-token (MOCKHELTHJEM_ADMIN_TOKEN)\n",
+		}},
 		{"running clock", mock, func(c *Config) { c.Now = drifttest.Clock.Local }, 0, []string{
 			"SKIP  conversion/dropoff ",
 			"\nSKIPPED 5 of 18 steps (conversion): needs the mock's /__sim/ control plane: GET /__sim/clock answered 401: the mock runs with an admin token; pass it with --sim-token (MOCKHELTHJEM_ADMIN_TOKEN)\n" +

@@ -269,7 +269,12 @@ func (r *Runner) isMock(ctx context.Context) bool {
 // status, and which flag to check.
 func (r *Runner) refusedNote(status int) string {
 	answered := fmt.Sprintf("GET /__sim/clock answered %d", status)
-	if r.mockRefused {
+	switch {
+	case r.s.SimToken != "" && r.mockRefused:
+		return answered + ": the mock refused the admin token given; check --sim-token (MOCKHELTHJEM_ADMIN_TOKEN)"
+	case r.s.SimToken != "":
+		return answered + " to the admin token given; check --sim-token (MOCKHELTHJEM_ADMIN_TOKEN)"
+	case r.mockRefused:
 		return answered + ": the mock runs with an admin token; pass it with --sim-token (MOCKHELTHJEM_ADMIN_TOKEN)"
 	}
 	return answered + ": a mock with an admin token? pass it with --sim-token (MOCKHELTHJEM_ADMIN_TOKEN)"
