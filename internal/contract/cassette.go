@@ -175,19 +175,31 @@ type recordedExchange struct {
 
 func newRecorder(r *Runner) *recorder {
 	rec := &recorder{r: r, personal: &redactor{placeholder: PersonalData}, own: map[string]bool{}, phones: map[string]bool{}}
+	for _, v := range personalValues(r.s.Addresses) {
+		rec.personal.add(v)
+		rec.own[strings.TrimSpace(v)] = true
+	}
 	a := r.s.Addresses
 	for _, ad := range []fixture.Address{a.Sender, a.Receiver, a.Uncovered} {
-		for _, v := range []string{ad.Name, ad.Address, ad.Phone1, ad.Email} {
-			rec.personal.add(v)
-			if v = strings.TrimSpace(v); v != "" {
-				rec.own[v] = true
-			}
-		}
 		if n := phoneNumber(ad.Phone1); n != "" {
 			rec.phones[n] = true
 		}
 	}
 	return rec
+}
+
+// personalValues are the personal data of the run's addresses: names,
+// street addresses, phones and e-mails (postal codes and names are not).
+func personalValues(a *fixture.ContractAddresses) []string {
+	var out []string
+	for _, ad := range []fixture.Address{a.Sender, a.Receiver, a.Uncovered} {
+		for _, v := range []string{ad.Name, ad.Address, ad.Phone1, ad.Email} {
+			if strings.TrimSpace(v) != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 // phoneNumber is phone as a JSON number would hold it ("+47 987 65 432"
@@ -206,7 +218,7 @@ func phoneNumber(phone string) string {
 // codes) only an exact match is replaced: an SSCC may hold a phone's
 // digits by chance.
 func (rec *recorder) text(s string) string {
-	s = rec.r.red.str(s)
+	s = rec.r.red.secrets(s)
 	switch {
 	case rec.own[strings.TrimSpace(s)]:
 		return PersonalData
@@ -284,7 +296,7 @@ func (rec *recorder) body(b []byte) (any, string) {
 	}
 	// Redact the whole text, then cut it: a secret or an address across
 	// the cut would otherwise keep the part before it.
-	return nil, cutText(rec.personal.str(rec.r.red.str(string(b))), maxBodyText)
+	return nil, cutText(rec.personal.str(rec.r.red.secrets(string(b))), maxBodyText)
 }
 
 // cutText cuts s to at most n bytes, on a rune boundary, marking the cut

@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/contract/drifttest"
+	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
 	"github.com/mockhelthjem/mockhelthjem/internal/sim"
 )
 
@@ -341,6 +342,55 @@ func TestFailureOutput(t *testing.T) {
 	} {
 		if !strings.Contains(squash(out), squash(want)) {
 			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestFindingsNeverQuotePersonalData pins the doc that said messages were
+// "never from response values": a finding quotes the target's value where
+// the value is the difference, and a target that echoed the run's own
+// personal data there (a name as productName, an e-mail as errorKey, a
+// phone as trackingNumber) had it printed. Such values read
+// <personal data>, as secrets read <redacted>.
+func TestFindingsNeverQuotePersonalData(t *testing.T) {
+	set, err := fixture.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := set.Contract
+	echo := drifttest.Rewrite(drifttest.Sim(t), "POST", "/parcels/v1/addresses/find/single", func(status int, body any) (int, any) {
+		m, _ := body.(map[string]any)
+		switch {
+		case status == http.StatusOK:
+			m["productName"] = a.Receiver.Name
+		case m["errorKey"] == "no.carrier.support":
+			m["errorKey"] = a.Sender.Email
+		}
+		return status, body
+	})
+	echo = drifttest.Rewrite(echo, "GET", "/parcels/v1/tracking/fetch/", drifttest.Set("trackingNumber", a.Uncovered.Phone1, 0, "items", 0),
+		drifttest.Set("returnCode", a.Sender.Address, 0, "items", 0))
+	rep, out := run(t, echo, flowsOf(FlowHomePickup, FlowNegative))
+	var quoted []string
+	for _, st := range rep.Steps {
+		for _, f := range st.Findings {
+			quoted = append(quoted, st.name()+": "+f.Path+": "+f.Message)
+		}
+		quoted = append(quoted, st.Diff, st.Message)
+	}
+	all := strings.Join(quoted, "\n")
+	for _, want := range []string{
+		`home-pickup/coverage: $.productName: want "HELTHJEM_MEGTILDEG", got "<personal data>"`,
+		`negative/uncovered-address: $.errorKey: want "no.carrier.support", got "<personal data>"`,
+		`got "<personal data>"`,
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("the findings lack %q: a quoting path was not exercised\n%s", want, out)
+		}
+	}
+	for _, v := range personalValues(&a) {
+		if strings.Contains(all, v) {
+			t.Errorf("a finding or diff quotes %q:\n%s", v, all)
 		}
 	}
 }

@@ -77,6 +77,9 @@ func New(cfg Config) (*Runner, error) {
 	r := &Runner{s: s, api: api, sim: sim, red: &redactor{}, oslo: oslo, rnd: rand.New(rand.NewPCG(seed, seed^0xb00c))}
 	r.red.add(s.ClientSecret)
 	r.red.add(s.SimToken)
+	for _, v := range personalValues(s.Addresses) {
+		r.red.addPersonal(v)
+	}
 	r.client = newClient(s, r.red, func() string { return r.token })
 	if s.ComparePath != "" {
 		if r.cas, err = LoadCassette(s.ComparePath); err != nil {
