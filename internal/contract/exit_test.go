@@ -335,6 +335,30 @@ func TestRetriedBookingBooksOnce(t *testing.T) {
 	}
 }
 
+// TestSpecMarksLiveRetryUnknown pins issue 14's x-inferred note: a
+// retried booking reuses its shipmentId, which the mock answers as a safe
+// retry, but how Helthjem's live API answers a repeated client-supplied
+// shipmentId is unknown, and the spec's createBooking must say so where it
+// marks its inferences (it called the 409 the simulator's choice and said
+// nothing of the live API).
+func TestSpecMarksLiveRetryUnknown(t *testing.T) {
+	api, err := apiSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := api.v.Operation("createBooking")
+	if op == nil {
+		t.Fatal("spec/helthjem.yaml has no createBooking")
+	}
+	note, _ := op.Extensions["x-inferred-note"].(string)
+	if want := "How Helthjem's live API answers a repeated client-supplied shipmentId (the stored booking, a 409, or a second booking) is unknown"; !strings.Contains(squash(note), want) {
+		t.Errorf("createBooking's x-inferred-note lacks %q:\n%s", want, note)
+	}
+	if inferred, _ := op.Extensions["x-inferred"].(bool); !inferred {
+		t.Errorf("createBooking is not x-inferred")
+	}
+}
+
 // TestRetryWithinDeadline: a retry whose wait would outlast --deadline is
 // not made.
 func TestRetryWithinDeadline(t *testing.T) {
