@@ -2,6 +2,7 @@ package buildcheck
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -56,5 +57,35 @@ func TestDockerDocsBuildContext(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal(".dockerignore lets nothing back in: has its form changed?")
+	}
+}
+
+// TestChangelogSections pins the CHANGELOG that had two "### Added"
+// sections under Unreleased: each release has at most one section of each
+// kind, Keep a Changelog's kinds only, in its order.
+func TestChangelogSections(t *testing.T) {
+	kinds := []string{"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}
+	release, last := "", -1
+	seen := map[string]bool{}
+	for i, l := range strings.Split(readRepoFile(t, "CHANGELOG.md"), "\n") {
+		switch {
+		case strings.HasPrefix(l, "## "):
+			release, last = l, -1
+			clear(seen)
+		case strings.HasPrefix(l, "### "):
+			kind := strings.TrimPrefix(l, "### ")
+			k := slices.Index(kinds, kind)
+			switch {
+			case release == "":
+				t.Errorf("CHANGELOG.md:%d: %s outside a release", i+1, l)
+			case k < 0:
+				t.Errorf("CHANGELOG.md:%d: %q is none of %q", i+1, kind, kinds)
+			case seen[kind]:
+				t.Errorf("CHANGELOG.md:%d: a second %q section in %s: merge them", i+1, kind, release)
+			case k < last:
+				t.Errorf("CHANGELOG.md:%d: %q after %q in %s: the order is %q", i+1, kind, kinds[last], release, kinds)
+			}
+			seen[kind], last = true, max(last, k)
+		}
 	}
 }
