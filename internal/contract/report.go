@@ -78,7 +78,7 @@ type SkipReason struct {
 
 // requireSimHint is the hint of steps skipped for want of the control
 // plane.
-const requireSimHint = "--require-sim makes a run without the mock's control plane fail (exit 2) instead"
+const requireSimHint = "against the mock, --require-sim makes this a failure (exit 2); Helthjem's API has no control plane, so there it is expected"
 
 // StepResult is one step of one flow.
 type StepResult struct {
