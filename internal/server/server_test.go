@@ -449,6 +449,20 @@ func TestHealthcheck(t *testing.T) {
 	}))
 	t.Cleanup(lateSrv.Close)
 	late := lateSrv.Listener.Addr().String()
+	// stalls answers /readyz 503 once, then never answers.
+	var stallsN atomic.Int32
+	stallsSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if stallsN.Add(1) > 1 {
+			select {
+			case <-hang:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(stallsSrv.Close)
+	stalls := stallsSrv.Listener.Addr().String()
 	tests := []struct {
 		name    string
 		env     map[string]string
@@ -463,9 +477,13 @@ func TestHealthcheck(t *testing.T) {
 		{"no answer in time", nil, []string{"-addr", slow, "-timeout", "200ms"}, "deadline exceeded"},
 		{"timeout from env", map[string]string{"MOCKHELTHJEM_HEALTHCHECK_TIMEOUT": "200ms"}, []string{"-addr", slow}, "deadline exceeded"},
 		{"-wait: ready on the third poll", nil, []string{"-addr", late, "-wait", "1s"}, ""},
-		// Three seconds, so that even a heavily loaded -race run finishes a first poll
-		// and the error names the 503 it saw, not the deadline.
-		{"-wait: never ready", nil, []string{"-addr", down, "-wait", "3s"}, "not ready within -wait 3s: healthcheck http://" + down + "/readyz: status 503"},
+		// The wait always ends inside the second poll, which gets no
+		// answer: the error names the 503 the first poll saw, not the
+		// deadline. (Regression: it said "context deadline exceeded"
+		// whenever the wait ended inside a poll, which made this case
+		// flaky on a busy machine.) Three seconds, so that even a heavily
+		// loaded -race run finishes the first poll.
+		{"-wait: never ready", nil, []string{"-addr", stalls, "-wait", "3s", "-timeout", "5s"}, "not ready within -wait 3s: healthcheck http://" + stalls + "/readyz: status 503"},
 		{"-wait: port closed", map[string]string{"MOCKHELTHJEM_HEALTHCHECK_WAIT": "300ms"}, []string{"-addr", closed}, "not ready within -wait 300ms"},
 	}
 	for _, tc := range tests {
