@@ -737,12 +737,20 @@ func TestAbuseClientThatNeverReads(t *testing.T) {
 	if a := call(t, "GET", base+"/__sim/clock", ""); a.status != 200 {
 		t.Errorf("GET /__sim/clock beside a client that does not read = %d %s", a.status, a.body)
 	}
-	time.Sleep(1500 * time.Millisecond) // not reading, well past the write timeout
+	// The answer's first byte (rendering 12 MB takes a while under -race),
+	// then no reading, well past the write timeout.
+	_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	first := make([]byte, 1)
+	if _, err := io.ReadFull(c, first); err != nil {
+		t.Fatalf("no answer: %v", err)
+	}
+	time.Sleep(1500 * time.Millisecond)
 	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	got, err := io.ReadAll(c)
+	rest, err := io.ReadAll(c)
 	if err != nil {
 		t.Errorf("the server did not close the connection of a client that did not read: %v", err)
 	}
+	got := append(first, rest...)
 	head, body, _ := bytes.Cut(got, []byte("\r\n\r\n"))
 	var length int
 	for line := range strings.SplitSeq(string(head), "\r\n") {
