@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
+	"github.com/mockhelthjem/mockhelthjem/internal/personal"
 )
 
 // A cassette file says what it is and which version of the format it
@@ -85,17 +86,6 @@ var (
 	recordedResponseHeaders = []string{"Content-Type", "Retry-After", "Location", "WWW-Authenticate"}
 )
 
-// personalKeys are keys whose string values are personal data, wherever
-// they appear in a body.
-var personalKeys = map[string]bool{
-	"name": true, "customerName": true, "customer name": true, "contact": true,
-	"address": true, "streetAddress": true, "coaddress": true, "coAddress": true, "co": true,
-	"phone": true, "phone1": true, "phone2": true, "email": true,
-}
-
-// secretKeys are keys whose string values are secrets or tokens.
-var secretKeys = map[string]bool{"token": true, "access_token": true, "client_secret": true}
-
 // Write writes the cassette as indented JSON.
 func (c *Cassette) Write(w io.Writer) error {
 	enc := json.NewEncoder(w)
@@ -158,7 +148,8 @@ func (c *Cassette) answer(flow, step string) *Exchange {
 // redactor.
 type recorder struct {
 	r        *Runner
-	personal *redactor // the personal data the run sent, in free text
+	keys     personal.Keys // the keys whose values are personal, from the spec's x-personal
+	personal *redactor     // the personal data the run sent, in free text
 	// own are the personal values the run sent, exactly: a phone such as
 	// "98765432" looks like an id, whose form is kept, but is still
 	// personal data under any key. phones are the run's phone numbers as
@@ -174,7 +165,7 @@ type recordedExchange struct {
 }
 
 func newRecorder(r *Runner) *recorder {
-	rec := &recorder{r: r, personal: &redactor{placeholder: PersonalData}, own: map[string]bool{}, phones: map[string]bool{}}
+	rec := &recorder{r: r, keys: personal.New(r.api.v), personal: &redactor{placeholder: PersonalData}, own: map[string]bool{}, phones: map[string]bool{}}
 	for _, v := range personalValues(r.s.Addresses) {
 		rec.personal.add(v)
 		rec.own[strings.TrimSpace(v)] = true
@@ -312,15 +303,16 @@ func cutText(s string, n int) string {
 }
 
 // scrub redacts a decoded body: secrets and tokens in every string and
-// key, the values of secret and personal keys, and the personal data the
+// key, the values of secret keys and of the keys the spec marks personal
+// (internal/personal, the list the mock's journal redacts by), and the personal data the
 // run sent wherever it appears.
 func (rec *recorder) scrub(v any, key string) any {
 	switch x := v.(type) {
 	case string:
 		switch {
-		case secretKeys[key] && x != "":
+		case personal.Secret(key) && x != "":
 			return Redacted
-		case personalKeys[key] && x != "":
+		case rec.keys.Personal(key) && x != "":
 			return PersonalData
 		}
 		return rec.text(x)
@@ -340,11 +332,11 @@ func (rec *recorder) scrub(v any, key string) any {
 		// A phone number as a number, under a personal key or equal to a
 		// phone the run sent (a proxy that renamed phone1 and made it a
 		// number). 0 keeps the JSON type for --compare.
-		if personalKeys[key] || rec.phones[strconv.FormatInt(x, 10)] {
+		if rec.keys.Personal(key) || rec.phones[strconv.FormatInt(x, 10)] {
 			return int64(0)
 		}
 	case float64:
-		if personalKeys[key] || rec.phones[strconv.FormatFloat(x, 'f', -1, 64)] {
+		if rec.keys.Personal(key) || rec.phones[strconv.FormatFloat(x, 'f', -1, 64)] {
 			return int64(0)
 		}
 	}
