@@ -281,6 +281,16 @@ func TestRecordThatParsesButIsImpossible(t *testing.T) {
 	}{
 		{"order without clientId", find("order", 0), func(r map[string]any) { delete(order(r), "clientId") }},
 		{"renamed key", find("order", 0), func(r map[string]any) { o := order(r); o["client"] = o["clientId"]; delete(o, "clientId") }},
+		// An optional key renamed: the record stays valid without it, so
+		// only the refusal of unknown keys catches it (finding 14).
+		{"renamed optional key", find("order", 1), func(r map[string]any) {
+			o := order(r)
+			if o["bookedPoint"] == nil {
+				t.Fatalf("the TS 113 order has no bookedPoint: %v", o)
+			}
+			o["bookedPt"] = o["bookedPoint"]
+			delete(o, "bookedPoint")
+		}},
 		{"changed digit of an SSCC", find("order", 1), func(r map[string]any) {
 			it := order(r)["items"].([]any)[0].(map[string]any)
 			s := it["sscc"].(string)
