@@ -137,14 +137,15 @@ func (s *Server) compactLocked() error {
 	return s.file.Rewrite(s.compactionLocked())
 }
 
-// Close closes the state file, if any.
+// Close closes the state file, if any. The file stays the server's: a
+// change after Close is refused with 500 storage.failed (its append fails),
+// never applied in memory only. Closing again does nothing.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.file == nil {
+	if s.file == nil || s.fileClosed {
 		return nil
 	}
-	err := s.file.Close()
-	s.file = nil
-	return err
+	s.fileClosed = true
+	return s.file.Close()
 }

@@ -182,6 +182,9 @@ type Server struct {
 	mu   sync.Mutex
 	st   *state        // changed only by commitLocked (and the replay in New)
 	file *journal.File // the state file; nil keeps state in memory only
+	// fileClosed: Close has closed file, so every append fails. file
+	// stays set, or a change would be applied in memory only.
+	fileClosed bool
 }
 
 // New builds a Server.

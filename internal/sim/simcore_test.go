@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -34,4 +35,38 @@ func TestClockErrorsRepeatNoValue(t *testing.T) {
 		m, _ := r.json(t)["errorMap"].(map[string]any)
 		assertDiff(t, tc.body+" errorMap", map[string]any{tc.field: tc.reason}, m)
 	}
+}
+
+// TestChangeAfterCloseIsNotSaved: after Server.Close a change still got
+// 200 but was no longer written (Close forgot the file, and a server
+// without one keeps state in memory only). Now it is 500 storage.failed
+// and changes nothing; the file holds what was acknowledged before.
+func TestChangeAfterCloseIsNotSaved(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.jsonl")
+	e := newEnv(t, withState(path))
+	token := e.demo()
+	e.book(token, booking(t, 113, nil))
+	before := e.state()
+	if err := e.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.Close(); err != nil {
+		t.Errorf("a second Close: %v", err)
+	}
+	for _, tc := range []struct {
+		name string
+		do   func() reply
+	}{
+		{"booking", func() reply { return e.do("POST", pathBooking, token, booking(t, 113, nil)) }},
+		{"clock", func() reply { return e.do("POST", "/__sim/clock", "", map[string]string{"advance": "1h"}) }},
+		{"reset", func() reply { return e.do("POST", "/__sim/reset", "", nil) }},
+	} {
+		if r := tc.do(); r.Status != 500 || r.errorKey(t) != "storage.failed" {
+			t.Errorf("%s after Close = %d %s, want 500 storage.failed", tc.name, r.Status, r.Body)
+		}
+	}
+	assertDiff(t, "state after the refused changes", before, e.state())
+	again := newEnv(t, withState(path))
+	defer again.srv.Close()
+	assertDiff(t, "state replayed from the file", before, again.state())
 }
