@@ -427,6 +427,15 @@ func (s *Server) bookLocked(c *call, p *plan) (bookingResp, *apierror.Error) {
 	if aerr := s.checkCapLocked(); aerr != nil {
 		return bookingResp{}, aerr
 	}
+	// The clock read when the request arrived may have moved since (a
+	// slow body, a latency fault, a reset meanwhile): the order is stamped
+	// with the time under this lock, and its date checked against it.
+	now := s.nowLocked(c)
+	if p.date != nil {
+		if aerr := checkDate(*p.date, calendar.DateOf(now.In(s.oslo))); aerr != nil {
+			return bookingResp{}, aerr
+		}
+	}
 	rec, aerr := s.bookingRecordLocked(c, p, supplied)
 	if aerr != nil {
 		return bookingResp{}, aerr

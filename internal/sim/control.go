@@ -92,7 +92,7 @@ func setClock(s *Server, c *call) (result, *apierror.Error) {
 	if aerr := clockError(field, err); aerr != nil {
 		return result{}, aerr
 	}
-	if aerr := s.commitLocked(&record{Type: recClock, At: c.now, Clock: moved.rec()}); aerr != nil {
+	if aerr := s.commitLocked(&record{Type: recClock, At: s.nowLocked(c), Clock: moved.rec()}); aerr != nil {
 		return result{}, aerr
 	}
 	return ok(s.clockRespLocked()), nil
@@ -154,7 +154,7 @@ func resetState(s *Server, c *call) (result, *apierror.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := s.st.count(client)
-	rec := &record{Type: recReset, At: c.now, Client: client}
+	rec := &record{Type: recReset, At: s.nowLocked(c), Client: client}
 	if client == "" {
 		restarted := s.st.clock
 		restarted.reset()

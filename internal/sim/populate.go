@@ -196,7 +196,7 @@ func (s *Server) invoke(ctx context.Context, v *validate.Validator, method, path
 	if aerr := v.Request(ctx, r, route, body); aerr != nil {
 		return result{}, aerr
 	}
-	return s.handlers[route.OperationID](s, &call{r: r, route: route, body: body, client: client, now: now})
+	return s.handlers[route.OperationID](s, &call{r: r, route: route, body: body, client: client, now: now, pinned: true})
 }
 
 // world draws the demo orders: people from gofakeit and a list of common

@@ -1,9 +1,13 @@
 package sim_test
 
 import (
+	"encoding/json"
+	"io"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Regression tests of the sim-core review (fix-sim), each named after the
@@ -69,4 +73,83 @@ func TestChangeAfterCloseIsNotSaved(t *testing.T) {
 	again := newEnv(t, withState(path))
 	defer again.srv.Close()
 	assertDiff(t, "state replayed from the file", before, again.state())
+}
+
+// slowBooking starts a booking whose body arrives in two parts and
+// returns once the handler has read the first byte: past the clock
+// reading, authentication and any fault, as a slow upload would be. Call
+// the returned function to send the rest and get the answer.
+func (e *env) slowBooking(token string, body any) func() reply {
+	e.t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	req := httptest.NewRequest("POST", pathBooking, pr)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	rec := httptest.NewRecorder()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.srv.ServeHTTP(rec, req)
+	}()
+	if _, err := pw.Write(b[:1]); err != nil { // returns once the handler reads it
+		e.t.Fatal(err)
+	}
+	return func() reply {
+		_, _ = pw.Write(b[1:])
+		pw.Close()
+		<-done
+		return reply{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+	}
+}
+
+// TestBookingStampedWithClockBeforeItsLock: a booking was stamped with
+// the clock read when the request arrived, before authentication, the body
+// and any latency fault. A full reset meanwhile moved the clock two days
+// back, and the order was booked two days in the future: no tracking
+// events, and a drop-off then failed with 500 ("drop-off of order … before
+// its last event"). The order is stamped with the time under the lock that
+// stores it, and its date is checked against that time.
+func TestBookingStampedWithClockBeforeItsLock(t *testing.T) {
+	e := newEnv(t)
+	e.advance("2d")
+	token := e.demo()
+	finish := e.slowBooking(token, booking(t, 113, func(b map[string]any) { delete(b, "desiredDeliveryDate") }))
+	if r := e.do("POST", "/__sim/reset", "", nil); r.Status != 200 {
+		t.Fatalf("reset: %d %s", r.Status, r.Body)
+	}
+	r := finish()
+	if r.Status != 200 {
+		t.Fatalf("booking: %d %s", r.Status, r.Body)
+	}
+	rc := firstItem(r.json(t))["returnCode"].(string)
+	var st struct {
+		Now    time.Time
+		Orders []struct{ BookedAt time.Time }
+	}
+	if err := json.Unmarshal([]byte(e.state()), &st); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Orders) != 1 || st.Orders[0].BookedAt.After(st.Now) {
+		t.Fatalf("state = %+v, want one order booked by now", st)
+	}
+	if dist := r.json(t)["properties"].(map[string]any)["distributionDate"]; dist != "20260616" {
+		t.Errorf("distributionDate = %v, want the booking day after the reset, 20260616", dist)
+	}
+	e.dropoff(rc, "49003", 200)
+
+	// A date that was offered when the request arrived (the 17th, on the
+	// 16th), but is today once
+	// the clock moved on, is checked against the new today.
+	token = e.demo()
+	finish = e.slowBooking(token, booking(t, 23, func(b map[string]any) { b["desiredDeliveryDate"] = 20260617 }))
+	if r := e.do("POST", "/__sim/clock", "", map[string]string{"advance": "1d"}); r.Status != 200 {
+		t.Fatalf("advance: %d %s", r.Status, r.Body)
+	}
+	if r := finish(); r.Status != 400 || r.errorKey(t) != "distributionDate.must.be.in.future" {
+		t.Errorf("booking for a day that became today = %d %s, want 400 distributionDate.must.be.in.future", r.Status, r.Body)
+	}
 }

@@ -27,7 +27,7 @@ func fetchTracking(s *Server, c *call) (result, *apierror.Error) {
 	chain := journey(o)
 	out := make([]trackedShipment, 0, len(chain))
 	for _, o := range chain {
-		out = append(out, s.trackedLocked(o, chain, c.now, english, onlyLast))
+		out = append(out, s.trackedLocked(o, chain, s.nowLocked(c), english, onlyLast))
 	}
 	return ok(out), nil
 }
