@@ -188,9 +188,14 @@ func (p *plan) checkParties() *apierror.Error {
 	return nil
 }
 
-// checkItems checks item numbers and client-supplied tracking references.
+// checkItems checks item numbers and client-supplied tracking references:
+// each a valid SSCC, none twice, none equal to the booking's own supplied
+// shipmentId.
 func (p *plan) checkItems() *apierror.Error {
 	seen := map[string]bool{}
+	if id := strings.TrimSpace(str(p.req.ShipmentID)); id != "" {
+		seen[shipmentKey(id)] = true
+	}
 	p.supplied = make([]string, len(p.req.Items))
 	for i, it := range p.req.Items {
 		ref := strings.TrimSpace(str(it.TrackingReference))
@@ -204,7 +209,7 @@ func (p *plan) checkItems() *apierror.Error {
 				WithField(fmt.Sprintf("items[%d].trackingReference", i), "must be empty or a valid SSCC")
 		}
 		if seen[v] {
-			return apierror.New(http.StatusConflict, KeyDuplicateTracking, "the same trackingReference is used twice").
+			return apierror.New(http.StatusConflict, KeyDuplicateTracking, "the same id is used twice in the booking (as a trackingReference or the shipmentId)").
 				WithField(fmt.Sprintf("items[%d].trackingReference", i), "used twice")
 		}
 		seen[v] = true
@@ -411,9 +416,10 @@ func (s *Server) bookLocked(c *call, p *plan) (bookingResp, *apierror.Error) {
 		if prev, found := s.retryLocked(c.client.ID, supplied, p.key); found {
 			return prev, nil // a safe retry
 		}
-		// The same answer whichever client holds the id: it must not tell
-		// that another client exists.
-		if s.st.byShipment[shipmentKey(supplied)] != nil {
+		// The same answer whichever client holds the id, as a shipmentId,
+		// an SSCC or a returnCode: it must not tell that another client
+		// exists.
+		if s.st.taken(shipmentKey(supplied)) {
 			return bookingResp{}, apierror.New(http.StatusConflict, KeyDuplicateShipment,
 				"this shipmentId is already booked with a different request").WithField("shipmentId", "already used")
 		}
@@ -451,11 +457,15 @@ func (s *Server) bookLocked(c *call, p *plan) (bookingResp, *apierror.Error) {
 func (s *Server) bookingRecordLocked(c *call, p *plan, shipmentID string) (*record, *apierror.Error) {
 	g := s.st.gen
 	taken := s.st.taken
-	if p.hasSupplied() {
-		// A generated SSCC must not equal one this booking supplies.
+	if p.hasSupplied() || shipmentID != "" {
+		// A generated id must not equal one this booking supplies: an
+		// SSCC, or its shipmentId (an SSCC or a returnCode in form).
 		own := map[string]bool{}
 		for _, v := range p.supplied {
 			own[v] = true
+		}
+		if shipmentID != "" {
+			own[shipmentKey(shipmentID)] = true
 		}
 		taken = func(id string) bool { return own[id] || s.st.taken(id) }
 	}

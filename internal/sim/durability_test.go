@@ -296,6 +296,10 @@ func TestRecordThatParsesButIsImpossible(t *testing.T) {
 			s := it["sscc"].(string)
 			it["sscc"] = s[:10] + string('0'+(s[10]-'0'+1)%10) + s[11:]
 		}},
+		{"shipmentId equal to the order's own SSCC", find("order", 1), func(r map[string]any) {
+			o := order(r)
+			o["shipmentId"] = o["items"].([]any)[0].(map[string]any)["sscc"]
+		}},
 		{"orderId held twice", find("order", 1), func(r map[string]any) { order(r)["orderId"] = order(base[find("order", 0)])["orderId"] }},
 		{"unknown record type", find("clock", 0), func(r map[string]any) { r["type"] = "explode" }},
 		{"clock record without clock", find("clock", 0), func(r map[string]any) { delete(r, "clock") }},

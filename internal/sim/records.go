@@ -178,8 +178,9 @@ func (st *state) checkOrder(r *order, prev *order) error {
 	case r.OrderID <= 0 || st.byOrderID[r.OrderID] != nil:
 		return fmt.Errorf("orderId %d is not new", r.OrderID)
 	case shipmentKey(r.ShipmentID) == "" || st.byShipment[shipmentKey(r.ShipmentID)] != nil:
-		// A client may choose a shipmentId that equals another order's
-		// code (find tells them apart by client), not another's shipmentId.
+		// A booking refuses a shipmentId any order holds as any id; a
+		// file written before that may hold one equal to another order's
+		// code (find tells them apart by client), and still replays.
 		return fmt.Errorf("order %d: its shipmentId is empty or already held", r.OrderID)
 	case len(r.Items) == 0 || len(r.Items) > maxBookingItems:
 		return fmt.Errorf("order %d has %d items", r.OrderID, len(r.Items))
@@ -196,7 +197,11 @@ func (st *state) checkOrder(r *order, prev *order) error {
 			return fmt.Errorf("order %d cannot continue order %d", r.OrderID, prev.OrderID)
 		}
 	}
+	ship := shipmentKey(r.ShipmentID)
 	for i, it := range r.Items {
+		if it.SSCC == ship || (it.ReturnCode != "" && it.ReturnCode == ship) {
+			return fmt.Errorf("order %d item %d: an id equals the order's shipmentId", r.OrderID, i)
+		}
 		// Generated and client-supplied SSCCs alike have a valid check
 		// digit, so a changed digit is caught here too.
 		if k, v := ids.Parse(it.SSCC); k != ids.KindSSCC || v != it.SSCC || !ids.ValidGS1(v) || st.taken(v) {

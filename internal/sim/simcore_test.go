@@ -153,3 +153,64 @@ func TestBookingStampedWithClockBeforeItsLock(t *testing.T) {
 		t.Errorf("booking for a day that became today = %d %s, want 400 distributionDate.must.be.in.future", r.Status, r.Body)
 	}
 }
+
+// TestSuppliedShipmentIDEqualToOwnGeneratedCode: within one booking, the
+// client's shipmentId could equal the SSCC or returnCode generated for the
+// same order (-seed 42: "370724763557360603" became the item's own
+// trackingReference). The draw skips the booking's own shipmentId, a
+// trackingReference equal to it is refused, and a record holding such an
+// order is refused by apply.
+func TestSuppliedShipmentIDEqualToOwnGeneratedCode(t *testing.T) {
+	e := newEnv(t)
+	token := e.demo()
+	const next = "370724763557360603" // the SSCC -seed 42 draws first for a booking with a shipmentId
+	probe := newEnv(t)
+	if got := firstItem(probe.book(probe.demo(), booking(t, 113, func(b map[string]any) { b["shipmentId"] = "PROBE" })))["trackingReference"]; got != "(00)"+next {
+		t.Fatalf("the first SSCC of -seed 42 is %v, not %s: the test needs another id", got, next)
+	}
+	resp := e.book(token, booking(t, 113, func(b map[string]any) { b["shipmentId"] = next }))
+	it := firstItem(resp)
+	if it["trackingReference"] == "(00)"+next || it["returnCode"] == next {
+		t.Errorf("the item got the booking's own shipmentId as its id: %v", it)
+	}
+	for _, id := range []string{"(00)" + next, next} {
+		if tr := e.tracked(token, id); len(tr) != 1 {
+			t.Errorf("tracking %s: %d shipments, want 1", id, len(tr))
+		}
+	}
+	// A client-supplied trackingReference equal to the shipmentId.
+	const own = "370724763557360610"
+	r := e.do("POST", pathBooking, token, booking(t, 113, func(b map[string]any) {
+		b["shipmentId"] = own
+		item(b, 0)["trackingReference"] = "(00)" + own
+	}))
+	if r.Status != 409 || r.errorKey(t) != "duplicate.trackingReference" {
+		t.Errorf("trackingReference equal to the shipmentId = %d %s, want 409 duplicate.trackingReference", r.Status, r.Body)
+	}
+}
+
+// TestSuppliedShipmentIDEqualToAnotherClientsCode: a client-supplied
+// shipmentId equal to another client's SSCC or returnCode was accepted,
+// while a trackingReference equal to another client's shipmentId got 409.
+// Both are refused now, with the very answer a shipmentId held by the
+// client itself gets, so nothing tells that another client exists.
+func TestSuppliedShipmentIDEqualToAnotherClientsCode(t *testing.T) {
+	e := newEnv(t)
+	demo := e.demo()
+	it := firstItem(e.book(demo, booking(t, 113, func(b map[string]any) { b["shipmentId"] = "DEMO-1" })))
+	sscc, rc := it["trackingReference"].(string), it["returnCode"].(string)
+	// The owner's own conflict: the same shipmentId with another body.
+	mine := e.do("POST", pathBooking, demo, booking(t, 23, func(b map[string]any) { b["shipmentId"] = "DEMO-1" }))
+	if mine.Status != 409 {
+		t.Fatalf("the owner's conflict = %d %s", mine.Status, mine.Body)
+	}
+	before := e.state()
+	multi := e.token("multi", "multi-secret")
+	for _, id := range []string{sscc, strings.TrimPrefix(sscc, "(00)"), rc, strings.ToLower(rc)} {
+		r := e.do("POST", pathBooking, multi, booking(t, 113, func(b map[string]any) { b["shipmentId"] = id; b["shopId"] = 18 }))
+		if r.Status != 409 || string(r.Body) != string(mine.Body) {
+			t.Errorf("shipmentId %s of another client = %d %s, want the owner's own conflict %s", id, r.Status, r.Body, mine.Body)
+		}
+	}
+	assertDiff(t, "state after the refusals", before, e.state())
+}
