@@ -6,8 +6,12 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mockhelthjem/mockhelthjem/internal/journal/journaltest"
+	"github.com/mockhelthjem/mockhelthjem/internal/sim"
 )
 
 // Regression tests of the sim-core review (fix-sim), each named after the
@@ -213,4 +217,41 @@ func TestSuppliedShipmentIDEqualToAnotherClientsCode(t *testing.T) {
 		}
 	}
 	assertDiff(t, "state after the refusals", before, e.state())
+}
+
+// TestPopulateStoppedPartWaySaysWhatItBooked: a disk that filled up
+// half-way through populate left 68 orders stored while the answer said
+// 507 "the change was not recorded and not applied". The answer keeps
+// its status and errorKey and says how many orders were booked and
+// stored before the failure.
+func TestPopulateStoppedPartWaySaysWhatItBooked(t *testing.T) {
+	fsys := journaltest.New(nil)
+	e := newEnv(t, func(o *sim.Options) {
+		o.StateFile, o.StateFS = filepath.Join(t.TempDir(), "state.jsonl"), fsys
+	})
+	defer e.srv.Close()
+	fsys.Inject(journaltest.Fault{Op: journaltest.OpWrite, After: 68, Err: syscall.ENOSPC, Sticky: true})
+	r := e.do("POST", "/__sim/populate", "", map[string]int{"orders": 100})
+	if r.Status != 507 || r.errorKey(t) != "storage.full" {
+		t.Fatalf("populate on a disk that fills up = %d %s, want 507 storage.full", r.Status, r.Body)
+	}
+	var st struct{ Orders []any }
+	if err := json.Unmarshal([]byte(e.state()), &st); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Orders) != 68 {
+		t.Fatalf("%d orders stored, want the 68 written before the disk filled up", len(st.Orders))
+	}
+	msg, _ := r.json(t)["message"].(string)
+	if !strings.Contains(msg, "68 orders were booked") || !strings.Contains(msg, "are stored") {
+		t.Errorf("message = %q, want it to say the 68 orders booked before the failure are stored", msg)
+	}
+	// Nothing made: the storage error's own answer.
+	fsys.Heal()
+	e.do("POST", "/__sim/reset", "", nil)
+	fsys.Inject(journaltest.Fault{Op: journaltest.OpWrite, Err: syscall.ENOSPC, Sticky: true})
+	r = e.do("POST", "/__sim/populate", "", map[string]int{"orders": 5})
+	if msg, _ := r.json(t)["message"].(string); r.Status != 507 || strings.Contains(msg, "part-way") {
+		t.Errorf("populate that booked nothing = %d %s, want the plain 507 storage.full", r.Status, r.Body)
+	}
 }
