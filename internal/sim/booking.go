@@ -35,7 +35,6 @@ const (
 
 // Wire values of bookings.
 const (
-	linkedReturnFromPUDO  = "RETURN_FROM_SERVICE_POINT"
 	servicePointPartyType = "servicePoint"
 )
 
@@ -520,11 +519,9 @@ func (p *plan) hasSupplied() bool {
 	return false
 }
 
-// answerLocked renders a stored order's booking answer again.
+// answerLocked renders a stored order's booking answer again: an order
+// booked by a request (a retry, a label), never one a conversion made.
 func (s *Server) answerLocked(o *order) bookingResp {
-	if o.Conv != nil {
-		return *o.Conv
-	}
 	var req bookingReq
 	_ = json.Unmarshal(o.Req, &req) // encoded by requestKey
 	return s.render(o, &req)

@@ -69,10 +69,21 @@ type orderRec struct {
 	Req         json.RawMessage `json:"req,omitempty"`
 	Desired     *calendar.Date  `json:"desired,omitempty"`
 	BookedPoint string          `json:"bookedPoint,omitempty"`
-	// Conv is the answer of an order a PUDO conversion created (no request).
-	Conv       *bookingResp `json:"conv,omitempty"`
-	ReplacesID int64        `json:"replaces,omitempty"` // the orderId of Replaces
+	// An order a PUDO conversion created has no request: its answer is
+	// never rendered again (it has no shipmentId of the client's to retry
+	// with, and no label). Files written before kept that answer here,
+	// with both parties' personal data; replay ignores it.
+	Conv       legacyConv `json:"conv,omitzero"`
+	ReplacesID int64      `json:"replaces,omitempty"` // the orderId of Replaces
 }
+
+// legacyConv reads the "conv" key of an order that files before it kept
+// (a conversion's whole booking answer) and forgets it: it is never
+// written, holds nothing and costs no memory.
+type legacyConv struct{}
+
+// UnmarshalJSON discards the old answer.
+func (*legacyConv) UnmarshalJSON([]byte) error { return nil }
 
 // apply makes r happen. It is the one function that changes state: a
 // handler calls it after appending r to the state file, a restart for
@@ -184,8 +195,8 @@ func (st *state) checkOrder(r *order, prev *order) error {
 		return fmt.Errorf("order %d: its shipmentId is empty or already held", r.OrderID)
 	case len(r.Items) == 0 || len(r.Items) > maxBookingItems:
 		return fmt.Errorf("order %d has %d items", r.OrderID, len(r.Items))
-	case r.Req == nil && r.Conv == nil:
-		return fmt.Errorf("order %d has neither its request nor its answer", r.OrderID)
+	case r.Req == nil && r.ReplacesID == 0:
+		return fmt.Errorf("order %d has neither its request nor an order it continues", r.OrderID)
 	case !bookable[int64(r.TS)]:
 		return fmt.Errorf("order %d has unknown transport solution %d", r.OrderID, r.TS)
 	}

@@ -255,3 +255,35 @@ func TestPopulateStoppedPartWaySaysWhatItBooked(t *testing.T) {
 		t.Errorf("populate that booked nothing = %d %s, want the plain 507 storage.full", r.Status, r.Body)
 	}
 }
+
+// TestConversionStoresNoAnswer: a conversion's order kept its whole
+// booking answer (both parties' names, phones and addresses) in memory
+// and in the state file, and nothing ever read it. The convert record now
+// holds no answer and no personal data; a file written before, with the
+// answer under "conv", still replays to the same state.
+func TestConversionStoresNoAnswer(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.jsonl")
+	e := newEnv(t, withState(path))
+	rc := firstItem(e.book(e.demo(), booking(t, 23, nil)))["returnCode"].(string)
+	e.dropoff(rc, "49003", 200)
+	before := e.state()
+	e.srv.Close()
+	recs := stateRecords(t, path)
+	conv := recs[len(recs)-1]
+	if conv["type"] != "convert" {
+		t.Fatalf("last record %v, want the conversion", conv)
+	}
+	line, _ := json.Marshal(conv)
+	for _, personal := range []string{`"conv"`, "Test receiver", "Test sender", "12345678", "Herslebsgate"} {
+		if strings.Contains(string(line), personal) {
+			t.Errorf("the convert record holds %q: %s", personal, line)
+		}
+	}
+	// As an earlier mock wrote it: the answer kept under "conv".
+	conv["order"].(map[string]any)["conv"] = map[string]any{"shipmentId": "(401)x", "parties": []any{map[string]any{"name": "Test receiver"}}}
+	old := filepath.Join(t.TempDir(), "state.jsonl")
+	writeState(t, old, recs)
+	again := newEnv(t, withState(old))
+	defer again.srv.Close()
+	assertDiff(t, "state replayed from a file with conv", before, again.state())
+}

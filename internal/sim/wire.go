@@ -210,7 +210,7 @@ type itemIn struct {
 }
 
 // bookingResp is the answer to a booking. Orders keep what renders it
-// (see order.Req), not the answer, except after a conversion (order.Conv).
+// (see order.Req), not the answer.
 type bookingResp struct {
 	ShipmentID         string             `json:"shipmentId"`
 	FreightProductID   int                `json:"freightProductId"`
