@@ -367,19 +367,20 @@ func (s *Server) nearestPoint(p *plan, pc fixture.PostalCode, i int, role string
 	return nil
 }
 
-// checkDate accepts only a date the dates operation offers today by
-// default (offered), on every transport solution.
+// checkDate accepts only a date the dates operation can offer today, with
+// any limit up to its largest (calendar.Offered), on every transport
+// solution.
 func checkDate(d, today calendar.Date) *apierror.Error {
 	if !d.After(today) {
 		return apierror.New(http.StatusBadRequest, KeyDateNotInFuture,
 			"the date must be after today; fetch dates from /parcels/v1/addresses/find/single/dates").
 			WithField("desiredDeliveryDate", "must be in the future")
 	}
-	if offered(d, today) {
+	if calendar.Offered(d, today) {
 		return nil
 	}
 	return apierror.Newf(http.StatusBadRequest, KeyDateNotOffered,
-		"that date is not offered (Sundays, public holidays and dates over %d days ahead are not); fetch dates from /parcels/v1/addresses/find/single/dates", defaultDatesLimit).
+		"that date is not offered (Sundays, public holidays and dates over %d days ahead are not); fetch dates from /parcels/v1/addresses/find/single/dates", calendar.MaxPickupLimit).
 		WithField("desiredDeliveryDate", "is not an offered date")
 }
 

@@ -287,3 +287,35 @@ func TestConversionStoresNoAnswer(t *testing.T) {
 	defer again.srv.Close()
 	assertDiff(t, "state replayed from a file with conv", before, again.state())
 }
+
+// TestDatesOfferedWithLimitAreBookable: the dates operation with ?limit=30
+// offered dates that a booking then refused (a booking accepted only the
+// default 14 days). Every date it answers with its largest limit books,
+// on TS 23 and TS 113 alike; the day after its last date does not.
+func TestDatesOfferedWithLimitAreBookable(t *testing.T) {
+	e := newEnv(t)
+	token := e.demo()
+	r := e.do("POST", pathDates+"?limit=30", token, `{"shopId":16,"freightProductId":26,"zipCode":"0561","countryCode":"NO"}`)
+	if r.Status != 200 {
+		t.Fatalf("dates: %d %s", r.Status, r.Body)
+	}
+	var dates struct{ Dates []string }
+	if err := json.Unmarshal(r.Body, &dates); err != nil {
+		t.Fatal(err)
+	}
+	if len(dates.Dates) < 20 || dates.Dates[len(dates.Dates)-1] != "2026-07-16" {
+		t.Fatalf("dates with limit 30 = %v, want about 26 ending 2026-07-16", dates.Dates)
+	}
+	for _, d := range []string{dates.Dates[12], dates.Dates[len(dates.Dates)-1]} {
+		for _, ts := range []int{23, 113} {
+			r := e.do("POST", pathBooking, token, booking(t, ts, func(b map[string]any) { b["desiredDeliveryDate"] = d }))
+			if r.Status != 200 {
+				t.Errorf("TS %d on offered %s = %d %s", ts, d, r.Status, r.Body)
+			}
+		}
+	}
+	r = e.do("POST", pathBooking, token, booking(t, 23, func(b map[string]any) { b["desiredDeliveryDate"] = "2026-07-17" }))
+	if r.Status != 400 || r.errorKey(t) != "desiredDeliveryDate.not.available" {
+		t.Errorf("the day after the last offered date = %d %s, want 400 desiredDeliveryDate.not.available", r.Status, r.Body)
+	}
+}
