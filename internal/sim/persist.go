@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/mockhelthjem/mockhelthjem/errorkey"
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
@@ -62,7 +64,8 @@ func (s *Server) storageError(err error) *apierror.Error {
 // openState replays the state file and compacts it. Called from New
 // before the server is shared.
 func (s *Server) openState(path string) error {
-	first := true
+	first, clockRestored := true, false
+	flagSeed := s.seed
 	opts := journal.Options{FS: s.opts.StateFS, Logger: s.log}
 	f, info, err := journal.Open(path, opts, func(raw json.RawMessage) error {
 		var r record
@@ -75,6 +78,7 @@ func (s *Server) openState(path string) error {
 			first = false
 			return s.applyMeta(&r)
 		}
+		clockRestored = clockRestored || r.Type == recClock || (r.Type == recReset && r.Client == "")
 		return s.st.apply(&r)
 	})
 	if err != nil {
@@ -82,6 +86,21 @@ func (s *Server) openState(path string) error {
 	}
 	s.file = f
 	s.log.Info("state file loaded", "path", info.Path, "records", info.Replayed, "orders", len(s.st.orders), "torn_bytes_dropped", info.TornBytes)
+	// The file's seed and clock win over the options (-seed, -clock): the
+	// generators continue the file's sequence, and a full reset restarts
+	// them from its seed. Say so when an option was given and lost.
+	var overridden []string
+	if s.opts.Seed != 0 && flagSeed != s.seed {
+		overridden = append(overridden, "-seed")
+	}
+	if !s.opts.Clock.IsZero() && clockRestored {
+		overridden = append(overridden, "-clock")
+	}
+	if len(overridden) > 0 {
+		s.log.Warn("state file: its seed and clock are used, not the flags given",
+			"path", info.Path, "overridden", strings.Join(overridden, " "), "seed", s.seed,
+			"clock", s.st.clock.now().Format(time.RFC3339), "frozen", s.st.clock.frozen)
+	}
 	if err := s.compactLocked(); err != nil {
 		// New fails, so nobody would ever Close the file.
 		s.file = nil
@@ -92,7 +111,9 @@ func (s *Server) openState(path string) error {
 
 // applyMeta checks the first record: every state file starts with its
 // meta record, so a file without one is some other file and must not be
-// overwritten. It restores a generated signing key.
+// overwritten. It restores a generated signing key and the seed, with
+// generators started from it (the records after it restore where they
+// stand).
 func (s *Server) applyMeta(r *record) error {
 	if r.Type != recMeta || r.Meta == nil {
 		return errors.New("not a mockhelthjem state file (no meta record first)")
@@ -102,6 +123,10 @@ func (s *Server) applyMeta(r *record) error {
 	}
 	if key, err := base64.StdEncoding.DecodeString(r.Meta.JWTKey); err == nil && len(s.opts.JWTKey) == 0 && len(key) > 0 {
 		s.jwtKey = key
+	}
+	if r.Meta.Seed != 0 && r.Meta.Seed != s.seed {
+		s.seed = r.Meta.Seed
+		s.st.gen = newGen(s.seed)
 	}
 	return nil
 }

@@ -283,19 +283,29 @@ func New(opts Options) (*Server, error) {
 	s.requests = newRequestLog(s.opts.JournalSize, s.opts.JournalBytes)
 	s.paths = knownPaths(api, ctl)
 	s.closed = closedInputs(ctl)
-	s.faults = newFaults(s.seed)
 	s.st = newState(newClock(opts.Clock, wall), newGen(s.seed))
 	if opts.StateFile != "" {
 		if err := s.openState(opts.StateFile); err != nil {
 			return nil, err
 		}
 	}
+	s.faults = newFaults(s.seed) // the state file's seed, once restored
 	s.jti.key = jtiKey(s.seed, opts.StateFile != "")
 	return s, nil
 }
 
-// Seed returns the seed in use (the random one when Options.Seed was 0).
+// Seed returns the seed in use: a state file's, else Options.Seed, else
+// the random one New picked.
 func (s *Server) Seed() uint64 { return s.seed }
+
+// Frozen reports whether the simulated clock is frozen (moves only through
+// /__sim/clock): Options.Clock was set, or a state file restored a frozen
+// clock.
+func (s *Server) Frozen() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.clock.frozen
+}
 
 // Now returns the simulated time.
 func (s *Server) Now() time.Time {

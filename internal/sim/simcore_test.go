@@ -1,8 +1,10 @@
 package sim_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -317,5 +319,61 @@ func TestDatesOfferedWithLimitAreBookable(t *testing.T) {
 	r = e.do("POST", pathBooking, token, booking(t, 23, func(b map[string]any) { b["desiredDeliveryDate"] = "2026-07-17" }))
 	if r.Status != 400 || r.errorKey(t) != "desiredDeliveryDate.not.available" {
 		t.Errorf("the day after the last offered date = %d %s, want 400 desiredDeliveryDate.not.available", r.Status, r.Body)
+	}
+}
+
+// TestRestartOverridesFlagsSilently: a restart with a state file ignored
+// -clock and only partly honoured -seed (the meta record took the new
+// seed while the generators kept the file's sequence, and a later full
+// reset used the new seed), without a word; the listening line printed
+// "frozen" from the flag. Now the file's seed is restored (a full reset
+// restarts its sequence), a WARN names the flags it overrides, and Frozen
+// reports the restored clock.
+func TestRestartOverridesFlagsSilently(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.jsonl")
+	first := newEnv(t, withState(path))
+	token := first.demo()
+	first.book(token, booking(t, 113, nil))
+	first.srv.Close()
+
+	var logs bytes.Buffer
+	again := newEnv(t, withState(path), func(o *sim.Options) {
+		o.Seed, o.Clock = 7, time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+		o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	})
+	defer again.srv.Close()
+	if got := again.srv.Seed(); got != 42 {
+		t.Errorf("Seed() = %d, want the file's 42", got)
+	}
+	if !again.srv.Frozen() {
+		t.Error("Frozen() = false, want the restored frozen clock")
+	}
+	l := logs.String()
+	if !strings.Contains(l, "level=WARN") || !strings.Contains(l, `overridden="-seed -clock"`) || !strings.Contains(l, "seed=42") {
+		t.Errorf("log = %s, want a WARN naming -seed and -clock and the file's seed", l)
+	}
+	// A full reset restarts the file's sequence: the ids of a fresh
+	// -seed 42 mock.
+	if r := again.do("POST", "/__sim/reset", "", nil); r.Status != 200 {
+		t.Fatalf("reset: %d %s", r.Status, r.Body)
+	}
+	fresh := newEnv(t)
+	want := fresh.book(fresh.demo(), booking(t, 113, nil))
+	got := again.book(again.demo(), booking(t, 113, nil))
+	for _, k := range []string{"shipmentId", "orderId"} {
+		if got[k] != want[k] {
+			t.Errorf("after the reset %s = %v, want -seed 42's %v", k, got[k], want[k])
+		}
+	}
+	// Without flags there is nothing to warn about.
+	again.srv.Close()
+	logs.Reset()
+	quiet := newEnv(t, withState(path), func(o *sim.Options) {
+		o.Seed, o.Clock = 0, time.Time{}
+		o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	})
+	defer quiet.srv.Close()
+	if strings.Contains(logs.String(), "level=WARN") {
+		t.Errorf("a restart without -seed or -clock warned: %s", logs.String())
 	}
 }
