@@ -416,6 +416,13 @@ func (f *File) rewriteLocked(recs []any) (err error) {
 	return nil
 }
 
+// Size is the bytes of the file's whole records: where the next one goes.
+func (f *File) Size() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.size
+}
+
 // Close closes the file and releases its lock. If a failed append's
 // record could not be removed yet, Close tries once more.
 func (f *File) Close() error {

@@ -39,7 +39,32 @@ func (s *Server) commitLocked(r *record) *apierror.Error {
 	if err := s.st.apply(r); err != nil {
 		return s.refused(r, err)
 	}
+	if s.file != nil && (r.Type == recReset && r.Client == "" || s.file.Size() > compactGrowth*max(s.compacted, s.compactFloor)) {
+		s.compactRunningLocked()
+	}
 	return nil
+}
+
+// When the state file is compacted while the mock runs (start-up always
+// compacts): right after a full reset, when the state is tiny, and when
+// the file has grown past compactGrowth times its size after the last
+// compaction (and past Server.compactFloor, compactFloor unless a test
+// lowers it), so it stays within a small multiple of the state it holds.
+// docs/state-file.md states the rule.
+const (
+	compactGrowth       = 4
+	compactFloor  int64 = 1 << 20
+)
+
+// compactRunningLocked compacts after a change was applied. The change is
+// durable in the file already, so a failed compaction does not change its
+// answer: Rewrite leaves the original file in place and in use (or, when
+// only its directory sync failed, the new one, with appends refused until
+// the sync succeeds), and the failure is logged.
+func (s *Server) compactRunningLocked() {
+	if err := s.compactLocked(); err != nil {
+		s.log.Error("state file compaction failed; the file keeps every record and the mock goes on", "error", err.Error())
+	}
 }
 
 // refused answers a record apply would not take: a bug in the handler that
@@ -157,9 +182,14 @@ func (s *Server) compactionLocked() []any {
 	return recs
 }
 
-// compactLocked rewrites the state file as compactionLocked.
+// compactLocked rewrites the state file as compactionLocked, and notes
+// its size for the next one.
 func (s *Server) compactLocked() error {
-	return s.file.Rewrite(s.compactionLocked())
+	if err := s.file.Rewrite(s.compactionLocked()); err != nil {
+		return err
+	}
+	s.compacted = s.file.Size()
+	return nil
 }
 
 // Close closes the state file, if any. The file stays the server's: a

@@ -184,7 +184,9 @@ type Server struct {
 	file *journal.File // the state file; nil keeps state in memory only
 	// fileClosed: Close has closed file, so every append fails. file
 	// stays set, or a change would be applied in memory only.
-	fileClosed bool
+	fileClosed   bool
+	compacted    int64 // the state file's size after its last compaction
+	compactFloor int64 // no compaction while running below this size
 }
 
 // New builds a Server.
@@ -235,6 +237,8 @@ func New(opts Options) (*Server, error) {
 		jwtKey:   opts.JWTKey,
 		oslo:     oslo,
 		seed:     opts.Seed,
+
+		compactFloor: compactFloor,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

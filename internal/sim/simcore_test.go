@@ -377,3 +377,39 @@ func TestRestartOverridesFlagsSilently(t *testing.T) {
 		t.Errorf("a restart without -seed or -clock warned: %s", logs.String())
 	}
 }
+
+// TestStateFileGrowsWithoutLimit: the state file was compacted only at
+// start-up, so 300 rounds of a full reset and one booking left one order
+// in memory and 602 lines on disk. It is compacted right after a full
+// reset, and when it grows past four times its size at the last
+// compaction; the file still replays to the live state.
+func TestStateFileGrowsWithoutLimit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.jsonl")
+	e := newEnv(t, withState(path))
+	defer e.srv.Close()
+	for range 30 {
+		if r := e.do("POST", "/__sim/reset", "", nil); r.Status != 200 {
+			t.Fatalf("reset: %d %s", r.Status, r.Body)
+		}
+		e.book(e.demo(), booking(t, 113, nil))
+	}
+	if n := len(stateRecords(t, path)); n != 3 {
+		t.Errorf("after 30 resets and bookings the file has %d records, want 3 (meta, reset, the order)", n)
+	}
+
+	// Growth without a reset: with the floor lowered, 200 clock changes
+	// keep the file within four times its compacted size.
+	sim.SetCompactFloor(e.srv, 1)
+	compacted := int64(len(readFile(t, path)))
+	for range 200 {
+		e.advance("1m")
+	}
+	if size := int64(len(readFile(t, path))); size > 4*compacted+512 {
+		t.Errorf("after 200 clock changes the file holds %d bytes, more than four times the %d after compaction", size, compacted)
+	}
+	before := e.state()
+	e.srv.Close()
+	again := newEnv(t, withState(path))
+	defer again.srv.Close()
+	assertDiff(t, "state replayed from the compacted file", before, again.state())
+}
