@@ -31,12 +31,13 @@ func encodeLine(rec []byte) []byte {
 // What is wrong with a line. They are CorruptError.Err, and
 // docs/state-file.md quotes them.
 var (
-	errEmptyLine = errors.New("an empty line")
-	errFormat1   = errors.New("a record without a checksum: the file was written by an older mockhelthjem (state file format 1), which this version cannot read")
-	errNoSum     = errors.New("not a state file line (no checksum)")
-	errChecksum  = errors.New("checksum mismatch: the line was changed after it was written")
-	errNotJSON   = errors.New("the checksum matches but the record is not JSON")
-	errBadTail   = errors.New("an unfinished last line that is not the start of a record")
+	errEmptyLine  = errors.New("an empty line")
+	errFormat1    = errors.New("a record without a checksum: the file was written by an older mockhelthjem (state file format 1), which this version cannot read")
+	errNoSum      = errors.New("not a state file line (no checksum)")
+	errChecksum   = errors.New("checksum mismatch: the line was changed after it was written")
+	errNotJSON    = errors.New("the checksum matches but the record is not JSON")
+	errBadTail    = errors.New("an unfinished last line that is not the start of a record")
+	errShortFirst = errors.New("a first line of a few hex digits and no newline: too short to be told from some other file")
 )
 
 // decodeLine checks one complete line (without its newline) and returns
@@ -76,36 +77,56 @@ func isHex(b []byte) bool {
 	return true
 }
 
-// isTorn reports whether tail, a last line without its newline, is what a
-// write cut short leaves: a prefix of a line encodeLine makes, perhaps
-// followed by zero bytes (after a crash some file systems show the end of
-// a file whose size grew before its data was written as zeros). Anything
-// else (some other file, a line edited by hand) is corruption, not a torn
-// write, and is never dropped.
-func isTorn(tail []byte) bool {
+// tornTail reports why tail, a last line without its newline, is not
+// what a write cut short leaves, or nil when it is: a prefix of a line
+// encodeLine makes, perhaps followed by zero bytes (after a crash some
+// file systems show the end of a file whose size grew before its data was
+// written as zeros). Anything else (some other file, a line edited by
+// hand) is corruption, not a torn write, and is never dropped:
+//
+//   - a whole record (valid JSON) whose checksum does not match: a write
+//     cut short leaves a prefix of the right bytes, so only the newline
+//     can be missing;
+//   - on the first line, nothing but a few hex digits (or zeros): too
+//     little to tell a state file from some other short file (printf cafe
+//     > f), which must not be emptied and turned into a state file.
+func tornTail(tail []byte, first bool) error {
 	tail = bytes.TrimRight(tail, "\x00")
 	if !isHex(tail[:min(len(tail), sumLen)]) {
-		return false
+		return errBadTail
 	}
 	if len(tail) <= sumLen {
-		return true
+		if first {
+			return errShortFirst
+		}
+		return nil
 	}
 	if tail[sumLen] != ' ' {
-		return false
+		return errBadTail
 	}
 	rec := tail[sumLen+1:]
 	switch {
 	case len(rec) == 0:
-		return true
+		return nil
 	case isSpace(rec[0]):
-		return false // json.Marshal writes no white space around a value
+		return errBadTail // json.Marshal writes no white space around a value
 	case json.Valid(rec):
-		return !isSpace(rec[len(rec)-1]) // the whole record: only its newline is missing
+		// The whole record: only its newline may be missing.
+		if isSpace(rec[len(rec)-1]) {
+			return errBadTail
+		}
+		if want, _ := strconv.ParseUint(string(tail[:sumLen]), 16, 32); crc32.Checksum(rec, castagnoli) != uint32(want) {
+			return errChecksum
+		}
+		return nil
 	}
 	// A cut JSON value ends early: the decoder wants more input. A
 	// syntax error, or a whole value followed by more, is not a cut.
 	var v json.RawMessage
-	return json.NewDecoder(bytes.NewReader(rec)).Decode(&v) == io.ErrUnexpectedEOF
+	if json.NewDecoder(bytes.NewReader(rec)).Decode(&v) != io.ErrUnexpectedEOF {
+		return errBadTail
+	}
+	return nil
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }

@@ -26,7 +26,10 @@
 //     file holds it) and keeps it until Close, across Rewrite too.
 //   - Only a last line without its newline is a torn tail: a write cut
 //     short, never acknowledged. Open drops it (Info.TornBytes, a WARN)
-//     when it is the start of a line this package writes. Any other damage
+//     when it is the start of a line this package writes (a whole record
+//     only with its right checksum; on the first line, more than a
+//     checksum's hex digits, so that a short file of hex digits is not
+//     taken for a torn state file). Any other damage
 //     (an empty line, a line without a checksum, a checksum mismatch, a
 //     record that is not JSON, a record apply refuses, a torn tail that is
 //     not the start of a record) is a *CorruptError: Open fails and the
@@ -204,8 +207,8 @@ func replay(fsys FS, h FSFile, path string, log *slog.Logger, apply func(json.Ra
 		b, err := r.ReadBytes('\n')
 		if err == io.EOF {
 			if len(b) > 0 {
-				if !isTorn(b) {
-					return Info{}, 0, &CorruptError{Path: path, Line: line, Err: errBadTail}
+				if err := tornTail(b, line == 1); err != nil {
+					return Info{}, 0, &CorruptError{Path: path, Line: line, Err: err}
 				}
 				info.TornBytes = int64(len(b))
 			}
@@ -411,6 +414,13 @@ func (f *File) rewriteLocked(recs []any) (err error) {
 	}
 	f.needDirSync = false
 	return nil
+}
+
+// Size is the bytes of the file's whole records: where the next one goes.
+func (f *File) Size() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.size
 }
 
 // Close closes the file and releases its lock. If a failed append's

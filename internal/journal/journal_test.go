@@ -196,3 +196,43 @@ func TestValidJSONCorruptionRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestTornTailThatNoCutWriteLeaves (fix-sim finding 8): a last line
+// without its newline was dropped as torn when it was a whole record with
+// a wrong checksum (a write cut short leaves a prefix of the right bytes,
+// so that is corruption), and a file of a few hex digits and no newline
+// (printf cafe > f) was truncated to nothing and turned into a state
+// file. Both are refused and left as they were.
+func TestTornTailThatNoCutWriteLeaves(t *testing.T) {
+	one, two := line(rec{N: 1}), line(rec{N: 2})
+	badSum := "0" + strings.TrimSuffix(two, "\n")[1:]
+	if badSum[:8] == two[:8] {
+		t.Fatal("the edited checksum is the right one")
+	}
+	for _, tt := range []struct {
+		name, content string
+		line          int
+		why           string
+	}{
+		{"a whole last record with a wrong checksum", one + badSum, 2, "checksum mismatch: the line was changed after it was written"},
+		{"a whole first record with a wrong checksum", badSum, 1, "checksum mismatch: the line was changed after it was written"},
+		{"a file of four hex digits", "cafe", 1, "a first line of a few hex digits and no newline: too short to be told from some other file"},
+		{"a file of eight hex digits", "deadbeef", 1, "a first line of a few hex digits and no newline: too short to be told from some other file"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "state.jsonl")
+			writeFile(t, path, tt.content)
+			_, _, _, err := open(t, path, journal.Options{})
+			var ce *journal.CorruptError
+			if !errors.As(err, &ce) {
+				t.Fatalf("err = %v, want a *CorruptError", err)
+			}
+			if diff := cmp.Diff(fmt.Sprintf("line %d: %s", tt.line, tt.why), fmt.Sprintf("line %d: %v", ce.Line, ce.Err)); diff != "" {
+				t.Errorf("refusal (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.content, readFile(t, path)); diff != "" {
+				t.Errorf("a refused file was changed (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -323,7 +323,7 @@ func Run(ctx context.Context, cfg Config, logw io.Writer, ready chan<- string) e
 		ErrorLog:                     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("mockhelthjem listening", "addr", ln.Addr().String(), "seed", s.Seed(),
-		"clock", s.Now().Format(time.RFC3339), "frozen", !cfg.Clock.IsZero(), "version", version.String(),
+		"clock", s.Now().Format(time.RFC3339), "frozen", s.Frozen(), "version", version.String(),
 		"admin_token", cfg.AdminToken != "")
 	if ready != nil {
 		ready <- ln.Addr().String()

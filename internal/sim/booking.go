@@ -35,7 +35,6 @@ const (
 
 // Wire values of bookings.
 const (
-	linkedReturnFromPUDO  = "RETURN_FROM_SERVICE_POINT"
 	servicePointPartyType = "servicePoint"
 )
 
@@ -188,9 +187,14 @@ func (p *plan) checkParties() *apierror.Error {
 	return nil
 }
 
-// checkItems checks item numbers and client-supplied tracking references.
+// checkItems checks item numbers and client-supplied tracking references:
+// each a valid SSCC, none twice, none equal to the booking's own supplied
+// shipmentId.
 func (p *plan) checkItems() *apierror.Error {
 	seen := map[string]bool{}
+	if id := strings.TrimSpace(str(p.req.ShipmentID)); id != "" {
+		seen[shipmentKey(id)] = true
+	}
 	p.supplied = make([]string, len(p.req.Items))
 	for i, it := range p.req.Items {
 		ref := strings.TrimSpace(str(it.TrackingReference))
@@ -204,7 +208,7 @@ func (p *plan) checkItems() *apierror.Error {
 				WithField(fmt.Sprintf("items[%d].trackingReference", i), "must be empty or a valid SSCC")
 		}
 		if seen[v] {
-			return apierror.New(http.StatusConflict, KeyDuplicateTracking, "the same trackingReference is used twice").
+			return apierror.New(http.StatusConflict, KeyDuplicateTracking, "the same id is used twice in the booking (as a trackingReference or the shipmentId)").
 				WithField(fmt.Sprintf("items[%d].trackingReference", i), "used twice")
 		}
 		seen[v] = true
@@ -363,19 +367,20 @@ func (s *Server) nearestPoint(p *plan, pc fixture.PostalCode, i int, role string
 	return nil
 }
 
-// checkDate accepts only a date the dates operation offers today by
-// default (offered), on every transport solution.
+// checkDate accepts only a date the dates operation can offer today, with
+// any limit up to its largest (calendar.Offered), on every transport
+// solution.
 func checkDate(d, today calendar.Date) *apierror.Error {
 	if !d.After(today) {
 		return apierror.New(http.StatusBadRequest, KeyDateNotInFuture,
 			"the date must be after today; fetch dates from /parcels/v1/addresses/find/single/dates").
 			WithField("desiredDeliveryDate", "must be in the future")
 	}
-	if offered(d, today) {
+	if calendar.Offered(d, today) {
 		return nil
 	}
 	return apierror.Newf(http.StatusBadRequest, KeyDateNotOffered,
-		"that date is not offered (Sundays, public holidays and dates over %d days ahead are not); fetch dates from /parcels/v1/addresses/find/single/dates", defaultDatesLimit).
+		"that date is not offered (Sundays, public holidays and dates over %d days ahead are not); fetch dates from /parcels/v1/addresses/find/single/dates", calendar.MaxPickupLimit).
 		WithField("desiredDeliveryDate", "is not an offered date")
 }
 
@@ -411,9 +416,10 @@ func (s *Server) bookLocked(c *call, p *plan) (bookingResp, *apierror.Error) {
 		if prev, found := s.retryLocked(c.client.ID, supplied, p.key); found {
 			return prev, nil // a safe retry
 		}
-		// The same answer whichever client holds the id: it must not tell
-		// that another client exists.
-		if s.st.byShipment[shipmentKey(supplied)] != nil {
+		// The same answer whichever client holds the id, as a shipmentId,
+		// an SSCC or a returnCode: it must not tell that another client
+		// exists.
+		if s.st.taken(shipmentKey(supplied)) {
 			return bookingResp{}, apierror.New(http.StatusConflict, KeyDuplicateShipment,
 				"this shipmentId is already booked with a different request").WithField("shipmentId", "already used")
 		}
@@ -426,6 +432,15 @@ func (s *Server) bookLocked(c *call, p *plan) (bookingResp, *apierror.Error) {
 	}
 	if aerr := s.checkCapLocked(); aerr != nil {
 		return bookingResp{}, aerr
+	}
+	// The clock read when the request arrived may have moved since (a
+	// slow body, a latency fault, a reset meanwhile): the order is stamped
+	// with the time under this lock, and its date checked against it.
+	now := s.nowLocked(c)
+	if p.date != nil {
+		if aerr := checkDate(*p.date, calendar.DateOf(now.In(s.oslo))); aerr != nil {
+			return bookingResp{}, aerr
+		}
 	}
 	rec, aerr := s.bookingRecordLocked(c, p, supplied)
 	if aerr != nil {
@@ -442,11 +457,15 @@ func (s *Server) bookLocked(c *call, p *plan) (bookingResp, *apierror.Error) {
 func (s *Server) bookingRecordLocked(c *call, p *plan, shipmentID string) (*record, *apierror.Error) {
 	g := s.st.gen
 	taken := s.st.taken
-	if p.hasSupplied() {
-		// A generated SSCC must not equal one this booking supplies.
+	if p.hasSupplied() || shipmentID != "" {
+		// A generated id must not equal one this booking supplies: an
+		// SSCC, or its shipmentId (an SSCC or a returnCode in form).
 		own := map[string]bool{}
 		for _, v := range p.supplied {
 			own[v] = true
+		}
+		if shipmentID != "" {
+			own[shipmentKey(shipmentID)] = true
 		}
 		taken = func(id string) bool { return own[id] || s.st.taken(id) }
 	}
@@ -501,11 +520,9 @@ func (p *plan) hasSupplied() bool {
 	return false
 }
 
-// answerLocked renders a stored order's booking answer again.
+// answerLocked renders a stored order's booking answer again: an order
+// booked by a request (a retry, a label), never one a conversion made.
 func (s *Server) answerLocked(o *order) bookingResp {
-	if o.Conv != nil {
-		return *o.Conv
-	}
 	var req bookingReq
 	_ = json.Unmarshal(o.Req, &req) // encoded by requestKey
 	return s.render(o, &req)

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -39,13 +38,14 @@ func (c *clock) now() time.Time {
 // is more than any test needs, and keeps the offset far from overflowing.
 const maxOffset = 100 * 365 * 24 * time.Hour
 
-// advance moves the clock forward by d (d > 0).
+// advance moves the clock forward by d (d > 0). Its errors do not repeat
+// d: they are answered as they are, and no answer repeats a submitted value.
 func (c *clock) advance(d time.Duration) error {
 	if d < 0 {
-		return fmt.Errorf("advance %s: %w", d, errBackwards)
+		return errBackwards
 	}
 	if d > maxOffset-c.offset {
-		return fmt.Errorf("advance %s: %w", d, errClockRange)
+		return errClockRange
 	}
 	c.offset += d
 	return nil
@@ -57,18 +57,19 @@ func (c *clock) advance(d time.Duration) error {
 const setSlack = time.Second
 
 // set moves the clock to t, which must not be before now; a t less than
-// setSlack before now is now, and leaves the clock where it is.
+// setSlack before now is now, and leaves the clock where it is. Like
+// advance's, its errors do not repeat t.
 func (c *clock) set(t time.Time) error {
 	now := c.now()
 	if t.Before(now) {
 		if now.Sub(t) <= setSlack {
 			return nil
 		}
-		return fmt.Errorf("set %s: %w", t.Format(time.RFC3339), errBackwards)
+		return errBackwards
 	}
 	d := t.Sub(now) // saturates at the largest Duration for far times
 	if d > maxOffset-c.offset {
-		return fmt.Errorf("set %s: %w", t.Format(time.RFC3339), errClockRange)
+		return errClockRange
 	}
 	c.offset += d
 	return nil

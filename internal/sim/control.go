@@ -73,6 +73,7 @@ func setClock(s *Server, c *call) (result, *apierror.Error) {
 	defer s.mu.Unlock()
 	moved := s.st.clock // moved on a copy; apply installs it
 	var err error
+	field := "set"
 	if req.Set != nil {
 		t, perr := time.Parse(time.RFC3339, *req.Set)
 		if perr != nil {
@@ -80,23 +81,38 @@ func setClock(s *Server, c *call) (result, *apierror.Error) {
 		}
 		err = moved.set(t)
 	} else {
+		field = "advance"
 		d, perr := parseAdvance(*req.Advance)
 		if perr != nil {
-			return result{}, apierror.New(http.StatusBadRequest, KeyClockRequest, perr.Error()).
-				WithField("advance", `must be a duration such as "26h", "90m", "1d" or "2d3h"`)
+			err = perr
+		} else {
+			err = moved.advance(d)
 		}
-		err = moved.advance(d)
 	}
-	switch {
-	case errors.Is(err, errBackwards):
-		return result{}, apierror.New(http.StatusBadRequest, KeyClockBackwards, err.Error())
-	case err != nil:
-		return result{}, apierror.New(http.StatusBadRequest, KeyClockRequest, err.Error())
+	if aerr := clockError(field, err); aerr != nil {
+		return result{}, aerr
 	}
-	if aerr := s.commitLocked(&record{Type: recClock, At: c.now, Clock: moved.rec()}); aerr != nil {
+	if aerr := s.commitLocked(&record{Type: recClock, At: s.nowLocked(c), Clock: moved.rec()}); aerr != nil {
 		return result{}, aerr
 	}
 	return ok(s.clockRespLocked()), nil
+}
+
+// clockError answers a refused set or advance of the named field, without
+// repeating the value sent: each refusal has its own reason.
+func clockError(field string, err error) *apierror.Error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errBackwards):
+		return apierror.New(http.StatusBadRequest, KeyClockBackwards, err.Error()).
+			WithField(field, "is before the simulated now")
+	case errors.Is(err, errClockRange):
+		return apierror.New(http.StatusBadRequest, KeyClockRequest, err.Error()).
+			WithField(field, "moves the clock more than 100 years from its start")
+	}
+	return apierror.New(http.StatusBadRequest, KeyClockRequest, err.Error()).
+		WithField(field, `must be a duration such as "26h", "90m", "1d" or "2d3h"`)
 }
 
 // parseAdvance reads an advance: whole days ("1d"), a Go duration ("26h",
@@ -138,7 +154,7 @@ func resetState(s *Server, c *call) (result, *apierror.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := s.st.count(client)
-	rec := &record{Type: recReset, At: c.now, Client: client}
+	rec := &record{Type: recReset, At: s.nowLocked(c), Client: client}
 	if client == "" {
 		restarted := s.st.clock
 		restarted.reset()

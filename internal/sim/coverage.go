@@ -251,13 +251,6 @@ func findPickupDates(s *Server, c *call) (result, *apierror.Error) {
 }
 
 // defaultDatesLimit is the dates operation's default look-ahead in days.
-// The dates it then answers are the only ones a booking accepts
-// (offered).
+// A booking accepts any date it can answer with a larger limit too, up to
+// calendar.MaxPickupLimit (calendar.Offered).
 const defaultDatesLimit = 14
-
-// offered reports whether d is among the dates the dates operation answers
-// today by default: a pickup day (not a Sunday, not a public holiday)
-// among the defaultDatesLimit days after today.
-func offered(d, today calendar.Date) bool {
-	return d.After(today) && !d.After(today.AddDays(defaultDatesLimit)) && calendar.PickupDay(d)
-}

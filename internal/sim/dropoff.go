@@ -107,20 +107,5 @@ func (s *Server) conversionLocked(o *order, sp fixture.ServicePoint, now time.Ti
 		n.Items[i] = orderItem{SSCC: sscc, ReturnCode: it.ReturnCode}
 	}
 	n.Events = append([]event{{At: now, Kind: evBooked}}, dropoffEvents(now, sp.ID, s.oslo)...)
-
-	old := s.answerLocked(o)
-	resp := old
-	resp.ShipmentID, resp.FreightProductID, resp.OrderID = n.ShipmentID, n.FP, n.OrderID
-	resp.Parties = append(append([]partyOut{}, old.Parties...), pointParty(sp))
-	resp.Items = make([]itemOut, len(old.Items))
-	for i, it := range old.Items {
-		it.TrackingReference = ids.TrackingPrefix + n.Items[i].SSCC
-		it.Properties.ShortItemIdentifier = ids.ShortItemIdentifier(n.Items[i].SSCC)
-		it.LinkedParcelType = ptr(linkedReturnFromPUDO)
-		it.LinkedTrackingReference = ptr(ids.TrackingPrefix + o.Items[i].SSCC)
-		resp.Items[i] = it
-	}
-	resp.Properties = s.properties(n, &sp)
-	n.Conv = &resp
 	return &record{Type: recConvert, At: now, OrderID: o.OrderID, ServicePointID: sp.ID, Order: n, Gen: &g}, nil
 }

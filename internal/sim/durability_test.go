@@ -281,10 +281,24 @@ func TestRecordThatParsesButIsImpossible(t *testing.T) {
 	}{
 		{"order without clientId", find("order", 0), func(r map[string]any) { delete(order(r), "clientId") }},
 		{"renamed key", find("order", 0), func(r map[string]any) { o := order(r); o["client"] = o["clientId"]; delete(o, "clientId") }},
+		// An optional key renamed: the record stays valid without it, so
+		// only the refusal of unknown keys catches it (finding 14).
+		{"renamed optional key", find("order", 1), func(r map[string]any) {
+			o := order(r)
+			if o["bookedPoint"] == nil {
+				t.Fatalf("the TS 113 order has no bookedPoint: %v", o)
+			}
+			o["bookedPt"] = o["bookedPoint"]
+			delete(o, "bookedPoint")
+		}},
 		{"changed digit of an SSCC", find("order", 1), func(r map[string]any) {
 			it := order(r)["items"].([]any)[0].(map[string]any)
 			s := it["sscc"].(string)
 			it["sscc"] = s[:10] + string('0'+(s[10]-'0'+1)%10) + s[11:]
+		}},
+		{"shipmentId equal to the order's own SSCC", find("order", 1), func(r map[string]any) {
+			o := order(r)
+			o["shipmentId"] = o["items"].([]any)[0].(map[string]any)["sscc"]
 		}},
 		{"orderId held twice", find("order", 1), func(r map[string]any) { order(r)["orderId"] = order(base[find("order", 0)])["orderId"] }},
 		{"unknown record type", find("clock", 0), func(r map[string]any) { r["type"] = "explode" }},

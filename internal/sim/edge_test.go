@@ -2,8 +2,10 @@ package sim_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -353,10 +355,20 @@ func TestFaultHeaderNeedsAdminToken(t *testing.T) {
 		})
 	}
 	// The token call is faulted the same way: no latency without the token.
+	// The client gives up after 10 s (its context ends the fault's sleep),
+	// so a regression fails in seconds, not after the 5-minute fault.
+	const patience = 10 * time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
+	defer cancel()
+	req := httptest.NewRequestWithContext(ctx, "POST", pathToken,
+		strings.NewReader(`{"client_id":"demo","client_secret":"demo-secret","grant_type":"client_credentials"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Sim-Fault", "latency=5m")
 	start := time.Now()
-	r := e.do("POST", pathToken, "", `{"client_id":"demo","client_secret":"demo-secret","grant_type":"client_credentials"}`, "X-Sim-Fault", "latency=5m")
-	if r.Status != 401 || time.Since(start) > time.Minute {
-		t.Errorf("token call with a latency fault and no admin token = %d %s", r.Status, r.Body)
+	rec := httptest.NewRecorder()
+	e.srv.ServeHTTP(rec, req)
+	if took := time.Since(start); rec.Code != 401 || took >= patience {
+		t.Errorf("token call with a latency fault and no admin token = %d %s after %s, want 401 at once", rec.Code, rec.Body, took)
 	}
 	// The control plane takes X-Sim-Admin-Token too.
 	if r := e.do("GET", "/__sim/clock", "", nil, "X-Sim-Admin-Token", admin); r.Status != 200 {

@@ -127,3 +127,11 @@ func Perturb(s *Server, what string) bool {
 	}
 	return true
 }
+
+// SetCompactFloor lowers the size under which s never compacts its state
+// file while running, so a test can reach it.
+func SetCompactFloor(s *Server, n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.compactFloor = n
+}

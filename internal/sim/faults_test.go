@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -320,12 +322,25 @@ func TestRetryAfterPickupDatePassed(t *testing.T) {
 
 // TestOwnShipmentIDLikeAnotherClientsCode: a shipmentId a client chose
 // that equals another client's returnCode still tracks the client's own
-// parcel (the code index answered first and hid it).
+// parcel (the code index answered first and hid it). A booking now refuses
+// such a shipmentId (TestSuppliedShipmentIDEqualToAnotherClientsCode), but
+// a state file written before holds it, replays and tracks as it did.
 func TestOwnShipmentIDLikeAnotherClientsCode(t *testing.T) {
-	e := newEnv(t)
+	path := filepath.Join(t.TempDir(), "state.jsonl")
+	e := newEnv(t, withState(path))
 	rc := firstItem(e.book(e.demo(), booking(t, 113, nil)))["returnCode"].(string)
 	multi := e.token("multi", "multi-secret")
-	e.book(multi, booking(t, 113, func(b map[string]any) { b["shipmentId"] = rc }))
+	e.book(multi, booking(t, 113, func(b map[string]any) { b["shipmentId"] = "MULTI-1"; b["shopId"] = 18 }))
+	e.srv.Close()
+	recs := stateRecords(t, path)
+	last := recs[len(recs)-1]["order"].(map[string]any)
+	last["shipmentId"] = rc // as the earlier mock accepted it
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	writeState(t, path, recs)
+	e = newEnv(t, withState(path))
+	defer e.srv.Close()
 	r := e.track(multi, rc, false)
 	if r.Status != 200 || !strings.Contains(string(r.Body), `"shipmentNumber":"`+rc+`"`) {
 		t.Fatalf("multi tracking its own %s = %d %s", rc, r.Status, r.Body)

@@ -59,7 +59,7 @@ func (g *gen) fromSerial(id func(serial uint64) (string, error), taken func(stri
 	for {
 		n, err := id(g.serial)
 		if err != nil {
-			return "", fmt.Errorf("%w: %v", errIDSpace, err)
+			return "", fmt.Errorf("%w: %w", errIDSpace, err)
 		}
 		g.serial++
 		if !taken(n) {

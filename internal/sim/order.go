@@ -59,15 +59,13 @@ var eventInfo = [...]struct {
 	apiKey, status string
 	group          int
 	no, en         string
-	groupNO        string
-	groupEN        string
 }{
-	evBooked:     {"001", "WAITING_FOR_PACKAGE", 1, "Sendingen er registrert", "The shipment has been registered", "Registrert", "Registered"},
-	evPickedUp:   {"032", "PICKED_UP", 2, "Pakken er hentet", "The parcel has been picked up", "Hentet", "Collected"},
-	evDroppedOff: {"041", "DROPPED_OFF", 2, "Pakken er levert inn på hentested", "The parcel was dropped off at a service point", "Innlevert", "Dropped off"},
-	evInTransit:  {"050", "IN_TRANSIT", 3, "Pakken er under transport", "The parcel is in transit", "Under transport", "In transit"},
-	evDelivered:  {"090", "DELIVERED", 4, "Pakken er levert", "The parcel has been delivered", "Levert", "Delivered"},
-	evCancelled:  {"071", "CANCELLED", 9, "Henteoppdraget er kansellert", "The pickup order has been cancelled", "Kansellert", "Cancelled"},
+	evBooked:     {"001", "WAITING_FOR_PACKAGE", 1, "Sendingen er registrert", "The shipment has been registered"},
+	evPickedUp:   {"032", "PICKED_UP", 2, "Pakken er hentet", "The parcel has been picked up"},
+	evDroppedOff: {"041", "DROPPED_OFF", 2, "Pakken er levert inn på hentested", "The parcel was dropped off at a service point"},
+	evInTransit:  {"050", "IN_TRANSIT", 3, "Pakken er under transport", "The parcel is in transit"},
+	evDelivered:  {"090", "DELIVERED", 4, "Pakken er levert", "The parcel has been delivered"},
+	evCancelled:  {"071", "CANCELLED", 9, "Henteoppdraget er kansellert", "The pickup order has been cancelled"},
 }
 
 func (k eventKind) known() bool { return k >= 0 && int(k) < len(eventInfo) }

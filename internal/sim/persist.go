@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/mockhelthjem/mockhelthjem/errorkey"
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
@@ -37,7 +39,32 @@ func (s *Server) commitLocked(r *record) *apierror.Error {
 	if err := s.st.apply(r); err != nil {
 		return s.refused(r, err)
 	}
+	if s.file != nil && (r.Type == recReset && r.Client == "" || s.file.Size() > compactGrowth*max(s.compacted, s.compactFloor)) {
+		s.compactRunningLocked()
+	}
 	return nil
+}
+
+// When the state file is compacted while the mock runs (start-up always
+// compacts): right after a full reset, when the state is tiny, and when
+// the file has grown past compactGrowth times its size after the last
+// compaction (and past Server.compactFloor, compactFloor unless a test
+// lowers it), so it stays within a small multiple of the state it holds.
+// docs/state-file.md states the rule.
+const (
+	compactGrowth       = 4
+	compactFloor  int64 = 1 << 20
+)
+
+// compactRunningLocked compacts after a change was applied. The change is
+// durable in the file already, so a failed compaction does not change its
+// answer: Rewrite leaves the original file in place and in use (or, when
+// only its directory sync failed, the new one, with appends refused until
+// the sync succeeds), and the failure is logged.
+func (s *Server) compactRunningLocked() {
+	if err := s.compactLocked(); err != nil {
+		s.log.Error("state file compaction failed; the file keeps every record and the mock goes on", "error", err.Error())
+	}
 }
 
 // refused answers a record apply would not take: a bug in the handler that
@@ -62,7 +89,8 @@ func (s *Server) storageError(err error) *apierror.Error {
 // openState replays the state file and compacts it. Called from New
 // before the server is shared.
 func (s *Server) openState(path string) error {
-	first := true
+	first, clockRestored := true, false
+	flagSeed := s.seed
 	opts := journal.Options{FS: s.opts.StateFS, Logger: s.log}
 	f, info, err := journal.Open(path, opts, func(raw json.RawMessage) error {
 		var r record
@@ -75,6 +103,7 @@ func (s *Server) openState(path string) error {
 			first = false
 			return s.applyMeta(&r)
 		}
+		clockRestored = clockRestored || r.Type == recClock || (r.Type == recReset && r.Client == "")
 		return s.st.apply(&r)
 	})
 	if err != nil {
@@ -82,6 +111,21 @@ func (s *Server) openState(path string) error {
 	}
 	s.file = f
 	s.log.Info("state file loaded", "path", info.Path, "records", info.Replayed, "orders", len(s.st.orders), "torn_bytes_dropped", info.TornBytes)
+	// The file's seed and clock win over the options (-seed, -clock): the
+	// generators continue the file's sequence, and a full reset restarts
+	// them from its seed. Say so when an option was given and lost.
+	var overridden []string
+	if s.opts.Seed != 0 && flagSeed != s.seed {
+		overridden = append(overridden, "-seed")
+	}
+	if !s.opts.Clock.IsZero() && clockRestored {
+		overridden = append(overridden, "-clock")
+	}
+	if len(overridden) > 0 {
+		s.log.Warn("state file: its seed and clock are used, not the flags given",
+			"path", info.Path, "overridden", strings.Join(overridden, " "), "seed", s.seed,
+			"clock", s.st.clock.now().Format(time.RFC3339), "frozen", s.st.clock.frozen)
+	}
 	if err := s.compactLocked(); err != nil {
 		// New fails, so nobody would ever Close the file.
 		s.file = nil
@@ -92,7 +136,9 @@ func (s *Server) openState(path string) error {
 
 // applyMeta checks the first record: every state file starts with its
 // meta record, so a file without one is some other file and must not be
-// overwritten. It restores a generated signing key.
+// overwritten. It restores a generated signing key and the seed, with
+// generators started from it (the records after it restore where they
+// stand).
 func (s *Server) applyMeta(r *record) error {
 	if r.Type != recMeta || r.Meta == nil {
 		return errors.New("not a mockhelthjem state file (no meta record first)")
@@ -102,6 +148,10 @@ func (s *Server) applyMeta(r *record) error {
 	}
 	if key, err := base64.StdEncoding.DecodeString(r.Meta.JWTKey); err == nil && len(s.opts.JWTKey) == 0 && len(key) > 0 {
 		s.jwtKey = key
+	}
+	if r.Meta.Seed != 0 && r.Meta.Seed != s.seed {
+		s.seed = r.Meta.Seed
+		s.st.gen = newGen(s.seed)
 	}
 	return nil
 }
@@ -132,19 +182,25 @@ func (s *Server) compactionLocked() []any {
 	return recs
 }
 
-// compactLocked rewrites the state file as compactionLocked.
+// compactLocked rewrites the state file as compactionLocked, and notes
+// its size for the next one.
 func (s *Server) compactLocked() error {
-	return s.file.Rewrite(s.compactionLocked())
+	if err := s.file.Rewrite(s.compactionLocked()); err != nil {
+		return err
+	}
+	s.compacted = s.file.Size()
+	return nil
 }
 
-// Close closes the state file, if any.
+// Close closes the state file, if any. The file stays the server's: a
+// change after Close is refused with 500 storage.failed (its append fails),
+// never applied in memory only. Closing again does nothing.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.file == nil {
+	if s.file == nil || s.fileClosed {
 		return nil
 	}
-	err := s.file.Close()
-	s.file = nil
-	return err
+	s.fileClosed = true
+	return s.file.Close()
 }

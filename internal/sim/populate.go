@@ -84,7 +84,6 @@ func populate(s *Server, c *call) (result, *apierror.Error) {
 	s.mu.Lock()
 	now := s.st.clock.now()
 	seed := mix64(s.seed ^ 0x70_6f70_756c_6174 ^ uint64(s.st.gen.nextID))
-	stored := len(s.st.orders)
 	s.mu.Unlock()
 
 	w := newWorld(s, gofakeit.New(seed), now)
@@ -99,10 +98,8 @@ func populate(s *Server, c *call) (result, *apierror.Error) {
 			conversions++
 		}
 	}
-	if stored+len(plan)+conversions > s.opts.MaxOrders {
-		return result{}, apierror.Newf(http.StatusInsufficientStorage, errorkey.OrderLimitReached,
-			"%d more orders would pass the limit of %d; POST /__sim/reset (optionally ?clientId=) or raise -max-orders",
-			len(plan)+conversions, s.opts.MaxOrders)
+	if aerr := s.checkRoomFor(len(plan) + conversions); aerr != nil {
+		return result{}, aerr
 	}
 
 	resp := populateResp{OrderIDs: []int64{}, Statuses: map[string]int{}}
@@ -110,7 +107,7 @@ func populate(s *Server, c *call) (result, *apierror.Error) {
 	for _, o := range plan {
 		res, aerr := s.invoke(c.r.Context(), s.api, http.MethodPost, "/parcels/v1/bookings", o.body, o.client, o.at)
 		if aerr != nil {
-			return result{}, aerr
+			return result{}, resp.stopped(aerr)
 		}
 		o.orderID = res.body.(bookingResp).OrderID
 		resp.Booked++
@@ -121,7 +118,7 @@ func populate(s *Server, c *call) (result, *apierror.Error) {
 	for _, o := range drops {
 		id, aerr := s.demoDropoff(o)
 		if aerr != nil {
-			return result{}, aerr
+			return result{}, resp.stopped(aerr)
 		}
 		if id != 0 {
 			resp.Converted++
@@ -139,6 +136,35 @@ func populate(s *Server, c *call) (result, *apierror.Error) {
 		}
 	}
 	return ok(resp), nil
+}
+
+// checkRoomFor refuses, before anything is booked, a world of n orders
+// that would pass -max-orders with the orders stored now.
+func (s *Server) checkRoomFor(n int) *apierror.Error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.st.orders)+n <= s.opts.MaxOrders {
+		return nil
+	}
+	return apierror.Newf(http.StatusInsufficientStorage, errorkey.OrderLimitReached,
+		"%d more orders would pass the limit of %d; POST /__sim/reset (optionally ?clientId=) or raise -max-orders",
+		n, s.opts.MaxOrders)
+}
+
+// stopped is the answer to a world that stopped part-way: each booking,
+// drop-off and conversion is its own change, so those made before the
+// failure are stored and stay. The failure's status and errorKey are
+// kept; the message says what was made (with its orderIds in
+// GET /__sim/state) and that the failed change itself was not applied.
+func (r *populateResp) stopped(aerr *apierror.Error) *apierror.Error {
+	if r.Booked == 0 {
+		return aerr // nothing made: the failure's own answer is the whole truth
+	}
+	partial := apierror.Newf(aerr.Status, aerr.Key,
+		"populate stopped part-way: %d orders were booked (%d dropped off, %d converted) and are stored (see GET /__sim/state); the next change failed and was not applied: %s",
+		r.Booked, r.DroppedOff, r.Converted, aerr.Message)
+	partial.Fields = aerr.Fields
+	return partial
 }
 
 // demoDropoff drops o's parcel off at o.dropAt, as createDropoff would have
@@ -193,7 +219,7 @@ func (s *Server) invoke(ctx context.Context, v *validate.Validator, method, path
 	if aerr := v.Request(ctx, r, route, body); aerr != nil {
 		return result{}, aerr
 	}
-	return s.handlers[route.OperationID](s, &call{r: r, route: route, body: body, client: client, now: now})
+	return s.handlers[route.OperationID](s, &call{r: r, route: route, body: body, client: client, now: now, pinned: true})
 }
 
 // world draws the demo orders: people from gofakeit and a list of common

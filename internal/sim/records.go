@@ -69,10 +69,21 @@ type orderRec struct {
 	Req         json.RawMessage `json:"req,omitempty"`
 	Desired     *calendar.Date  `json:"desired,omitempty"`
 	BookedPoint string          `json:"bookedPoint,omitempty"`
-	// Conv is the answer of an order a PUDO conversion created (no request).
-	Conv       *bookingResp `json:"conv,omitempty"`
-	ReplacesID int64        `json:"replaces,omitempty"` // the orderId of Replaces
+	// An order a PUDO conversion created has no request: its answer is
+	// never rendered again (it has no shipmentId of the client's to retry
+	// with, and no label). Files written before kept that answer here,
+	// with both parties' personal data; replay ignores it.
+	Conv       legacyConv `json:"conv,omitzero"`
+	ReplacesID int64      `json:"replaces,omitempty"` // the orderId of Replaces
 }
+
+// legacyConv reads the "conv" key of an order that files before it kept
+// (a conversion's whole booking answer) and forgets it: it is never
+// written, holds nothing and costs no memory.
+type legacyConv struct{}
+
+// UnmarshalJSON discards the old answer.
+func (*legacyConv) UnmarshalJSON([]byte) error { return nil }
 
 // apply makes r happen. It is the one function that changes state: a
 // handler calls it after appending r to the state file, a restart for
@@ -178,13 +189,14 @@ func (st *state) checkOrder(r *order, prev *order) error {
 	case r.OrderID <= 0 || st.byOrderID[r.OrderID] != nil:
 		return fmt.Errorf("orderId %d is not new", r.OrderID)
 	case shipmentKey(r.ShipmentID) == "" || st.byShipment[shipmentKey(r.ShipmentID)] != nil:
-		// A client may choose a shipmentId that equals another order's
-		// code (find tells them apart by client), not another's shipmentId.
+		// A booking refuses a shipmentId any order holds as any id; a
+		// file written before that may hold one equal to another order's
+		// code (find tells them apart by client), and still replays.
 		return fmt.Errorf("order %d: its shipmentId is empty or already held", r.OrderID)
 	case len(r.Items) == 0 || len(r.Items) > maxBookingItems:
 		return fmt.Errorf("order %d has %d items", r.OrderID, len(r.Items))
-	case r.Req == nil && r.Conv == nil:
-		return fmt.Errorf("order %d has neither its request nor its answer", r.OrderID)
+	case r.Req == nil && r.ReplacesID == 0:
+		return fmt.Errorf("order %d has neither its request nor an order it continues", r.OrderID)
 	case !bookable[int64(r.TS)]:
 		return fmt.Errorf("order %d has unknown transport solution %d", r.OrderID, r.TS)
 	}
@@ -196,7 +208,11 @@ func (st *state) checkOrder(r *order, prev *order) error {
 			return fmt.Errorf("order %d cannot continue order %d", r.OrderID, prev.OrderID)
 		}
 	}
+	ship := shipmentKey(r.ShipmentID)
 	for i, it := range r.Items {
+		if it.SSCC == ship || (it.ReturnCode != "" && it.ReturnCode == ship) {
+			return fmt.Errorf("order %d item %d: an id equals the order's shipmentId", r.OrderID, i)
+		}
 		// Generated and client-supplied SSCCs alike have a valid check
 		// digit, so a changed digit is caught here too.
 		if k, v := ids.Parse(it.SSCC); k != ids.KindSSCC || v != it.SSCC || !ids.ValidGS1(v) || st.taken(v) {

@@ -66,7 +66,14 @@ type call struct {
 	route  *validate.Route
 	body   []byte
 	client fixture.Client // the token's client, for secured operations
-	now    time.Time
+	// now is the simulated time when the request arrived, read before
+	// authentication, the body and any latency fault. A handler that
+	// changes state reads it again under Server.mu (nowLocked), where it
+	// builds its record.
+	now time.Time
+	// pinned: now was given (populate's invoke books in the past) and is
+	// kept, not read again.
+	pinned bool
 	// afterCommit, when set, replaces a successful answer with 504 or a
 	// dropped connection (fault after-commit).
 	afterCommit *fault
@@ -300,6 +307,18 @@ func (s *Server) run(v *validate.Validator, c *call, out *outcome) (result, *api
 		return result{}, aerr
 	}
 	return s.handlers[c.route.OperationID](s, c)
+}
+
+// nowLocked reads the simulated clock for a change built under Server.mu,
+// and makes it the call's time (the journal's too): a request that waited
+// for its body, a latency fault or the lock must not stamp a record with a
+// time the clock has since left (a full reset may have moved it back). A
+// pinned call keeps its time.
+func (s *Server) nowLocked(c *call) time.Time {
+	if !c.pinned {
+		c.now = s.st.clock.now()
+	}
+	return c.now
 }
 
 // readBody reads r's body with validate.ReadBody. The control plane takes

@@ -191,6 +191,11 @@ type Server struct {
 	mu   sync.Mutex
 	st   *state        // changed only by commitLocked (and the replay in New)
 	file *journal.File // the state file; nil keeps state in memory only
+	// fileClosed: Close has closed file, so every append fails. file
+	// stays set, or a change would be applied in memory only.
+	fileClosed   bool
+	compacted    int64 // the state file's size after its last compaction
+	compactFloor int64 // no compaction while running below this size
 }
 
 // New builds a Server.
@@ -241,6 +246,8 @@ func New(opts Options) (*Server, error) {
 		jwtKey:   opts.JWTKey,
 		oslo:     oslo,
 		seed:     opts.Seed,
+
+		compactFloor: compactFloor,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -290,19 +297,29 @@ func New(opts Options) (*Server, error) {
 	s.paths = knownPaths(api, ctl)
 	s.closed = closedInputs(ctl)
 	s.redact = newRedactKeys(api)
-	s.faults = newFaults(s.seed)
 	s.st = newState(newClock(opts.Clock, wall), newGen(s.seed))
 	if opts.StateFile != "" {
 		if err := s.openState(opts.StateFile); err != nil {
 			return nil, err
 		}
 	}
+	s.faults = newFaults(s.seed) // the state file's seed, once restored
 	s.jti.key = jtiKey(s.seed, opts.StateFile != "")
 	return s, nil
 }
 
-// Seed returns the seed in use (the random one when Options.Seed was 0).
+// Seed returns the seed in use: a state file's, else Options.Seed, else
+// the random one New picked.
 func (s *Server) Seed() uint64 { return s.seed }
+
+// Frozen reports whether the simulated clock is frozen (moves only through
+// /__sim/clock): Options.Clock was set, or a state file restored a frozen
+// clock.
+func (s *Server) Frozen() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.clock.frozen
+}
 
 // Now returns the simulated time.
 func (s *Server) Now() time.Time {

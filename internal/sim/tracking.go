@@ -27,7 +27,7 @@ func fetchTracking(s *Server, c *call) (result, *apierror.Error) {
 	chain := journey(o)
 	out := make([]trackedShipment, 0, len(chain))
 	for _, o := range chain {
-		out = append(out, s.trackedLocked(o, chain, c.now, english, onlyLast))
+		out = append(out, s.trackedLocked(o, chain, s.nowLocked(c), english, onlyLast))
 	}
 	return ok(out), nil
 }
@@ -55,13 +55,10 @@ func (s *Server) trackedLocked(o *order, chain []*order, now time.Time, english,
 		te := trackedEvent{
 			EventTime:  e.At.In(s.oslo).Format(eventTimeLayout),
 			EventType:  eventType{APIKey: info.apiKey, Description: info.no},
-			EventGroup: eventGroup{ID: info.group, Description: info.groupNO},
+			EventGroup: eventGroup{ID: info.group},
 		}
 		if english {
-			te.EventType.Description, te.EventGroup.Description = info.en, info.groupEN
-		}
-		if e.ServicePointID != "" {
-			te.ServicePointID = ptr(e.ServicePointID)
+			te.EventType.Description = info.en
 		}
 		rendered = append(rendered, te)
 	}

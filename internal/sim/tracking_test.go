@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -315,6 +316,24 @@ func TestTrackingShape(t *testing.T) {
 	assertDiff(t, "shipment keys", []string{"items", "shipmentNumber", "shopId"}, keys(shipments[0]))
 	it := shipments[0]["items"].([]any)[0].(map[string]any)
 	assertDiff(t, "item keys", []string{"events", "freightProductId", "linkedParcelNumbers", "parcelStatus", "returnCode", "trackingNumber"}, keys(it))
+	// Events (fix-sim finding 5): exactly the documented event,
+	// {"eventTime","eventType":{"apiKey",…},"eventGroup":{"id":3}}; no
+	// servicePointId, no eventGroup description. A dropped-off parcel's
+	// events are checked too: its point was shown on its event.
+	e.dropoff(firstItem(booked)["returnCode"].(string), "49003", 200)
+	if err := jsonUnmarshal(e.track(token, booked["shipmentId"].(string), false).Body, &shipments); err != nil {
+		t.Fatal(err)
+	}
+	events := shipments[0]["items"].([]any)[0].(map[string]any)["events"].([]any)
+	if len(events) < 2 {
+		t.Fatalf("%d events after a drop-off, want the booking's and the drop-off's", len(events))
+	}
+	for i, ev := range events {
+		ev := ev.(map[string]any)
+		assertDiff(t, fmt.Sprintf("event %d keys", i), []string{"eventGroup", "eventTime", "eventType"}, keys(ev))
+		assertDiff(t, fmt.Sprintf("event %d eventType keys", i), []string{"apiKey", "description"}, keys(ev["eventType"].(map[string]any)))
+		assertDiff(t, fmt.Sprintf("event %d eventGroup keys", i), []string{"id"}, keys(ev["eventGroup"].(map[string]any)))
+	}
 
 	var st struct {
 		Orders []struct {

@@ -210,7 +210,7 @@ type itemIn struct {
 }
 
 // bookingResp is the answer to a booking. Orders keep what renders it
-// (see order.Req), not the answer, except after a conversion (order.Conv).
+// (see order.Req), not the answer.
 type bookingResp struct {
 	ShipmentID         string             `json:"shipmentId"`
 	FreightProductID   int                `json:"freightProductId"`
@@ -280,11 +280,14 @@ type trackedItem struct {
 	Events              []trackedEvent `json:"events"`
 }
 
+// trackedEvent is exactly the documented event (reference notes §3.6):
+// eventTime, eventType and eventGroup's id. eventType's description is
+// the simulator's (inferred: the example elides it); the service point of
+// a drop-off is in /__sim/state, not here.
 type trackedEvent struct {
-	EventTime      string     `json:"eventTime"`
-	EventType      eventType  `json:"eventType"`
-	EventGroup     eventGroup `json:"eventGroup"`
-	ServicePointID *string    `json:"servicePointId"`
+	EventTime  string     `json:"eventTime"`
+	EventType  eventType  `json:"eventType"`
+	EventGroup eventGroup `json:"eventGroup"`
 }
 
 type eventType struct {
@@ -293,8 +296,7 @@ type eventType struct {
 }
 
 type eventGroup struct {
-	ID          int    `json:"id"`
-	Description string `json:"description"`
+	ID int `json:"id"`
 }
 
 func ptr[T any](v T) *T { return &v }
