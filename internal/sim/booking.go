@@ -586,7 +586,7 @@ func pointParty(sp fixture.ServicePoint) partyOut {
 // properties is the booking's properties: the distribution date, the
 // product's names, the shop and, for a parcel through a service point,
 // the point's routing block (see route).
-func (s *Server) properties(o *order, sp *fixture.ServicePoint) map[string]*string {
+func (s *Server) properties(o *order, sp *fixture.ServicePoint) bookingProps {
 	// distributionDate echoes desiredDeliveryDate (notes §3.4); without
 	// one, a service-point parcel's is its booking day.
 	var dist *string
@@ -597,36 +597,31 @@ func (s *Server) properties(o *order, sp *fixture.ServicePoint) map[string]*stri
 		dist = ptr(calendar.DateOf(o.BookedAt.In(s.oslo)).Compact())
 	}
 	cl, _ := s.fx.Client(o.ClientID)
-	props := map[string]*string{
-		"areaId":             nil,
-		"distributionDate":   dist,
-		"freightProductName": ptr(products[o.FP].name),
-		"productName":        ptr(products[o.FP].title),
-		"regionId":           nil,
-		"routeDescription":   nil,
-		"routeName":          nil,
-		"routeZipAndCity":    nil,
-		"shopName":           ptr(cl.Name),
+	props := bookingProps{
+		DistributionDate:   dist,
+		FreightProductName: ptr(products[o.FP].name),
+		ProductName:        ptr(products[o.FP].title),
+		ShopName:           ptr(cl.Name),
 	}
 	if o.TS == tsC2CPickup {
-		props["productName"] = ptr("HELTHJEM_MEGTILDEG")
+		props.ProductName = ptr("HELTHJEM_MEGTILDEG")
 		return props
 	}
 	if sp == nil || !products[o.FP].point {
 		return props
 	}
 	rt := route(sp)
-	props["deliveryPointCarId"] = ptr(rt.DeliveryPointCarID)
-	props["mainCarNumber"] = ptr(rt.MainCarNumber)
-	props["pickupZipString"] = ptr("")
-	props["retailerId"] = ptr(sp.ID)
-	props["routeAddress"] = ptr(rt.RouteAddress)
-	props["routeSeq"] = ptr("")
-	props["routing"] = ptr(rt.Routing)
-	props["routingDescription"] = ptr(" ")
-	props["routingDetailed"] = ptr(rt.RoutingDetailed)
-	props["servicePointType"] = ptr(sp.Type)
-	props["transportNetId"] = ptr(rt.TransportNetID)
+	props.DeliveryPointCarID = ptr(rt.DeliveryPointCarID)
+	props.MainCarNumber = ptr(rt.MainCarNumber)
+	props.PickupZipString = ptr("")
+	props.RetailerID = ptr(sp.ID)
+	props.RouteAddress = ptr(rt.RouteAddress)
+	props.RouteSeq = ptr("")
+	props.Routing = ptr(rt.Routing)
+	props.RoutingDescription = ptr(" ")
+	props.RoutingDetailed = ptr(rt.RoutingDetailed)
+	props.ServicePointType = ptr(sp.Type)
+	props.TransportNetID = ptr(rt.TransportNetID)
 	return props
 }
 

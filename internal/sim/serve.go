@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	jsonv2 "github.com/go-json-experiment/json"
@@ -336,7 +337,20 @@ func (s *Server) write(w http.ResponseWriter, v *validate.Validator, c *call, re
 	b, ct := res.raw, res.contentType
 	if b == nil {
 		var err error
-		if b, err = json.Marshal(res.body); err != nil {
+		switch a, isAppender := res.body.(appender); {
+		case isAppender && !s.opts.JournalBodies: // the journal would keep the buffer
+			buf := answerBufs.Get().(*[]byte)
+			defer answerBufs.Put(buf)
+			b, err = a.appendJSON((*buf)[:0])
+			if cap(b) <= maxPooledAnswer {
+				*buf = b[:0]
+			}
+		case isAppender:
+			b, err = a.appendJSON(nil)
+		default:
+			b, err = json.Marshal(res.body)
+		}
+		if err != nil {
 			s.fail(w, out, apierror.New(http.StatusInternalServerError, apierror.KeyInternal, "the response could not be encoded"))
 			return
 		}
@@ -365,6 +379,12 @@ func (s *Server) write(w http.ResponseWriter, v *validate.Validator, c *call, re
 		out.respBody = b
 	}
 }
+
+// answerBufs are the buffers answers that write their own JSON are
+// written into; a buffer that grew past maxPooledAnswer is not kept.
+var answerBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledAnswer = 64 << 10
 
 // decode unmarshals a validated body into a typed request exactly as the
 // spec validated it: a key matches a field only when spelled the same, case
