@@ -49,9 +49,9 @@ type plan struct {
 	through    bool                  // the parcel goes through point
 	consignee  int                   // index in req.Parties
 	consignor  int
-	pointParty int      // -1 when the request has none
-	supplied   []string // per item: client-supplied SSCC or ""
-	key        []byte   // the normalised request, stored and compared on retries
+	pointParty int       // -1 when the request has none
+	supplied   []string  // per item: client-supplied SSCC or ""
+	key        storedReq // the normalised request, stored and compared on retries
 	returnCode bool
 }
 
@@ -64,7 +64,11 @@ func createBooking(s *Server, c *call) (result, *apierror.Error) {
 	if aerr := checkShop(c.client, p.req.ShopID.V); aerr != nil {
 		return result{}, aerr
 	}
-	p.key = requestKey(&p.req)
+	var err error
+	if p.key, err = encodeReq(&p.req); err != nil {
+		// A raw value the spec let through that json.Marshal refuses.
+		return result{}, apierror.New(http.StatusInternalServerError, apierror.KeyInternal, "the request could not be stored")
+	}
 	// A retry of a stored booking answers the stored booking, before any
 	// check that depends on today: a client whose answer was lost may
 	// retry after its pickup date has passed.
@@ -97,7 +101,7 @@ func (s *Server) storedRetry(client string, p *plan) (bookingResp, bool) {
 
 // retryLocked finds the client's stored booking with shipmentId id and the
 // normalised body key, and renders its answer again.
-func (s *Server) retryLocked(client, id string, key []byte) (bookingResp, bool) {
+func (s *Server) retryLocked(client, id string, key storedReq) (bookingResp, bool) {
 	prev := s.st.byShipment[shipmentKey(id)]
 	if prev == nil || prev.ClientID != client || prev.Req == nil || !bytes.Equal(prev.Req, key) {
 		return bookingResp{}, false
@@ -392,18 +396,6 @@ func rawID(raw json.RawMessage) string {
 	return string(raw)
 }
 
-// requestKey is the request re-encoded from its decoded form, so "16" and
-// 16, reordered keys or spacing count as the same body on a retry.
-func requestKey(req *bookingReq) []byte {
-	norm := *req
-	var date bytes.Buffer
-	if len(req.DesiredDeliveryDate) > 0 && json.Compact(&date, req.DesiredDeliveryDate) == nil {
-		norm.DesiredDeliveryDate = date.Bytes()
-	}
-	b, _ := json.Marshal(norm)
-	return b
-}
-
 // bookLocked stores the order, or answers a retry of a stored one.
 func (s *Server) bookLocked(c *call, p *plan) (bookingResp, *apierror.Error) {
 	supplied := strings.TrimSpace(str(p.req.ShipmentID))
@@ -506,8 +498,7 @@ func (s *Server) answerLocked(o *order) bookingResp {
 	if o.Conv != nil {
 		return *o.Conv
 	}
-	var req bookingReq
-	_ = json.Unmarshal(o.Req, &req) // encoded by requestKey
+	req, _ := o.Req.decode() // encoded by encodeReq
 	return s.render(o, &req)
 }
 

@@ -90,13 +90,14 @@ func appendNullString(b []byte, p *string) []byte {
 
 // appendRaw appends a raw JSON value as json.Marshal writes a
 // json.RawMessage: null when nil, else checked, compacted and with <, >,
-// & and the line separators escaped. null, and a string of ASCII that
-// needs no escape, are written as they are, as Marshal would leave them.
+// & and the line separators escaped. null, an integer, and a string of
+// ASCII that needs no escape are written as they are, as Marshal would
+// leave them.
 func appendRaw(b []byte, raw json.RawMessage) ([]byte, error) {
 	if raw == nil || string(raw) == "null" {
 		return append(b, "null"...), nil
 	}
-	if plainString(raw) {
+	if plainString(raw) || plainInteger(raw) {
 		return append(b, raw...), nil
 	}
 	out, err := json.Marshal(raw)
@@ -111,6 +112,22 @@ func plainString(raw []byte) bool {
 	}
 	for _, c := range raw[1 : len(raw)-1] {
 		if c >= utf8.RuneSelf || !htmlSafe[c] {
+			return false
+		}
+	}
+	return true
+}
+
+// plainInteger reports whether raw is a JSON integer: -?(0|[1-9][0-9]*).
+func plainInteger(raw []byte) bool {
+	if len(raw) > 0 && raw[0] == '-' {
+		raw = raw[1:]
+	}
+	if len(raw) == 0 || (raw[0] == '0' && len(raw) > 1) {
+		return false
+	}
+	for _, c := range raw {
+		if c < '0' || c > '9' {
 			return false
 		}
 	}

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -64,11 +63,12 @@ type orderRec struct {
 	Items          []orderItem `json:"items"`
 	Events         []event     `json:"events"`
 	// What renders the booking's answer, kept instead of the answer itself
-	// (a third of the memory): the normalised request, its date and the
-	// service point chosen at booking. A retry re-renders the same bytes.
-	Req         json.RawMessage `json:"req,omitempty"`
-	Desired     *calendar.Date  `json:"desired,omitempty"`
-	BookedPoint string          `json:"bookedPoint,omitempty"`
+	// (a third of the memory): the normalised request (in memory in a
+	// compact form, in the state file as JSON), its date and the service
+	// point chosen at booking. A retry re-renders the same bytes.
+	Req         storedReq      `json:"req,omitempty"`
+	Desired     *calendar.Date `json:"desired,omitempty"`
+	BookedPoint string         `json:"bookedPoint,omitempty"`
 	// Conv is the answer of an order a PUDO conversion created (no request).
 	Conv       *bookingResp `json:"conv,omitempty"`
 	ReplacesID int64        `json:"replaces,omitempty"` // the orderId of Replaces

@@ -64,6 +64,7 @@
 //
 //	state.go      state: orders and indexes, lookups
 //	order.go      an order, its events and their schedule
+//	storedreq.go  an order's request, kept in a compact binary form
 //	records.go    the record types and apply, the only code that changes state
 //	gen.go        the id generators: serials, orderIds, the returnCode walk
 //	clock.go      the simulated clock
