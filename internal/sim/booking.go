@@ -103,7 +103,7 @@ func (s *Server) storedRetry(client string, p *plan) (bookingResp, bool) {
 // normalised body key, and renders its answer again.
 func (s *Server) retryLocked(client, id string, key storedReq) (bookingResp, bool) {
 	prev := s.st.byShipment[shipmentKey(id)]
-	if prev == nil || prev.ClientID != client || prev.Req == nil || !bytes.Equal(prev.Req, key) {
+	if prev == nil || prev.ClientID != client || prev.Req == "" || prev.Req != key {
 		return bookingResp{}, false
 	}
 	return s.answerLocked(prev), true

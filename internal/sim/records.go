@@ -183,7 +183,7 @@ func (st *state) checkOrder(r *order, prev *order) error {
 		return fmt.Errorf("order %d: its shipmentId is empty or already held", r.OrderID)
 	case len(r.Items) == 0 || len(r.Items) > maxBookingItems:
 		return fmt.Errorf("order %d has %d items", r.OrderID, len(r.Items))
-	case r.Req == nil && r.Conv == nil:
+	case r.Req == "" && r.Conv == nil:
 		return fmt.Errorf("order %d has neither its request nor its answer", r.OrderID)
 	case !bookable[int64(r.TS)]:
 		return fmt.Errorf("order %d has unknown transport solution %d", r.OrderID, r.TS)

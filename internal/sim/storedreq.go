@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -20,7 +19,7 @@ import (
 // body; a raw value (an id, the date) is kept as json.Marshal writes it,
 // and an absent one as null. The state file keeps the request as that
 // JSON (MarshalJSON), as it always has; UnmarshalJSON reads it back.
-type storedReq []byte
+type storedReq string
 
 // errStoredReq is a storedReq cut short or with bytes after its end.
 var errStoredReq = errors.New("stored request: malformed")
@@ -38,7 +37,7 @@ func encodeReq(req *bookingReq) (storedReq, error) {
 	e.count(len(req.Parties), req.Parties == nil)
 	for i := range req.Parties {
 		pt := &req.Parties[i]
-		e.string(pt.Type)
+		e.partyType(pt.Type)
 		e.rawValue(pt.ID)
 		for _, v := range pt.strings() {
 			e.nullString(*v)
@@ -55,9 +54,9 @@ func encodeReq(req *bookingReq) (storedReq, error) {
 		e.nullString(it.Contents)
 	}
 	if e.err != nil {
-		return nil, e.err
+		return "", e.err
 	}
-	return storedReq(bytes.Clone(e.b)), nil // no spare capacity: orders keep it
+	return storedReq(e.b), nil
 }
 
 // reqBufs are encoders, with their buffers.
@@ -74,20 +73,20 @@ func (e *reqEncoder) release() {
 
 // decode is the request s was encoded from, normalised.
 func (s storedReq) decode() (bookingReq, error) {
-	d := reqDecoder{b: s}
+	d := reqDecoder{b: []byte(s)}
 	var req bookingReq
 	req.ShopID = d.flexInt()
 	req.TransportSolutionID = d.flexInt()
 	req.ShipmentID = d.nullString()
-	req.DesiredDeliveryDate = json.RawMessage(d.string())
+	req.DesiredDeliveryDate = d.rawValue()
 	req.MessageToCarrier = d.nullString()
 	req.MessageToConsignee = d.nullString()
 	if n, isNil := d.count(); !isNil {
 		req.Parties = make([]partyIn, n)
 		for i := range req.Parties {
 			pt := &req.Parties[i]
-			pt.Type = d.string()
-			pt.ID = json.RawMessage(d.string())
+			pt.Type = d.partyType()
+			pt.ID = d.rawValue()
 			for _, v := range pt.strings() {
 				*v = d.nullString()
 			}
@@ -114,7 +113,7 @@ func (s storedReq) decode() (bookingReq, error) {
 // MarshalJSON writes the request as json.Marshal writes its decoded form:
 // the state file's "req".
 func (s storedReq) MarshalJSON() ([]byte, error) {
-	if s == nil {
+	if s == "" {
 		return []byte("null"), nil
 	}
 	req, err := s.decode()
@@ -127,7 +126,7 @@ func (s storedReq) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads a state file's "req".
 func (s *storedReq) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
-		*s = nil
+		*s = ""
 		return nil
 	}
 	var req bookingReq
@@ -155,9 +154,11 @@ func (it *itemIn) measures() [5]*flexNum {
 
 // reqEncoder appends values: a string as its length and bytes; an
 // optional one as 0 when absent, else its length plus one; a count of
-// elements likewise (0 for a nil list); a flexInt as 0 when unset, else
-// 1 and its varint; a flexNum as 0 when unset, 1 and a varint when it is
-// an integer that a float64 holds exactly (not -0), else 2 and its 8 bytes.
+// elements likewise (0 for a nil list); a raw value as a string, null as
+// the empty one; a party type as its index in partyTypes plus one, or 0
+// and the string; a flexInt as 0 when unset, else 1 and its varint; a
+// flexNum as 0 when unset, 1 and a varint when it is an integer that a
+// float64 holds exactly (not -0), else 2 and its 8 bytes.
 type reqEncoder struct {
 	b   []byte
 	raw []byte // scratch for raw values
@@ -184,8 +185,25 @@ func (e *reqEncoder) rawValue(v json.RawMessage) {
 	if e.raw, err = appendRaw(e.raw[:0], v); err != nil && e.err == nil {
 		e.err = err
 	}
+	if string(e.raw) == "null" {
+		e.raw = e.raw[:0]
+	}
 	e.b = binary.AppendUvarint(e.b, uint64(len(e.raw)))
 	e.b = append(e.b, e.raw...)
+}
+
+// partyTypes are the party types of the spec.
+var partyTypes = [...]string{"consignee", "consignor", servicePointPartyType, "returnAddress", "pickupAddress"}
+
+func (e *reqEncoder) partyType(t string) {
+	for i, known := range partyTypes {
+		if t == known {
+			e.b = append(e.b, byte(i+1))
+			return
+		}
+	}
+	e.b = append(e.b, 0)
+	e.string(t)
 }
 
 func (e *reqEncoder) count(n int, isNil bool) {
@@ -253,6 +271,24 @@ func (d *reqDecoder) bytes(n uint64) string {
 }
 
 func (d *reqDecoder) string() string { return d.bytes(d.uvarint()) }
+
+func (d *reqDecoder) rawValue() json.RawMessage {
+	if raw := d.string(); raw != "" {
+		return json.RawMessage(raw)
+	}
+	return json.RawMessage("null")
+}
+
+func (d *reqDecoder) partyType() string {
+	switch t := d.tag(); {
+	case t == 0:
+		return d.string()
+	case int(t) <= len(partyTypes):
+		return partyTypes[t-1]
+	}
+	d.fail()
+	return ""
+}
 
 func (d *reqDecoder) nullString() *string {
 	n := d.uvarint()

@@ -91,7 +91,7 @@ func TestStoredRequestIsTheJSONKey(t *testing.T) {
 		if err := replayed.UnmarshalJSON(key); err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(replayed, stored) {
+		if replayed != stored {
 			t.Fatalf("read back from %s, the stored request differs", key)
 		}
 		// The decoded request renders as the original: only raw values
@@ -101,7 +101,7 @@ func TestStoredRequestIsTheJSONKey(t *testing.T) {
 			t.Fatal(err)
 		}
 		again, _ := encodeReq(&dec)
-		if !bytes.Equal(again, stored) {
+		if again != stored {
 			t.Fatal("encode(decode(stored)) differs from stored")
 		}
 		if diff := cmp.Diff(req.Parties, dec.Parties, cmp.Comparer(func(a, b json.RawMessage) bool {
@@ -139,8 +139,8 @@ func TestStoredRequestSameExactlyWhenJSONKeySame(t *testing.T) {
 		}
 		sa, _ := encodeReq(&a)
 		sb, _ := encodeReq(&b)
-		if bytes.Equal(sa, sb) != bytes.Equal(jsonKey(t, &a), jsonKey(t, &b)) {
-			t.Fatalf("stored equal %v, JSON keys not:\n%s\n%s", bytes.Equal(sa, sb), jsonKey(t, &a), jsonKey(t, &b))
+		if (sa == sb) != bytes.Equal(jsonKey(t, &a), jsonKey(t, &b)) {
+			t.Fatalf("stored equal %v, JSON keys not:\n%s\n%s", sa == sb, jsonKey(t, &a), jsonKey(t, &b))
 		}
 	}
 }
@@ -168,7 +168,7 @@ func FuzzStoredRequest(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if twice, _ := encodeReq(&dec); !bytes.Equal(twice, again) {
+		if twice, _ := encodeReq(&dec); twice != again {
 			t.Fatalf("encoded twice: %x, once: %x", twice, again)
 		}
 	})
