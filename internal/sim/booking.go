@@ -58,7 +58,7 @@ type plan struct {
 // createBooking is POST /parcels/v1/bookings.
 func createBooking(s *Server, c *call) (result, *apierror.Error) {
 	p := &plan{pointParty: -1, consignee: -1, consignor: -1}
-	if aerr := decode(c.body, &p.req); aerr != nil {
+	if aerr := decodeInto(c, &p.req, readBooking); aerr != nil {
 		return result{}, aerr
 	}
 	if aerr := checkShop(c.client, p.req.ShopID.V); aerr != nil {

@@ -66,6 +66,7 @@ type call struct {
 	r      *http.Request
 	route  *validate.Route
 	body   []byte
+	parsed *validate.Body // body as validation parsed it; nil when there is none
 	client fixture.Client // the token's client, for secured operations
 	now    time.Time
 	// afterCommit, when set, replaces a successful answer with 504 or a
@@ -289,9 +290,14 @@ func (s *Server) run(v *validate.Validator, c *call, out *outcome) (result, *api
 			return result{}, aerr
 		}
 	}
-	if aerr := v.Request(r.Context(), r, c.route, body); aerr != nil {
+	parsed, aerr := v.RequestBody(r.Context(), r, c.route, body)
+	if aerr != nil {
 		return result{}, aerr
 	}
+	// The handler reads the body from the parse (decodeInto) and keeps
+	// nothing of it in its result.
+	defer parsed.Release()
+	c.parsed = parsed
 	return s.handlers[c.route.OperationID](s, c)
 }
 

@@ -50,6 +50,7 @@
 //	tracking.go   tracking
 //	labels.go     labels: the booking's answer drawn by internal/label
 //	wire.go       the carrier's request and answer shapes
+//	decodebody.go coverage and booking bodies read from validation's parse
 //	encode.go     the booking answer's JSON, written without reflection
 //
 // The control plane (spec/sim.yaml):
