@@ -73,26 +73,27 @@ func createBooking(s *Server, c *call) (result, *apierror.Error) {
 	// check that depends on today: a client whose answer was lost may
 	// retry after its pickup date has passed.
 	if prev, found := s.storedRetry(c.client.ID, p); found {
-		return ok(prev), nil
+		return ok(s.answer(prev)), nil
 	}
 	if aerr := s.planBooking(c, p); aerr != nil {
 		return result{}, aerr
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	resp, aerr := s.bookLocked(c, p)
-	if aerr != nil {
+	o, retry, aerr := s.book(c, p)
+	switch {
+	case aerr != nil:
 		return result{}, aerr
+	case retry:
+		return ok(s.answer(o)), nil
 	}
-	return ok(resp), nil
+	return ok(s.render(o, &p.req)), nil
 }
 
-// storedRetry returns the answer of a stored booking this request repeats
-// (same client, same shipmentId, same normalised body).
-func (s *Server) storedRetry(client string, p *plan) (bookingResp, bool) {
+// storedRetry returns the stored booking this request repeats (same
+// client, same shipmentId, same normalised body).
+func (s *Server) storedRetry(client string, p *plan) (*order, bool) {
 	id := strings.TrimSpace(str(p.req.ShipmentID))
 	if id == "" {
-		return bookingResp{}, false
+		return nil, false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -100,13 +101,13 @@ func (s *Server) storedRetry(client string, p *plan) (bookingResp, bool) {
 }
 
 // retryLocked finds the client's stored booking with shipmentId id and the
-// normalised body key, and renders its answer again.
-func (s *Server) retryLocked(client, id string, key storedReq) (bookingResp, bool) {
+// normalised body key.
+func (s *Server) retryLocked(client, id string, key storedReq) (*order, bool) {
 	prev := s.st.byShipment[shipmentKey(id)]
 	if prev == nil || prev.ClientID != client || prev.Req == "" || prev.Req != key {
-		return bookingResp{}, false
+		return nil, false
 	}
-	return s.answerLocked(prev), true
+	return prev, true
 }
 
 // planBooking checks everything that does not depend on stored state.
@@ -151,45 +152,55 @@ func (p *plan) party(i int) partyIn { return p.req.Parties[i] }
 // The e-mail may be "" (the guide's consignor sends it); the spec checks
 // the form of phone1 and email.
 func (p *plan) checkParties() *apierror.Error {
-	e := apierror.New(http.StatusBadRequest, apierror.KeyInvalidRequest, "the parties are incomplete")
+	var e *apierror.Error // made at the first problem
+	problem := func(field, reason string) {
+		if e == nil {
+			e = apierror.New(http.StatusBadRequest, apierror.KeyInvalidRequest, "the parties are incomplete")
+		}
+		e.WithField(field, reason)
+	}
 	for i, pt := range p.req.Parties {
-		slot := map[string]*int{"consignee": &p.consignee, "consignor": &p.consignor, servicePointPartyType: &p.pointParty}[pt.Type]
-		if slot == nil {
+		var slot *int
+		switch pt.Type {
+		case "consignee":
+			slot = &p.consignee
+		case "consignor":
+			slot = &p.consignor
+		case servicePointPartyType:
+			slot = &p.pointParty
+		default:
 			continue // returnAddress and pickupAddress are echoed only
 		}
 		if *slot >= 0 && *slot != i {
-			e.WithField(fmt.Sprintf("parties[%d].type", i), "only one "+pt.Type+" is allowed")
+			problem(fmt.Sprintf("parties[%d].type", i), "only one "+pt.Type+" is allowed")
 			continue
 		}
 		*slot = i
 		if pt.Type == servicePointPartyType {
 			if rawID(pt.ID) == "" {
-				e.WithField(fmt.Sprintf("parties[%d].id", i), "is required for a servicePoint")
+				problem(fmt.Sprintf("parties[%d].id", i), "is required for a servicePoint")
 			}
 			continue
 		}
-		for _, f := range []struct {
+		for _, f := range [...]struct {
 			name string
 			v    *string
 		}{{"name", pt.Name}, {"address", pt.Address}, {"zipCode", pt.ZipCode}, {"postalName", pt.PostalName}, {"countryCode", pt.CountryCode}, {"phone1", pt.Phone1}} {
 			if strings.TrimSpace(str(f.v)) == "" {
-				e.WithField(fmt.Sprintf("parties[%d].%s", i, f.name), "is required for a "+pt.Type)
+				problem(fmt.Sprintf("parties[%d].%s", i, f.name), "is required for a "+pt.Type)
 			}
 		}
 		if pt.Email == nil {
-			e.WithField(fmt.Sprintf("parties[%d].email", i), "is required for a "+pt.Type+` ("" when there is none)`)
+			problem(fmt.Sprintf("parties[%d].email", i), "is required for a "+pt.Type+` ("" when there is none)`)
 		}
 	}
 	if p.consignee < 0 {
-		e.WithField("parties", "must contain a consignee")
+		problem("parties", "must contain a consignee")
 	}
 	if p.consignor < 0 {
-		e.WithField("parties", "must contain a consignor")
+		problem("parties", "must contain a consignor")
 	}
-	if len(e.Fields) > 0 {
-		return e
-	}
-	return nil
+	return e
 }
 
 // checkItems checks item numbers and client-supplied tracking references.
@@ -396,37 +407,46 @@ func rawID(raw json.RawMessage) string {
 	return string(raw)
 }
 
-// bookLocked stores the order, or answers a retry of a stored one.
-func (s *Server) bookLocked(c *call, p *plan) (bookingResp, *apierror.Error) {
+// book is bookLocked under the lock.
+func (s *Server) book(c *call, p *plan) (*order, bool, *apierror.Error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bookLocked(c, p)
+}
+
+// bookLocked stores the order and returns it, or returns the stored order
+// a retry repeats (retry set). Its answer is rendered once the lock is
+// released: nothing render reads of an order changes once it is stored.
+func (s *Server) bookLocked(c *call, p *plan) (o *order, retry bool, aerr *apierror.Error) {
 	supplied := strings.TrimSpace(str(p.req.ShipmentID))
 	if supplied != "" {
 		if prev, found := s.retryLocked(c.client.ID, supplied, p.key); found {
-			return prev, nil // a safe retry
+			return prev, true, nil // a safe retry
 		}
 		// The same answer whichever client holds the id: it must not tell
 		// that another client exists.
 		if s.st.byShipment[shipmentKey(supplied)] != nil {
-			return bookingResp{}, apierror.New(http.StatusConflict, KeyDuplicateShipment,
+			return nil, false, apierror.New(http.StatusConflict, KeyDuplicateShipment,
 				"this shipmentId is already booked with a different request").WithField("shipmentId", "already used")
 		}
 	}
 	for i, v := range p.supplied {
 		if v != "" && s.st.taken(v) {
-			return bookingResp{}, apierror.New(http.StatusConflict, KeyDuplicateTracking, "this trackingReference is already booked").
+			return nil, false, apierror.New(http.StatusConflict, KeyDuplicateTracking, "this trackingReference is already booked").
 				WithField(fmt.Sprintf("items[%d].trackingReference", i), "already used")
 		}
 	}
 	if aerr := s.checkCapLocked(); aerr != nil {
-		return bookingResp{}, aerr
+		return nil, false, aerr
 	}
 	rec, aerr := s.bookingRecordLocked(c, p, supplied)
 	if aerr != nil {
-		return bookingResp{}, aerr
+		return nil, false, aerr
 	}
 	if aerr := s.commitLocked(rec); aerr != nil {
-		return bookingResp{}, aerr
+		return nil, false, aerr
 	}
-	return s.render(rec.Order, &p.req), nil
+	return rec.Order, false, nil
 }
 
 // bookingRecordLocked builds the order record of a checked booking, with
@@ -493,8 +513,11 @@ func (p *plan) hasSupplied() bool {
 	return false
 }
 
-// answerLocked renders a stored order's booking answer again.
-func (s *Server) answerLocked(o *order) bookingResp {
+// answer renders a stored order's booking answer again. It needs no lock:
+// what it reads of an order (its request or conversion answer, ids,
+// products, date, booked point and booking time) never changes once the
+// order is stored.
+func (s *Server) answer(o *order) bookingResp {
 	if o.Conv != nil {
 		return *o.Conv
 	}

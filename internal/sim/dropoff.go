@@ -108,7 +108,7 @@ func (s *Server) conversionLocked(o *order, sp fixture.ServicePoint, now time.Ti
 	}
 	n.Events = append([]event{{At: now, Kind: evBooked}}, dropoffEvents(now, sp.ID, s.oslo)...)
 
-	old := s.answerLocked(o)
+	old := s.answer(o)
 	resp := old
 	resp.ShipmentID, resp.FreightProductID, resp.OrderID = n.ShipmentID, n.FP, n.OrderID
 	resp.Parties = append(append([]partyOut{}, old.Parties...), pointParty(sp))

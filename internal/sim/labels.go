@@ -82,7 +82,7 @@ func (s *Server) labels(c *call) ([]label.Label, *apierror.Error) {
 // labelsLocked describes the label of each of o's items from the booking's
 // answer as the booking rendered it: its parties, items and routing block.
 func (s *Server) labelsLocked(o *order) []label.Label {
-	resp := s.answerLocked(o)
+	resp := s.answer(o)
 	base := label.Label{
 		ServiceName:        str(resp.Properties.ProductName),
 		FreightProductID:   resp.FreightProductID,
