@@ -87,7 +87,9 @@ func WithFixturesDir(dir string) Option { return func(c *config) { c.fixturesDir
 
 // WithClient adds an API client, or replaces the client with the same id,
 // allowed to use the given shops (DefaultShopID when none are given).
-// It applies after WithFixturesDir.
+// It applies after WithFixturesDir. An empty id or secret, or a shop id
+// that is not positive, is refused, naming the option:
+// "WithClient option 2 of 3 (id "acme"): empty secret".
 func WithClient(id, secret string, shops ...int64) Option {
 	return func(c *config) {
 		if len(shops) == 0 {
@@ -142,9 +144,11 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 //		os.Exit(code)
 //	}
 //
-// Tests that share a server share its clock, orders and faults: give each
-// its own client (WithClient) and reset only that client's orders
-// (ResetClient), or run them one after the other.
+// Tests that share a server share its clock, orders, faults and journal:
+// give each its own client (WithClient), read only that client's orders
+// and requests (StateFor, RequestsFor), reset only its orders
+// (ResetClient) and limit its fault rules to it (Fault.ClientID), or run
+// them one after the other.
 func Start(opts ...Option) (*Server, error) {
 	var cfg config
 	for _, o := range opts {
@@ -177,6 +181,9 @@ func loadFixtures(cfg config) (*fixture.Set, error) {
 	if len(cfg.clients) == 0 {
 		return fx, nil
 	}
+	if err := checkClients(cfg.clients); err != nil {
+		return nil, err
+	}
 	clients := slices.Clone(fx.Clients)
 	for _, c := range cfg.clients {
 		if i := slices.IndexFunc(clients, func(o fixture.Client) bool { return o.ID == c.ID }); i >= 0 {
@@ -190,6 +197,28 @@ func loadFixtures(cfg config) (*fixture.Set, error) {
 		return nil, fmt.Errorf("WithClient: %w", err)
 	}
 	return fx, nil
+}
+
+// checkClients refuses a WithClient option the simulator would refuse,
+// naming the option (its place among the WithClient options, and its id)
+// rather than the fixtures' clients.json, which the test never wrote. The
+// secret is never shown.
+func checkClients(clients []fixture.Client) error {
+	for i, c := range clients {
+		at := fmt.Sprintf("WithClient option %d of %d (id %q)", i+1, len(clients), c.ID)
+		if c.ID == "" {
+			return fmt.Errorf("%s: empty id", at)
+		}
+		if c.Secret == "" {
+			return fmt.Errorf("%s: empty secret", at)
+		}
+		for _, shop := range c.Shops {
+			if shop <= 0 {
+				return fmt.Errorf("%s: shop id %d is not positive", at, shop)
+			}
+		}
+	}
+	return nil
 }
 
 // Client returns an *http.Client for the server (the httptest one).
@@ -295,6 +324,16 @@ func (s *Server) State(t testing.TB) State {
 	t.Helper()
 	var st State
 	s.call(t, http.MethodGet, "/__sim/state", nil, &st)
+	return st
+}
+
+// StateFor returns clientID's orders only (GET /__sim/state?clientId=),
+// for tests that share a server, each with its own client: other tests'
+// orders are not in it. Now is the simulated time, as in State.
+func (s *Server) StateFor(t testing.TB, clientID string) State {
+	t.Helper()
+	var st State
+	s.call(t, http.MethodGet, "/__sim/state?clientId="+url.QueryEscape(clientID), nil, &st)
 	return st
 }
 
@@ -466,10 +505,27 @@ func (r *Request) UnmarshalJSON(b []byte) error {
 // included, are not journaled.
 func (s *Server) Requests(t testing.TB) []Request {
 	t.Helper()
+	return s.requests(t, "/__sim/requests")
+}
+
+// RequestsFor returns the journal entries of clientID's requests only
+// (GET /__sim/requests?clientId=), newest first: the calls that got a
+// token for it and the calls made with a token the simulator accepted.
+// A request it cannot be sure is clientID's (no token, a refused or
+// expired token, a failed login) has no client and is only in Requests.
+// It filters the journal the simulator keeps (1000 requests of all
+// clients), so a busy shared server may have let the oldest go.
+func (s *Server) RequestsFor(t testing.TB, clientID string) []Request {
+	t.Helper()
+	return s.requests(t, "/__sim/requests?clientId="+url.QueryEscape(clientID))
+}
+
+func (s *Server) requests(t testing.TB, path string) []Request {
+	t.Helper()
 	var r struct {
 		Requests []Request `json:"requests"`
 	}
-	s.call(t, http.MethodGet, "/__sim/requests", nil, &r)
+	s.call(t, http.MethodGet, path, nil, &r)
 	return r.Requests
 }
 
@@ -521,7 +577,10 @@ func (s *Server) do(method, path string, in, out any) error {
 	return nil
 }
 
-// describe renders an error answer: status, errorKey and message.
+// describe renders an error answer: status, errorKey, message and the
+// errorMap's fields with their reasons. A reason that only repeats the
+// message is left out, and its field named alone: "invalid.fault: status
+// must be 429, … (fault)", not the message twice.
 func describe(status int, body []byte) string {
 	var e struct {
 		ErrorKey string            `json:"errorKey"`
@@ -542,7 +601,11 @@ func describe(status int, body []byte) string {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		msg += fmt.Sprintf(" (%s %s)", k, e.ErrorMap[k])
+		if reason := e.ErrorMap[k]; reason != "" && reason != e.Message {
+			msg += fmt.Sprintf(" (%s %s)", k, reason)
+		} else {
+			msg += fmt.Sprintf(" (%s)", k)
+		}
 	}
 	return msg
 }

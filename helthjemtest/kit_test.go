@@ -103,6 +103,19 @@ func TestFaults(t *testing.T) {
 	}
 }
 
+// TestInvalidFaultMessageNotRepeated: the answer to a fault that does not
+// parse gives its reason as the message and as the errorMap's "fault"
+// entry; the test's failure said it twice ("… 504 (fault status must be
+// 429, …)").
+func TestInvalidFaultMessageNotRepeated(t *testing.T) {
+	srv := helthjemtest.NewServer(t)
+	msg := fatalOf(t, func(tb testing.TB) { srv.AddFault(tb, helthjemtest.Fault{Operation: "createBooking", Fault: "418"}) })
+	want := "helthjemtest: POST /__sim/faults: 400 Bad Request: invalid.fault: status must be 429, 500, 502, 503 or 504 (fault)"
+	if msg != want {
+		t.Errorf("AddFault of status 418: Fatalf message\n got %q\nwant %q", msg, want)
+	}
+}
+
 func TestRequests(t *testing.T) {
 	srv := helthjemtest.NewServer(t, helthjemtest.WithClock(guideNow))
 	a := &api{t: t, srv: srv, token: srv.Token(t, helthjemtest.DefaultClientID)}
@@ -182,6 +195,72 @@ func TestResetClient(t *testing.T) {
 	}
 	if st := srv.State(t); len(st.Orders) != 1 || st.Orders[0].ClientID != helthjemtest.DefaultClientID {
 		t.Errorf("State() after ResetClient = %+v", st.Orders)
+	}
+}
+
+// TestStateForAndRequestsFor: tests that share a server, each with its own
+// client, see their own orders and requests only. The client ids need
+// escaping in a query string.
+func TestStateForAndRequestsFor(t *testing.T) {
+	const other = "shop a+b&clientId=demo"
+	srv := helthjemtest.NewServer(t, helthjemtest.WithClock(guideNow), helthjemtest.WithClient(other, "other-secret"))
+	booked := map[string][]int64{}
+	for _, client := range []string{helthjemtest.DefaultClientID, other, other} {
+		a := &api{t: t, srv: srv, token: srv.Token(t, client)}
+		var b booking
+		a.ok(http.MethodPost, "/parcels/v1/bookings", bookingRequest(113, 0), &b)
+		booked[client] = append(booked[client], b.OrderID)
+	}
+	// Requests without a client: no token, and a token the simulator refuses.
+	(&api{t: t, srv: srv}).do(http.MethodGet, "/parcels/v1/tracking/fetch/T-AAAAA/EN/false", nil)
+	(&api{t: t, srv: srv, token: "not-a-token"}).do(http.MethodGet, "/parcels/v1/tracking/fetch/T-AAAAA/EN/false", nil)
+
+	for _, client := range []string{helthjemtest.DefaultClientID, other} {
+		t.Run(client, func(t *testing.T) {
+			st := srv.StateFor(t, client)
+			var got []int64
+			for _, o := range st.Orders {
+				if o.ClientID != client {
+					t.Errorf("StateFor(%q) has order %d of client %q", client, o.OrderID, o.ClientID)
+				}
+				got = append(got, o.OrderID)
+			}
+			if diff := cmp.Diff(booked[client], got); diff != "" {
+				t.Errorf("StateFor(%q) orders (-want +got):\n%s", client, diff)
+			}
+			if !st.Now.Equal(guideNow) {
+				t.Errorf("StateFor(%q).Now = %s, want %s", client, st.Now, guideNow)
+			}
+
+			var ops []string
+			for _, r := range srv.RequestsFor(t, client) {
+				if r.ClientID != client {
+					t.Errorf("RequestsFor(%q) has request %d of client %q", client, r.Seq, r.ClientID)
+				}
+				ops = append(ops, r.Operation)
+			}
+			want := []string{"createBooking", "getToken"}
+			if client == other {
+				want = []string{"createBooking", "getToken", "createBooking", "getToken"}
+			}
+			if diff := cmp.Diff(want, ops); diff != "" {
+				t.Errorf("RequestsFor(%q) operations, newest first (-want +got):\n%s", client, diff)
+			}
+		})
+	}
+	if n := len(srv.Requests(t)); n != 8 {
+		t.Errorf("Requests() has %d entries, want 8: 3 tokens, 3 bookings, 2 without a client", n)
+	}
+	if st := srv.StateFor(t, "nobody"); len(st.Orders) != 0 || !st.Now.Equal(guideNow) {
+		t.Errorf("StateFor(nobody) = %+v, want no orders at %s", st, guideNow)
+	}
+	if got := srv.RequestsFor(t, "nobody"); len(got) != 0 {
+		t.Errorf("RequestsFor(nobody) = %+v, want none", got)
+	}
+
+	msg := fatalOf(t, func(tb testing.TB) { srv.StateFor(tb, "") })
+	if want := "helthjemtest: GET /__sim/state?clientId=: 400 Bad Request: invalid.request: "; !strings.HasPrefix(msg, want) {
+		t.Errorf("StateFor(\"\"): Fatalf message = %q, want it to start with %q", msg, want)
 	}
 }
 

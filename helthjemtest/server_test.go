@@ -69,9 +69,22 @@ func TestFailures(t *testing.T) {
 		{"token of an unknown client", func(tb testing.TB) {
 			helthjemtest.NewServer(tb).Token(tb, "nobody")
 		}, `helthjemtest: Token("nobody"): no such client (add it with WithClient)`},
+		// TestWithClientErrorNamesTheOption: these named clients.json
+		// clients[4], a file the test never wrote.
 		{"client without a secret", func(tb testing.TB) {
 			helthjemtest.NewServer(tb, helthjemtest.WithClient("acme", ""))
-		}, `helthjemtest: WithClient: clients.json clients[4] (clientId "acme"): empty clientSecret`},
+		}, `helthjemtest: WithClient option 1 of 1 (id "acme"): empty secret`},
+		{"second client without an id", func(tb testing.TB) {
+			helthjemtest.NewServer(tb, helthjemtest.WithClient("acme", "s"), helthjemtest.WithSeed(1), helthjemtest.WithClient("", "s"))
+		}, `helthjemtest: WithClient option 2 of 2 (id ""): empty id`},
+		{"client with a shop id of 0", func(tb testing.TB) {
+			helthjemtest.NewServer(tb, helthjemtest.WithClient("acme", "s", 16, 0))
+		}, `helthjemtest: WithClient option 1 of 1 (id "acme"): shop id 0 is not positive`},
+		{"bad client after own fixtures", func(tb testing.TB) {
+			dir := t.TempDir()
+			writeFile(t, filepath.Join(dir, "clients.json"), `{"clients":[{"clientId":"own","clientSecret":"own-secret","name":"Own","shops":[16]}]}`)
+			helthjemtest.NewServer(tb, helthjemtest.WithFixturesDir(dir), helthjemtest.WithClient("own", ""))
+		}, `helthjemtest: WithClient option 1 of 1 (id "own"): empty secret`},
 		{"missing fixtures directory", func(tb testing.TB) {
 			helthjemtest.NewServer(tb, helthjemtest.WithFixturesDir(filepath.Join(t.TempDir(), "absent")))
 		}, `not a readable directory`},

@@ -77,7 +77,7 @@ func parse(args []string, env func(string) (string, bool), stderr io.Writer) (*c
 	fs.StringEnv(&cfg.Target, "target", "CONTRACTTEST_TARGET", contract.DefaultTarget, "base URL of the API under test")
 	fs.StringEnv(&cfg.ClientID, "client-id", "HELTHJEM_CLIENT_ID", contract.DefaultClientID, "client_id for the token call")
 	fs.StringEnv(&cfg.ClientSecret, "client-secret", "HELTHJEM_CLIENT_SECRET", contract.DefaultClientSecret, "client_secret for the token call; never printed (prefer the env var to a flag)")
-	fs.Int64Env(&cfg.ShopID, "shop-id", "HELTHJEM_SHOP_ID", contract.DefaultShopID, "shopId of the requests")
+	fs.Int64Env(&cfg.ShopID, "shop-id", "HELTHJEM_SHOP_ID", contract.DefaultShopID, "shopId of the requests, a positive integer")
 	fs.StringEnv(&flows, "flows", "CONTRACTTEST_FLOWS", strings.Join(contract.DefaultFlows(), ","), flowsUsage)
 	fs.StringEnv(&addresses, "addresses", "CONTRACTTEST_ADDRESSES", "", "JSON file whose sender, receiver and uncovered addresses replace those of fixtures/contract-addresses.json")
 	fs.BoolEnv(&cfg.Strict, "strict", "CONTRACTTEST_STRICT", "fail on undocumented fields instead of warning")
@@ -85,9 +85,9 @@ func parse(args []string, env func(string) (string, bool), stderr io.Writer) (*c
 	fs.StringEnv(&cfg.JSONPath, "json", "CONTRACTTEST_JSON", "", "write a JSON report to this path (- for stdout)")
 	fs.StringEnv(&cfg.RecordPath, "record", "CONTRACTTEST_RECORD", "", "write every exchange to this cassette (JSON; secrets and personal data redacted; - for stdout)")
 	fs.StringEnv(&cfg.ComparePath, "compare", "CONTRACTTEST_COMPARE", "", "compare the target's answers, in structure, with this cassette")
-	fs.DurationEnv(&cfg.Timeout, "timeout", "CONTRACTTEST_TIMEOUT", contract.DefaultTimeout, "timeout of each request")
-	fs.DurationEnv(&cfg.Deadline, "deadline", "CONTRACTTEST_DEADLINE", contract.DefaultDeadline, "deadline of the whole run")
-	fs.Int64Env(&retries, "retries", "CONTRACTTEST_RETRIES", contract.DefaultRetries, "retries of a 429, 502, 503, 504, reset connection or timeout, with backoff")
+	fs.DurationEnv(&cfg.Timeout, "timeout", "CONTRACTTEST_TIMEOUT", contract.DefaultTimeout, "timeout of each request, more than 0")
+	fs.DurationEnv(&cfg.Deadline, "deadline", "CONTRACTTEST_DEADLINE", contract.DefaultDeadline, "deadline of the whole run, more than 0")
+	fs.Int64Env(&retries, "retries", "CONTRACTTEST_RETRIES", contract.DefaultRetries, fmt.Sprintf("retries of a 429, 502, 503, 504, reset connection or timeout, with backoff; 0 to %d (0: none)", contract.MaxRetries))
 	fs.DurationEnv(&cfg.Wait, "wait", "CONTRACTTEST_WAIT", 0, "wait up to this long for the target to answer before the first step (0: do not wait)")
 	fs.BoolEnv(&cfg.RequireSim, "require-sim", "CONTRACTTEST_REQUIRE_SIM", "fail (exit 2) when the mock's /__sim/ control plane is unreachable or refused, instead of skipping its steps")
 	fs.BoolEnv(&cfg.DryRun, "dry-run", "CONTRACTTEST_DRY_RUN", "print the plan and send nothing")
@@ -126,6 +126,16 @@ Flags:
 	}
 	if err := fs.ApplyEnv(env); err != nil {
 		return nil, &contract.UsageError{Err: err}
+	}
+	// In a Config, zero means the default; here it was asked for, and the
+	// default is what leaving the flag out gives.
+	switch {
+	case cfg.ShopID <= 0:
+		return nil, &contract.UsageError{Err: fmt.Errorf("--shop-id (HELTHJEM_SHOP_ID) must be a positive integer, not %d", cfg.ShopID)}
+	case cfg.Timeout <= 0:
+		return nil, &contract.UsageError{Err: fmt.Errorf("--timeout (CONTRACTTEST_TIMEOUT) must be a positive duration such as %s, not %s", contract.DefaultTimeout, cfg.Timeout)}
+	case cfg.Deadline <= 0:
+		return nil, &contract.UsageError{Err: fmt.Errorf("--deadline (CONTRACTTEST_DEADLINE) must be a positive duration such as %s, not %s", contract.DefaultDeadline, cfg.Deadline)}
 	}
 	cfg.Flows = strings.Split(flows, ",")
 	switch {

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/contract/drifttest"
+	"github.com/mockhelthjem/mockhelthjem/internal/sim"
 	"github.com/mockhelthjem/mockhelthjem/internal/version"
 )
 
@@ -88,6 +89,7 @@ func TestExitCodes(t *testing.T) {
 	// Retry-After 0: the retries do not sleep.
 	down := drifttest.Serve(t, drifttest.Unavailable(drifttest.Sim(t), 503, -1, drifttest.Carrier, "Retry-After", "0")).URL
 	noSim := drifttest.Serve(t, drifttest.WithoutSim(drifttest.Sim(t))).URL
+	adminMock := drifttest.Serve(t, drifttest.Sim(t, func(o *sim.Options) { o.AdminToken = "admin-token-123" })).URL
 	tests := []struct {
 		name   string
 		env    map[string]string
@@ -109,6 +111,14 @@ func TestExitCodes(t *testing.T) {
 			stdout: "STOP  home-pickup/coverage", stderr: `the token of client "demo" does not grant shop 17; check --shop-id (HELTHJEM_SHOP_ID)`},
 		{name: "bad env retries", env: map[string]string{"CONTRACTTEST_RETRIES": "many"}, code: 2, stderr: "CONTRACTTEST_RETRIES (for --retries)"},
 		{name: "too many retries", args: []string{"--retries", "11"}, code: 2, stderr: "--retries must be from 0 to 10"},
+		// Zero became the default (shop 16, 15s, 2m) without a word.
+		{name: "shop 0", args: []string{"--target", closed, "--shop-id", "0"}, code: 2, stderr: "--shop-id (HELTHJEM_SHOP_ID) must be a positive integer, not 0\n"},
+		{name: "shop 0 from env", env: map[string]string{"HELTHJEM_SHOP_ID": "0"}, args: []string{"--target", closed}, code: 2, stderr: "--shop-id (HELTHJEM_SHOP_ID) must be a positive integer, not 0"},
+		{name: "negative shop", args: []string{"--target", closed, "--shop-id", "-3"}, code: 2, stderr: "--shop-id (HELTHJEM_SHOP_ID) must be a positive integer, not -3"},
+		{name: "timeout 0", args: []string{"--target", closed, "--timeout", "0"}, code: 2, stderr: "--timeout (CONTRACTTEST_TIMEOUT) must be a positive duration such as 15s, not 0s\n"},
+		{name: "deadline 0", args: []string{"--target", closed, "--deadline", "0s"}, code: 2, stderr: "--deadline (CONTRACTTEST_DEADLINE) must be a positive duration such as 2m0s, not 0s\n"},
+		{name: "deadline 0 from env", env: map[string]string{"CONTRACTTEST_DEADLINE": "0"}, args: []string{"--target", closed}, code: 2, stderr: "--deadline (CONTRACTTEST_DEADLINE) must be a positive duration"},
+		{name: "wait 0", args: []string{"--target", mock, "--wait", "0", "--flows", "negative"}, code: 0, stdout: "PASS  5 steps: 5 passed"},
 		{name: "user info", args: []string{"--target", "https://ops:Hunter2-pass@api.pre.helthjem.no"}, code: 2, stderr: `--target "https://<redacted>@api.pre.helthjem.no" must have no user info`},
 		{name: "unknown flag", args: []string{"--nope"}, code: 2, stderr: "flag provided but not defined: -nope"},
 		{name: "argument", args: []string{"run"}, code: 2, stderr: `unexpected argument "run"`},
@@ -128,6 +138,12 @@ func TestExitCodes(t *testing.T) {
 			stderr: "answered 503 service.unavailable\n"},
 		{name: "require-sim", env: map[string]string{"CONTRACTTEST_REQUIRE_SIM": "true"}, args: []string{"--target", noSim}, code: 2,
 			stderr: "contracttest: configuration error: --require-sim: the target exposes no /__sim/ control plane"},
+		// A wrong --sim-token was told to "pass --sim-token".
+		{name: "wrong sim token", env: map[string]string{"MOCKHELTHJEM_ADMIN_TOKEN": "not-the-admin-token"}, args: []string{"--target", adminMock, "--require-sim"}, code: 2,
+			stderr: "contracttest: configuration error: --require-sim: GET /__sim/clock answered 401: the mock refused the admin token given; check --sim-token (MOCKHELTHJEM_ADMIN_TOKEN)\n"},
+		{name: "no sim token", args: []string{"--target", adminMock, "--require-sim"}, code: 2,
+			stderr: "contracttest: configuration error: --require-sim: GET /__sim/clock answered 401: the mock runs with an admin token; pass it with --sim-token (MOCKHELTHJEM_ADMIN_TOKEN)\n"},
+		{name: "sim token right", args: []string{"--target", adminMock, "--require-sim", "--sim-token", "admin-token-123", "--flows", "conversion"}, code: 0, stdout: "PASS  6 steps: 6 passed"},
 		{name: "addresses missing", args: []string{"--addresses", "/nonexistent/a.json"}, code: 2, stderr: "--addresses"},
 		{name: "report dir missing", args: []string{"--target", mock, "--junit", "/nonexistent/dir/r.xml"}, code: 2, stderr: "--junit"},
 		{name: "dry run", args: []string{"--target", closed, "--dry-run"}, code: 0, stdout: "dry run: nothing is sent"},
@@ -213,5 +229,88 @@ func TestReportsToStdout(t *testing.T) {
 				t.Errorf("%s - created a file named -", tc.flag)
 			}
 		})
+	}
+}
+
+// TestReportOverwritesCassette pins the bug where a report written to the
+// --compare path replaced the cassette silently: only --record was
+// compared with --compare, as strings, so --json c.json, --junit c.json,
+// ./c.json against c.json and a symlink all got past the check. Every
+// output is compared with the cassette and with the others as files; a
+// clash is a usage error (exit 2) before anything is sent or written.
+func TestReportOverwritesCassette(t *testing.T) {
+	cassette, err := os.ReadFile(filepath.Join("..", "..", "internal", "contract", "testdata", "mock.cassette.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := drifttest.ClosedPort(t) // a run that got past the check exits 3
+	tests := []struct {
+		name  string
+		setup func(t *testing.T)
+		env   map[string]string
+		args  []string
+		code  int
+		msg   string
+	}{
+		{name: "--json on the cassette", args: []string{"--compare", "c.json", "--json", "c.json"}, code: 2,
+			msg: "contracttest: --json c.json would overwrite the cassette --compare c.json reads: write it to another file\n"},
+		{name: "--junit on the cassette", args: []string{"--compare", "c.json", "--junit", "c.json"}, code: 2,
+			msg: "--junit c.json would overwrite the cassette --compare c.json reads"},
+		{name: "--record, spelled another way", args: []string{"--compare", "./c.json", "--record", "c.json"}, code: 2,
+			msg: "--record c.json would overwrite the cassette --compare ./c.json reads"},
+		{name: "--record through a symlink", setup: func(t *testing.T) { symlink(t, "c.json", "link.json") },
+			args: []string{"--compare", "c.json", "--record", "link.json"}, code: 2, msg: "--record link.json would overwrite"},
+		{name: "--json through a symlinked directory", setup: func(t *testing.T) { symlink(t, ".", "here") },
+			args: []string{"--compare", "c.json", "--json", "here/c.json"}, code: 2, msg: "--json here/c.json would overwrite"},
+		{name: "--record, a hard link", setup: func(t *testing.T) {
+			if err := os.Link("c.json", "hard.json"); err != nil {
+				t.Skip("no hard links here:", err)
+			}
+		}, args: []string{"--compare", "c.json", "--record", "hard.json"}, code: 2, msg: "--record hard.json would overwrite"},
+		{name: "--compare from the environment", env: map[string]string{"CONTRACTTEST_COMPARE": "c.json"},
+			args: []string{"--json", "c.json"}, code: 2, msg: "--json c.json would overwrite the cassette --compare c.json reads"},
+		{name: "two reports, one file", args: []string{"--json", "r.json", "--junit", "./r.json"}, code: 2,
+			msg: "--junit ./r.json and --json r.json are one file: give each report its own"},
+		{name: "two reports through a symlink", setup: func(t *testing.T) { write(t, "r.json", "{}"); symlink(t, "r.json", "rl.json") },
+			args: []string{"--json", "r.json", "--record", "rl.json"}, code: 2, msg: "--json r.json and --record rl.json are one file"},
+		{name: "other files", args: []string{"--compare", "c.json", "--json", "r.json", "--junit", "r.xml", "--record", "c2.json"}, code: 3},
+		{name: "stdout is not a file", args: []string{"--compare", "c.json", "--json", "-"}, code: 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			write(t, "c.json", string(cassette))
+			if tt.setup != nil {
+				tt.setup(t)
+			}
+			r := runCmd(t, tt.env, append([]string{"--target", closed}, tt.args...)...)
+			if r.code != tt.code || !strings.Contains(r.stderr, tt.msg) {
+				t.Errorf("exit %d (want %d)\nstderr (want %q):\n%s\nstdout:\n%s", r.code, tt.code, tt.msg, r.stderr, r.stdout)
+			}
+			if got, err := os.ReadFile("c.json"); err != nil || !bytes.Equal(got, cassette) {
+				t.Errorf("the cassette was changed (%v):\n%.300s", err, got)
+			}
+			if tt.code == 2 {
+				for _, f := range []string{"r.xml", "c2.json"} {
+					if _, err := os.Stat(f); err == nil {
+						t.Errorf("a refused run created %s", f)
+					}
+				}
+			}
+		})
+	}
+}
+
+func symlink(t *testing.T, target, name string) {
+	t.Helper()
+	if err := os.Symlink(target, name); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+}
+
+func write(t *testing.T, name, content string) {
+	t.Helper()
+	if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -16,8 +16,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/contract/drifttest"
+	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
 	"github.com/mockhelthjem/mockhelthjem/internal/sim"
 )
 
@@ -313,4 +315,78 @@ func TestTargetPasswordNeverPrinted(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCassetteTextRedactedBeforeCut pins the leak where a text body was
+// cut to 2 KiB before it was redacted: a secret or an address across byte
+// 2048 kept its first part in the cassette (`"client_secret":"demo-s…`).
+// The target answers text whose secret, street address, e-mail and name
+// each straddle the cut, in turn; and text of two-byte letters whose byte
+// 2048 is inside one, which a cut by bytes split into invalid UTF-8.
+func TestCassetteTextRedactedBeforeCut(t *testing.T) {
+	const secret = "Zebra-Secret-7781xq"
+	a := fixtureSender(t)
+	for _, tc := range []struct{ name, value string }{
+		{"client secret", secret}, {"street address", a.Address}, {"e-mail", a.Email}, {"name", a.Name}, {"two-byte letters", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Byte 2048 is in the middle of the value.
+			pad := strings.Repeat("ø", (2048-len(`"client_secret":"`)-len(tc.value)/2)/2)
+			text := pad + `"client_secret":"` + tc.value + `" and more text after the cut`
+			if tc.value == "" {
+				// Byte 2048 is the second of an "ø".
+				pad = "x"
+				text = pad + strings.Repeat("ø", 1100)
+			}
+			mock := drifttest.Sim(t, drifttest.WithClient(t, "leak-test", secret))
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/parcels/v1/addresses/find/single" && r.Header.Get("Authorization") == "" {
+					w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+					w.WriteHeader(http.StatusUnauthorized)
+					fmt.Fprint(w, text)
+					return
+				}
+				mock.ServeHTTP(w, r)
+			})
+			srv := drifttest.Serve(t, h)
+			_, outs := outputs(t, map[string]string{"HELTHJEM_CLIENT_ID": "leak-test", "HELTHJEM_CLIENT_SECRET": secret}, "--target", srv.URL, "--flows", "negative")
+			var c struct {
+				Exchanges []struct {
+					Step     string
+					Response struct{ BodyText string }
+				}
+			}
+			if err := json.Unmarshal([]byte(outs["cassette"]), &c); err != nil {
+				t.Fatal(err)
+			}
+			var got string
+			for _, ex := range c.Exchanges {
+				if ex.Step == "no-token" {
+					got = ex.Response.BodyText
+				}
+			}
+			if !strings.HasPrefix(got, pad) || !strings.HasSuffix(got, "…") || len(got) > 2048+len("…") || !utf8.ValidString(got) {
+				t.Fatalf("the no-token answer is recorded as %d bytes (valid UTF-8: %v), want the text cut at 2 KiB on a character boundary:\n%q",
+					len(got), utf8.ValidString(got), got[max(0, len(got)-80):])
+			}
+			// Not one byte of the value survives where the target put it.
+			for n := len(tc.value); n > 0; n-- {
+				if strings.Contains(outs["cassette"], `\"client_secret\":\"`+tc.value[:n]) {
+					t.Errorf("the cassette holds %q, the first %d bytes of the %s:\n…%s", tc.value[:n], n, tc.name, got[len(pad)-10:])
+					break
+				}
+			}
+		})
+	}
+}
+
+// fixtureSender is the sender of fixtures/contract-addresses.json, the
+// run's default.
+func fixtureSender(t *testing.T) fixture.Address {
+	t.Helper()
+	set, err := fixture.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set.Contract.Sender
 }

@@ -20,44 +20,47 @@ import (
 	"time"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/loopback"
+	"github.com/mockhelthjem/mockhelthjem/internal/version"
 )
 
-// The tests here run the real binary as a subprocess: exit codes, signals,
-// stderr and the listening socket are what users and Docker see.
+// The tests here run the program as a subprocess: exit codes, signals,
+// stderr and the listening socket are what users and Docker see. The
+// subprocess is this test binary, which runs main instead of the tests
+// when runMainEnv is set (TestMain): the same main, built the same way
+// (with -race under -race), without linking a second binary for every
+// test run. The Dockerfile's own build, and its -ldflags version stamp,
+// are run and checked by internal/buildcheck's TestStaticBuild.
 
 const testVersion = "v0.0.0-subprocess-test"
 
-// bin is the mockhelthjem binary, built once by TestMain.
+// runMainEnv makes the test binary run main, with testVersion as the
+// version the real build stamps with -ldflags -X.
+const runMainEnv = "MOCKHELTHJEM_TEST_RUN_MAIN"
+
+// bin is the program the tests start: this test binary (see runMainEnv).
 var bin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "mockhelthjem-bin-")
-	if err != nil {
+	if os.Getenv(runMainEnv) == "1" {
+		os.Unsetenv(runMainEnv)
+		version.Version = testVersion
+		main()
+		return // main exits
+	}
+	var err error
+	if bin, err = os.Executable(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	bin = filepath.Join(dir, "mockhelthjem")
-	args := []string{"build", "-o", bin, "-ldflags", "-X github.com/mockhelthjem/mockhelthjem/internal/version.Version=" + testVersion}
-	if raceEnabled {
-		args = append(args, "-race")
-	}
-	out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(m.Run())
 }
 
 // environ is the test process's environment without MOCKHELTHJEM_
-// variables, plus extra ("KEY=value"). A race-enabled binary does not
-// wait its default second at exit; a race it finds exits 66, which fails
-// the test that ran it.
+// variables, plus extra ("KEY=value") and runMainEnv. A race-enabled
+// binary does not wait its default second at exit; a race it finds exits
+// 66, which fails the test that ran it.
 func environ(extra ...string) []string {
-	var env []string
+	env := []string{runMainEnv + "=1"}
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "MOCKHELTHJEM_") && !strings.HasPrefix(kv, "GORACE=") {
 			env = append(env, kv)
@@ -171,7 +174,7 @@ func startAt(t *testing.T, addr string, env []string, args ...string) *mock {
 	t.Helper()
 	m := launch(t, env, append(args, "-addr", addr)...)
 	m.addr = addr
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(startWait); ; time.Sleep(20 * time.Millisecond) {
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
 			return m
@@ -183,15 +186,21 @@ func startAt(t *testing.T, addr string, env []string, args ...string) *mock {
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("nothing listens on %s after 10s", addr)
+			t.Fatalf("nothing listens on %s after %s", addr, startWait)
 		}
 	}
 }
 
-// waitLog waits up to 10s for a stderr line containing s and returns it.
+// startWait bounds the waits for the binary to start or log: a passing
+// test never waits it out, and a race-built binary on a 2-core machine
+// shared with other builds took over 10 s to start once.
+const startWait = 30 * time.Second
+
+// waitLog waits up to startWait for a stderr line containing s and
+// returns it.
 func (m *mock) waitLog(s string) string {
 	m.t.Helper()
-	timeout := time.After(10 * time.Second)
+	timeout := time.After(startWait)
 	for {
 		all, more := m.logs.snapshot()
 		for _, l := range all {
@@ -210,7 +219,7 @@ func (m *mock) waitLog(s string) string {
 			}
 			m.t.Fatalf("the process exited without logging %q; stderr:\n%s", s, strings.Join(all, "\n"))
 		case <-timeout:
-			m.t.Fatalf("no log line with %q within 10s; stderr:\n%s", s, strings.Join(all, "\n"))
+			m.t.Fatalf("no log line with %q within %s; stderr:\n%s", s, startWait, strings.Join(all, "\n"))
 		}
 	}
 }
@@ -317,6 +326,7 @@ func TestExitCodes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // each a process of its own
 			code, stdout, stderr := run(t, tc.env, tc.args...)
 			if code != tc.code {
 				t.Errorf("exit code %d, want %d; stderr:\n%s", code, tc.code, stderr)

@@ -1,5 +1,5 @@
 package main
 
 // raceEnabled is true when the tests run with -race (race_test.go); the
-// binary under test is then built with -race too.
+// program under test (this test binary, see TestMain) is race-built too.
 var raceEnabled bool

@@ -8,8 +8,10 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
 )
@@ -155,8 +157,14 @@ func (c *Cassette) answer(flow, step string) *Exchange {
 // when the run is over, when every token of the run is known to the
 // redactor.
 type recorder struct {
-	r         *Runner
-	personal  *redactor // the personal data the run sent, in free text
+	r        *Runner
+	personal *redactor // the personal data the run sent, in free text
+	// own are the personal values the run sent, exactly: a phone such as
+	// "98765432" looks like an id, whose form is kept, but is still
+	// personal data under any key. phones are the run's phone numbers as
+	// JSON numbers write them (no "+", no leading zeros).
+	own       map[string]bool
+	phones    map[string]bool
 	exchanges []recordedExchange
 }
 
@@ -166,14 +174,58 @@ type recordedExchange struct {
 }
 
 func newRecorder(r *Runner) *recorder {
-	rec := &recorder{r: r, personal: &redactor{placeholder: PersonalData}}
+	rec := &recorder{r: r, personal: &redactor{placeholder: PersonalData}, own: map[string]bool{}, phones: map[string]bool{}}
+	for _, v := range personalValues(r.s.Addresses) {
+		rec.personal.add(v)
+		rec.own[strings.TrimSpace(v)] = true
+	}
 	a := r.s.Addresses
 	for _, ad := range []fixture.Address{a.Sender, a.Receiver, a.Uncovered} {
-		for _, v := range []string{ad.Name, ad.Address, ad.Phone1, ad.Email} {
-			rec.personal.add(v)
+		if n := phoneNumber(ad.Phone1); n != "" {
+			rec.phones[n] = true
 		}
 	}
 	return rec
+}
+
+// personalValues are the personal data of the run's addresses: names,
+// street addresses, phones and e-mails (postal codes and names are not).
+func personalValues(a *fixture.ContractAddresses) []string {
+	var out []string
+	for _, ad := range []fixture.Address{a.Sender, a.Receiver, a.Uncovered} {
+		for _, v := range []string{ad.Name, ad.Address, ad.Phone1, ad.Email} {
+			if strings.TrimSpace(v) != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// phoneNumber is phone as a JSON number would hold it ("+47 987 65 432"
+// is 4798765432), "" when it is no number.
+func phoneNumber(phone string) string {
+	n := strings.TrimLeft(strings.TrimPrefix(strings.ReplaceAll(phone, " ", ""), "+"), "0")
+	if !digitsRE.MatchString(n) {
+		return ""
+	}
+	return n
+}
+
+// text redacts a string of a body, value or key: secrets and tokens
+// anywhere; the personal data the run sent where the string is exactly
+// one such value, and inside free text. Inside an id or a date (digits,
+// codes) only an exact match is replaced: an SSCC may hold a phone's
+// digits by chance.
+func (rec *recorder) text(s string) string {
+	s = rec.r.red.secrets(s)
+	switch {
+	case rec.own[strings.TrimSpace(s)]:
+		return PersonalData
+	case idForm(s) == "": // ids and dates are generated, never personal
+		return rec.personal.str(s)
+	}
+	return s
 }
 
 // add keeps one attempt (the client's observe hook).
@@ -242,11 +294,21 @@ func (rec *recorder) body(b []byte) (any, string) {
 	if v, err := decodeBody(b); err == nil {
 		return rec.scrub(v, ""), ""
 	}
-	text := string(b)
-	if len(text) > maxBodyText {
-		text = text[:maxBodyText] + "…"
+	// Redact the whole text, then cut it: a secret or an address across
+	// the cut would otherwise keep the part before it.
+	return nil, cutText(rec.personal.str(rec.r.red.secrets(string(b))), maxBodyText)
+}
+
+// cutText cuts s to at most n bytes, on a rune boundary, marking the cut
+// with "…".
+func cutText(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return nil, rec.personal.str(rec.r.red.str(text))
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // scrub redacts a decoded body: secrets and tokens in every string and
@@ -261,15 +323,11 @@ func (rec *recorder) scrub(v any, key string) any {
 		case personalKeys[key] && x != "":
 			return PersonalData
 		}
-		x = rec.r.red.str(x)
-		if idForm(x) == "" { // ids and dates are generated, never personal
-			x = rec.personal.str(x)
-		}
-		return x
+		return rec.text(x)
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[rec.r.red.str(k)] = rec.scrub(e, k)
+			out[rec.text(k)] = rec.scrub(e, k)
 		}
 		return out
 	case []any:
@@ -278,8 +336,15 @@ func (rec *recorder) scrub(v any, key string) any {
 			out[i] = rec.scrub(e, key)
 		}
 		return out
-	case int64, float64:
-		if personalKeys[key] { // a phone number sent as a number
+	case int64:
+		// A phone number as a number, under a personal key or equal to a
+		// phone the run sent (a proxy that renamed phone1 and made it a
+		// number). 0 keeps the JSON type for --compare.
+		if personalKeys[key] || rec.phones[strconv.FormatInt(x, 10)] {
+			return int64(0)
+		}
+	case float64:
+		if personalKeys[key] || rec.phones[strconv.FormatFloat(x, 'f', -1, 64)] {
 			return int64(0)
 		}
 	}

@@ -3,8 +3,10 @@ package contract
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -16,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/contract/drifttest"
+	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/mock.cassette.json from the mock")
@@ -131,8 +134,10 @@ func TestCompareDrift(t *testing.T) {
 			finding{"home-pickup/coverage", MissingField, "$.handoverCity", Failure}, "every answer of the cassette has this field here; the target's lacks it"},
 		{"changed type", "POST", "/parcels/v1/bookings", drifttest.Set("id", 49025, "parties", 2), FlowServicePoint,
 			finding{"service-point/booking", TypeChanged, "$.parties[2].id", Failure}, "the cassette has null or a string here; the target an integer"},
-		{"changed status", "POST", "/parcels/v1/addresses/find/single", drifttest.Status(422), FlowNegative,
-			finding{"negative/uncovered-address", BehaviourChanged, "$", Failure}, "want status 400, got 422"},
+		// 201 is undocumented for find/single, so the flow leaves the
+		// status to conformance: the message is compare's own.
+		{"changed status", "POST", "/parcels/v1/addresses/find/single", drifttest.Status(201), FlowHomePickup,
+			finding{"home-pickup/coverage", BehaviourChanged, "$", Failure}, "the cassette answered status 200 here; the target 201"},
 		{"dropped enum value", "GET", tracking, drifttest.Set("parcelStatus", "WAITING", 0, "items", 0), FlowHomePickup,
 			finding{"home-pickup/tracking-by-returncode", BehaviourChanged, "$[*].items[*].parcelStatus", Failure}, `the cassette answers "WAITING_FOR_PACKAGE" here; the target no longer does (it answers "WAITING")`},
 		{"broken check digit", "GET", tracking, breakCheckDigit, FlowHomePickup,
@@ -141,16 +146,6 @@ func TestCompareDrift(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := drifttest.Rewrite(drifttest.Sim(t), tt.method, tt.prefix, tt.edit)
-			if tt.want.Path == "$" {
-				// Only the uncovered address: the other coverage calls
-				// keep their status.
-				h = drifttest.Rewrite(drifttest.Sim(t), tt.method, tt.prefix, func(status int, body any) (int, any) {
-					if status == 400 {
-						return 422, body
-					}
-					return status, body
-				})
-			}
 			rep, out := compareRun(t, h, tt.flow)
 			if rep.ExitCode != ExitDrift {
 				t.Errorf("exit %d, want 1\n%s", rep.ExitCode, out)
@@ -167,6 +162,47 @@ func TestCompareDrift(t *testing.T) {
 				t.Errorf("no finding %+v with %q; the findings:\n%v\n%s", tt.want, tt.message, findingsOf(rep), out)
 			}
 		})
+	}
+}
+
+// TestCompareStatus pins a test that could not fail: "changed status" in
+// TestCompareDrift changed the target's status to one the flow refuses,
+// so the flow's own "want status 400, got 422" passed it whatever compare
+// did. Here the target is the mock, answering the 400 the flow expects,
+// and the cassette holds another status: only compare can see it.
+func TestCompareStatus(t *testing.T) {
+	c, err := LoadCassette(mockCassette)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := 0
+	for i := range c.Exchanges {
+		if ex := &c.Exchanges[i]; ex.Flow == FlowNegative && ex.Step == "uncovered-address" {
+			ex.Response.Status = http.StatusUnprocessableEntity
+			changed++
+		}
+	}
+	if changed == 0 {
+		t.Fatal("the cassette has no negative/uncovered-address")
+	}
+	path := filepath.Join(t.TempDir(), "c.json")
+	var b bytes.Buffer
+	if err := c.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, out := run(t, drifttest.Sim(t), flowsOf(FlowNegative), func(c *Config) { c.ComparePath = path })
+	var got []string
+	for _, s := range rep.Steps {
+		for _, f := range s.Findings {
+			got = append(got, fmt.Sprintf("%s: %s %s %s: %s", s.name(), f.Class, f.Path, f.Severity, f.Message))
+		}
+	}
+	want := []string{"negative/uncovered-address: behaviour-changed $ failure: the cassette answered status 422 here; the target 400"}
+	if diff := cmp.Diff(want, got); diff != "" || rep.ExitCode != ExitDrift {
+		t.Errorf("exit %d, findings (-want +got):\n%s\n%s", rep.ExitCode, diff, out)
 	}
 }
 
@@ -229,5 +265,58 @@ func TestCassetteKeepsRetries(t *testing.T) {
 				t.Errorf("verdict %s, compare %+v, want %d steps compared\n%s", rep.Verdict, rep.Compare, tc.compared, out)
 			}
 		})
+	}
+}
+
+// TestCassetteOwnPhoneUnderAnyKey pins the gap where the run's own phone
+// survived in a cassette: a string of digits looks like an id, so the
+// personal-data redactor skipped it unless its key was a personal one, and
+// a number was redacted only under a personal key. A proxy that renames
+// phone1 (to mobile) or answers the phone as a number leaked it.
+func TestCassetteOwnPhoneUnderAnyKey(t *testing.T) {
+	const phone = "98765432"
+	set, err := fixture.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs := set.Contract
+	addrs.Sender.Phone1, addrs.Receiver.Phone1 = phone, "+47 "+phone
+	renamed := func(status int, body any) (int, any) {
+		m, ok := body.(map[string]any)
+		if status != http.StatusOK || !ok {
+			return status, body
+		}
+		for _, p := range m["parties"].([]any) {
+			party := p.(map[string]any)
+			if v, ok := party["phone1"]; ok {
+				delete(party, "phone1")
+				party["mobile"] = v
+			}
+		}
+		m["contact"] = map[string]any{"number": json.Number(phone), "float": 98765432.0, "digits": phone, "intl": "+47" + phone}
+		m[phone] = "a key"
+		return status, body
+	}
+	srv := drifttest.Serve(t, drifttest.Rewrite(drifttest.Sim(t), "POST", "/parcels/v1/bookings", renamed))
+	path := filepath.Join(t.TempDir(), "c.json")
+	cfg := Config{Target: srv.URL, Addresses: &addrs, Flows: []string{FlowHomePickup}, RecordPath: path, Sleep: (&sleeper{}).sleep}
+	_ = Execute(context.Background(), cfg, io.Discard, io.Discard)
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(got, []byte(`"mobile": "<personal data>"`)) {
+		t.Fatalf("the proxy's answer is not in the cassette:\n%s", got)
+	}
+	for _, leak := range []string{phone, "98765432.0", "9.8765432e+07"} {
+		if bytes.Contains(got, []byte(leak)) {
+			i := bytes.Index(got, []byte(leak))
+			t.Errorf("the cassette holds the run's phone %s: …%s…", leak, got[max(0, i-80):min(len(got), i+40)])
+		}
+	}
+	for _, kept := range []string{`"shipmentId": "(401)7072476`, `"trackingReference": "(00)37072476`, `"returnCode": "T-`, `"number": 0`} {
+		if !bytes.Contains(got, []byte(kept)) {
+			t.Errorf("the cassette lacks %s", kept)
+		}
 	}
 }

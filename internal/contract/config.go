@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -230,27 +231,77 @@ func (c Config) check() (*settings, error) {
 	return s, nil
 }
 
-// checkOutputs refuses two outputs on one path, or on standard output.
+// checkOutputs refuses two outputs on one file, two on standard output,
+// and an output on the cassette --compare reads: a report written there
+// would replace the cassette without a word. Paths are compared as files,
+// not as strings: "./c.json" and "c.json", a symlink and its target, and
+// two names of one file are one file. "-" (standard output) is no file.
 func checkOutputs(c Config) error {
-	seen := map[string]string{}
+	var files []outputFile
+	stdout := ""
 	for _, o := range []struct{ flag, path string }{
 		{"--junit", c.JUnitPath}, {"--json", c.JSONPath}, {"--record", c.RecordPath},
 	} {
-		if o.path == "" {
+		switch {
+		case o.path == "":
+			continue
+		case o.path == Stdout && stdout != "":
+			return usagef("%s and %s both write to standard output (-): give one of them a file", stdout, o.flag)
+		case o.path == Stdout:
+			stdout = o.flag
 			continue
 		}
-		if prev, dup := seen[o.path]; dup {
-			if o.path == Stdout {
-				return usagef("%s and %s both write to standard output (-): give one of them a file", prev, o.flag)
+		f := fileOf(o.flag, o.path)
+		for _, prev := range files {
+			if prev.same(f) {
+				return usagef("%s %s and %s %s are one file: give each report its own", prev.flag, prev.path, f.flag, f.path)
 			}
-			return usagef("%s and %s both write %s", prev, o.flag, o.path)
 		}
-		seen[o.path] = o.flag
+		files = append(files, f)
 	}
-	if c.ComparePath != "" && c.ComparePath == c.RecordPath {
-		return usagef("--record would overwrite the cassette --compare reads (%s)", c.ComparePath)
+	if c.ComparePath == "" || c.ComparePath == Stdout {
+		return nil
+	}
+	cas := fileOf("--compare", c.ComparePath)
+	for _, f := range files {
+		if f.same(cas) {
+			return usagef("%s %s would overwrite the cassette --compare %s reads: write it to another file", f.flag, f.path, cas.path)
+		}
 	}
 	return nil
+}
+
+// outputFile is a path given to a flag, and what it names.
+type outputFile struct {
+	flag, path string
+	abs        string      // absolute and clean, its directory's symlinks resolved
+	info       os.FileInfo // nil when it does not exist (yet)
+}
+
+func fileOf(flag, path string) outputFile {
+	f := outputFile{flag: flag, path: path, abs: filepath.Clean(path)}
+	if abs, err := filepath.Abs(path); err == nil {
+		f.abs = abs
+	}
+	// A file not yet created is named by its directory, which may be a
+	// symlink.
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(f.abs)); err == nil {
+		f.abs = filepath.Join(dir, filepath.Base(f.abs))
+	}
+	if info, err := os.Stat(path); err == nil {
+		f.info = info
+	}
+	return f
+}
+
+// same reports whether f and g name one file: the same path, or, when
+// both exist, the same file (a symlink, a hard link, another spelling on
+// a case-insensitive file system).
+func (f outputFile) same(g outputFile) bool {
+	if f.abs == g.abs {
+		return true
+	}
+	return f.info != nil && g.info != nil && os.SameFile(f.info, g.info)
 }
 
 // selectFlows returns the named flows in run order; none means the

@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/contract/drifttest"
+	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
 	"github.com/mockhelthjem/mockhelthjem/internal/sim"
 )
 
@@ -345,6 +346,55 @@ func TestFailureOutput(t *testing.T) {
 	}
 }
 
+// TestFindingsNeverQuotePersonalData pins the doc that said messages were
+// "never from response values": a finding quotes the target's value where
+// the value is the difference, and a target that echoed the run's own
+// personal data there (a name as productName, an e-mail as errorKey, a
+// phone as trackingNumber) had it printed. Such values read
+// <personal data>, as secrets read <redacted>.
+func TestFindingsNeverQuotePersonalData(t *testing.T) {
+	set, err := fixture.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := set.Contract
+	echo := drifttest.Rewrite(drifttest.Sim(t), "POST", "/parcels/v1/addresses/find/single", func(status int, body any) (int, any) {
+		m, _ := body.(map[string]any)
+		switch {
+		case status == http.StatusOK:
+			m["productName"] = a.Receiver.Name
+		case m["errorKey"] == "no.carrier.support":
+			m["errorKey"] = a.Sender.Email
+		}
+		return status, body
+	})
+	echo = drifttest.Rewrite(echo, "GET", "/parcels/v1/tracking/fetch/", drifttest.Set("trackingNumber", a.Uncovered.Phone1, 0, "items", 0),
+		drifttest.Set("returnCode", a.Sender.Address, 0, "items", 0))
+	rep, out := run(t, echo, flowsOf(FlowHomePickup, FlowNegative))
+	var quoted []string
+	for _, st := range rep.Steps {
+		for _, f := range st.Findings {
+			quoted = append(quoted, st.name()+": "+f.Path+": "+f.Message)
+		}
+		quoted = append(quoted, st.Diff, st.Message)
+	}
+	all := strings.Join(quoted, "\n")
+	for _, want := range []string{
+		`home-pickup/coverage: $.productName: want "HELTHJEM_MEGTILDEG", got "<personal data>"`,
+		`negative/uncovered-address: $.errorKey: want "no.carrier.support", got "<personal data>"`,
+		`got "<personal data>"`,
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("the findings lack %q: a quoting path was not exercised\n%s", want, out)
+		}
+	}
+	for _, v := range personalValues(&a) {
+		if strings.Contains(all, v) {
+			t.Errorf("a finding or diff quotes %q:\n%s", v, all)
+		}
+	}
+}
+
 // squash collapses runs of white space, so that cmp's column alignment
 // does not matter.
 func squash(s string) string { return strings.Join(strings.Fields(s), " ") }
@@ -406,7 +456,7 @@ func TestConversionSkippedWithoutSim(t *testing.T) {
 func TestSimToken(t *testing.T) {
 	mock := drifttest.Sim(t, func(o *sim.Options) { o.AdminToken = "admin-token-123" })
 	rep, out := run(t, mock, flowsOf(FlowConversion))
-	if rep.Summary.Skipped != 5 || !strings.Contains(rep.Steps[0].Message, "pass --sim-token") {
+	if rep.Summary.Skipped != 5 || !strings.Contains(rep.Steps[0].Message, "pass it with --sim-token") {
 		t.Errorf("without the token: %v\n%s", results(rep), out)
 	}
 	rep, out = run(t, mock, flowsOf(FlowConversion), func(c *Config) { c.SimToken = "admin-token-123" })
@@ -482,7 +532,9 @@ func TestBadConfig(t *testing.T) {
 		{"wait", Config{Wait: -time.Second}, "positive durations"},
 		{"retries", Config{Retries: MaxRetries + 1}, "--retries must be from 0 to 10"},
 		{"two reports on stdout", Config{JSONPath: "-", JUnitPath: "-"}, "--junit and --json both write to standard output"},
-		{"a report over the cassette", Config{RecordPath: "x.json", ComparePath: "x.json"}, "--record would overwrite the cassette --compare reads"},
+		{"a report over the cassette", Config{RecordPath: "x.json", ComparePath: "x.json"}, "--record x.json would overwrite the cassette --compare x.json reads"},
+		{"a report over the cassette, spelled another way", Config{JSONPath: "./x.json", ComparePath: "x.json"}, "--json ./x.json would overwrite the cassette --compare x.json reads"},
+		{"two reports on one file", Config{JSONPath: "r.json", JUnitPath: "./r.json"}, "--junit ./r.json and --json r.json are one file"},
 		{"no cassette", Config{ComparePath: "/nonexistent/c.json"}, "--compare: open /nonexistent/c.json"},
 		{"shop", Config{ShopID: -1}, "--shop-id"},
 	}

@@ -38,8 +38,10 @@
 // requests are shown as curl commands with them redacted, and text from
 // outside (the target's answers and headers, error strings, values it
 // handed on) is redacted where it enters an output, in every form a secret
-// can take there. The program's own words (step names, labels) are never
-// redacted. It refuses Helthjem's production host unless told otherwise,
+// can take there. The personal data of the run's addresses (names, street
+// addresses, phones, e-mails) is replaced the same way where the target
+// echoes it, in findings and diffs as in the cassette. The program's own
+// words (step names, labels) are never redacted. It refuses Helthjem's production host unless told otherwise,
 // since bookings there are real parcels.
 //
 // File by file: config.go (Config and its checks), verdict.go (verdicts,

@@ -76,7 +76,7 @@ func TestExitClasses(t *testing.T) {
 			name: "a mock with an admin token, --require-sim", h: drifttest.Sim(t, func(o *sim.Options) { o.AdminToken = "admin-token-123" }),
 			mod:     func(c *Config) { c.RequireSim = true },
 			verdict: VerdictConfiguration, code: 2,
-			summary: "FAIL  configuration error (exit 2): --require-sim: GET /__sim/clock answered 401: a mock with an admin token? pass --sim-token",
+			summary: "FAIL  configuration error (exit 2): --require-sim: GET /__sim/clock answered 401: the mock runs with an admin token; pass it with --sim-token (MOCKHELTHJEM_ADMIN_TOKEN)",
 		},
 		{
 			name: "no control plane, --require-sim", h: drifttest.WithoutSim(drifttest.Sim(t)),
@@ -115,6 +115,73 @@ func TestExitClasses(t *testing.T) {
 			}
 			if tt.verdict == VerdictConfiguration && (strings.Count(out, "refused the credentials") > 1 || strings.Contains(out, "behaviour changed")) {
 				t.Errorf("a configuration error is reported more than once, or as drift:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestMockClockWithoutSimToken pins issue 14's false drift: a mock started
+// with -clock and an admin token, run without --sim-token, exited 1
+// because its pickup dates were judged against the wall clock, though the
+// run knew the control plane had refused it. The mock is known by its
+// /readyz; its dates that are wrong only against the wall clock are a
+// configuration error (exit 2) naming --sim-token. On a clock that agrees
+// with the wall clock the run passes, and says above its summary line how
+// many steps it skipped, why, and that --require-sim makes that exit 2.
+func TestMockClockWithoutSimToken(t *testing.T) {
+	mock := drifttest.Sim(t, func(o *sim.Options) { o.AdminToken = "admin-token-123" })
+	// A target that refuses /__sim/ but is not known as the mock: no /readyz.
+	other := drifttest.Sim(t)
+	unknown := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/readyz":
+			http.NotFound(w, r)
+		case strings.HasPrefix(r.URL.Path, "/__sim/"):
+			w.WriteHeader(http.StatusUnauthorized)
+		default:
+			other.ServeHTTP(w, r)
+		}
+	})
+	monthLater := func() time.Time { return drifttest.Clock.AddDate(0, 1, 0) }
+	tests := []struct {
+		name     string
+		h        http.Handler
+		mod      func(*Config)
+		code     int
+		contains []string
+	}{
+		{"simulated clock", mock, func(c *Config) { c.Now = monthLater }, 2, []string{
+			"STOP  home-pickup/pickup-dates ",
+			"FAIL  configuration error (exit 2): home-pickup/pickup-dates: cannot judge the pickup dates: dates[0] 2026-06-17 is not after today, 2026-07-16 by the wall clock in Europe/Oslo, " +
+				"but the mock's clock may be simulated (-clock) and GET /__sim/clock answered 401: the mock runs with an admin token; pass it with --sim-token (MOCKHELTHJEM_ADMIN_TOKEN)\n",
+		}},
+		{"simulated clock, the wrong token", mock, func(c *Config) { c.Now, c.SimToken = monthLater, "not-the-admin-token" }, 2, []string{
+			"GET /__sim/clock answered 401: the mock refused the admin token given; check --sim-token (MOCKHELTHJEM_ADMIN_TOKEN)\n",
+		}},
+		{"running clock", mock, func(c *Config) { c.Now = drifttest.Clock.Local }, 0, []string{
+			"SKIP  conversion/dropoff ",
+			"\nSKIPPED 5 of 18 steps (conversion): needs the mock's /__sim/ control plane: GET /__sim/clock answered 401: the mock runs with an admin token; pass it with --sim-token (MOCKHELTHJEM_ADMIN_TOKEN)\n" +
+				"        against the mock, --require-sim makes this a failure (exit 2); Helthjem's API has no control plane, so there it is expected\n" +
+				"PASS  18 steps: 13 passed, 0 failed, 5 skipped;",
+		}},
+		{"not known as the mock", unknown, func(c *Config) { c.Now = monthLater }, 1, []string{
+			"FAIL  home-pickup/pickup-dates ", "dates[0] 2026-06-17 is not after today, 2026-07-16",
+			"SKIPPED 5 of 18 steps (conversion): needs the mock's /__sim/ control plane: GET /__sim/clock answered 401: a mock with an admin token? pass it with --sim-token",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep, out := run(t, tt.h, tt.mod)
+			if rep.ExitCode != tt.code {
+				t.Errorf("exit %d, want %d\n%s", rep.ExitCode, tt.code, out)
+			}
+			for _, want := range tt.contains {
+				if !strings.Contains(out, want) {
+					t.Errorf("the report lacks %q:\n%s", want, out)
+				}
+			}
+			if tt.code == 0 && (len(rep.Skips) != 1 || len(rep.Skips[0].Steps) != 5 || rep.Skips[0].Hint == "") {
+				t.Errorf("skips %+v, want the five conversion steps with a hint", rep.Skips)
 			}
 		})
 	}
@@ -265,6 +332,30 @@ func TestRetriedBookingBooksOnce(t *testing.T) {
 	}
 	if len(state.Orders) != 1 || !strings.HasPrefix(state.Orders[0].ShipmentID, "(401)70724769") {
 		t.Errorf("the mock holds %+v, want one order with the shipmentId the run supplied", state.Orders)
+	}
+}
+
+// TestSpecMarksLiveRetryUnknown pins issue 14's x-inferred note: a
+// retried booking reuses its shipmentId, which the mock answers as a safe
+// retry, but how Helthjem's live API answers a repeated client-supplied
+// shipmentId is unknown, and the spec's createBooking must say so where it
+// marks its inferences (it called the 409 the simulator's choice and said
+// nothing of the live API).
+func TestSpecMarksLiveRetryUnknown(t *testing.T) {
+	api, err := apiSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := api.v.Operation("createBooking")
+	if op == nil {
+		t.Fatal("spec/helthjem.yaml has no createBooking")
+	}
+	note, _ := op.Extensions["x-inferred-note"].(string)
+	if want := "How Helthjem's live API answers a repeated client-supplied shipmentId (the stored booking, a 409, or a second booking) is unknown"; !strings.Contains(squash(note), want) {
+		t.Errorf("createBooking's x-inferred-note lacks %q:\n%s", want, note)
+	}
+	if inferred, _ := op.Extensions["x-inferred"].(bool); !inferred {
+		t.Errorf("createBooking is not x-inferred")
 	}
 }
 

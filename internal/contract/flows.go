@@ -233,6 +233,13 @@ func runDates(ctx context.Context, f *flowState) outcome {
 	form := fmt.Sprintf("<ISO dates after %s, strictly ascending, no Sundays>", today)
 	v, present := c.x.value("$.dates")
 	dates, problem := checkDates(v, today, f.r.red)
+	if _, p := checkDates(v, calendar.Date{}, f.r.red); problem != "" && p == "" && f.r.mockRefused {
+		// Only today is wrong, and today is the wall clock's: the mock's
+		// own clock may be set elsewhere (-clock). Not drift, but a run
+		// that cannot judge the dates as configured.
+		c.stop, c.failure = VerdictConfiguration, fmt.Sprintf("cannot judge the pickup dates: %s by the wall clock in Europe/Oslo, but the mock's clock may be simulated (-clock) and %s", problem, f.r.simInfo.Note)
+		return c.outcome
+	}
 	if problem == "" {
 		c.x.put("$.dates", form, form, true, "")
 		f.dates = dates

@@ -32,64 +32,107 @@ const minSecretLen = 4
 // shell-quoted, and the forms a decoder would turn it into, and one
 // encoding of another (a %q of a JSON string).
 //
+// It also knows the personal data the run sends (addPersonal), which it
+// replaces by PersonalData in the same forms: a finding quotes the target's
+// value, which must not be a name or an address the target echoed. The
+// cassette places personal data itself (secrets keeps it).
+//
 // It is never applied to the program's own words (step and flow names,
 // labels, messages built from the spec): a secret such as "booking" must
 // not turn the step home-pickup/booking into home-pickup/<redacted>.
 // Callers redact each piece of outside text where it enters an output.
 type redactor struct {
-	placeholder string // Redacted when empty
+	placeholder string // of add's values; Redacted when empty
 	mu          sync.Mutex
-	forms       []string // every form of every secret, longest first
+	forms       []redactForm // every form of every value, longest first
+}
+
+// redactForm is one form of a known value and what replaces it.
+type redactForm struct {
+	text        string
+	placeholder string
 }
 
 // add registers a secret in all its forms.
 func (r *redactor) add(secret string) {
-	if len(secret) < minSecretLen {
+	r.addAs(secret, cmp.Or(r.placeholder, Redacted))
+}
+
+// addPersonal registers personal data the run sends, in all its forms.
+func (r *redactor) addPersonal(value string) {
+	r.addAs(value, PersonalData)
+}
+
+func (r *redactor) addAs(value, placeholder string) {
+	if len(value) < minSecretLen {
 		return
 	}
-	fs := secretForms(secret)
+	fs := secretForms(value)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, f := range fs {
-		if !slices.Contains(r.forms, f) {
-			r.forms = append(r.forms, f)
+		i := slices.IndexFunc(r.forms, func(e redactForm) bool { return e.text == f })
+		switch {
+		case i < 0:
+			r.forms = append(r.forms, redactForm{f, placeholder})
+		case r.forms[i].placeholder == PersonalData:
+			r.forms[i].placeholder = placeholder // a secret wins
 		}
 	}
 	// Longest first, so that a form containing another is replaced whole.
-	slices.SortStableFunc(r.forms, func(a, b string) int { return len(b) - len(a) })
+	slices.SortStableFunc(r.forms, func(a, b redactForm) int { return len(b.text) - len(a.text) })
 }
 
 // str returns s, text from outside, with every form of every known secret
-// replaced.
-func (r *redactor) str(s string) string {
+// and personal value replaced.
+func (r *redactor) str(s string) string { return r.replace(s, true) }
+
+// secrets returns s with every form of every known secret replaced, and
+// personal data kept (for the cassette, which places it itself).
+func (r *redactor) secrets(s string) string { return r.replace(s, false) }
+
+func (r *redactor) replace(s string, personal bool) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	// Mark every occurrence in the original text first, so that a form
 	// never matches across a replacement already made.
-	var spans [][2]int
+	type span struct {
+		start, end int
+		secret     bool
+	}
+	var spans []span
 	for _, f := range r.forms {
+		secret := f.placeholder != PersonalData
+		if !secret && !personal {
+			continue
+		}
 		for i := 0; ; {
-			j := strings.Index(s[i:], f)
+			j := strings.Index(s[i:], f.text)
 			if j < 0 {
 				break
 			}
-			spans = append(spans, [2]int{i + j, i + j + len(f)})
+			spans = append(spans, span{i + j, i + j + len(f.text), secret})
 			i += j + 1
 		}
 	}
 	if len(spans) == 0 {
 		return s
 	}
-	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
+	slices.SortFunc(spans, func(a, b span) int { return a.start - b.start })
 	var b strings.Builder
 	at := 0
 	for i := 0; i < len(spans); {
-		start, end := spans[i][0], spans[i][1]
-		for i++; i < len(spans) && spans[i][0] < end; i++ {
-			end = max(end, spans[i][1])
+		start, end, secret := spans[i].start, spans[i].end, spans[i].secret
+		for i++; i < len(spans) && spans[i].start < end; i++ {
+			end = max(end, spans[i].end)
+			secret = secret || spans[i].secret
 		}
 		b.WriteString(s[at:start])
-		b.WriteString(cmp.Or(r.placeholder, Redacted))
+		if secret {
+			b.WriteString(cmp.Or(r.placeholder, Redacted))
+		} else {
+			b.WriteString(PersonalData)
+		}
 		at = end
 	}
 	b.WriteString(s[at:])

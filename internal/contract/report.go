@@ -43,7 +43,10 @@ type Report struct {
 	StartedAt    time.Time    `json:"startedAt"`
 	DurationMS   float64      `json:"durationMs"`
 	Summary      Summary      `json:"summary"`
-	Steps        []StepResult `json:"steps"`
+	// Skips says why steps were skipped, one entry per reason: a run that
+	// passes with steps skipped checked less than it could.
+	Skips []SkipReason `json:"skips,omitempty"`
+	Steps []StepResult `json:"steps"`
 }
 
 // CompareInfo names the cassette a run was compared with (--compare).
@@ -65,6 +68,18 @@ type Summary struct {
 	Retries  int `json:"retries"`
 }
 
+// SkipReason is a reason steps were skipped, and which.
+type SkipReason struct {
+	Steps  []string `json:"steps"` // flow/step
+	Reason string   `json:"reason"`
+	// Hint says how to run them, or to fail instead, where a flag can.
+	Hint string `json:"hint,omitempty"`
+}
+
+// requireSimHint is the hint of steps skipped for want of the control
+// plane.
+const requireSimHint = "against the mock, --require-sim makes this a failure (exit 2); Helthjem's API has no control plane, so there it is expected"
+
 // StepResult is one step of one flow.
 type StepResult struct {
 	Flow       string       `json:"flow"`
@@ -79,6 +94,7 @@ type StepResult struct {
 	Diff       string       `json:"diff,omitempty"`    // (-want +got), on failure
 	Message    string       `json:"message,omitempty"` // why skipped, or a failure without findings, or why the run stopped
 	compared   bool         // a step of the cassette was compared with
+	simSkip    bool         // skipped for want of the control plane
 }
 
 // RequestInfo is the request a step sent; Curl is set on failure.
@@ -111,6 +127,7 @@ func (r *Report) finish(d time.Duration) {
 			s.Failed++
 		case Skipped:
 			s.Skipped++
+			r.skip(st)
 		case Errored:
 			s.Errors++
 		}
@@ -133,6 +150,21 @@ func (r *Report) finish(d time.Duration) {
 		r.Verdict = VerdictPass
 	}
 	r.ExitCode = r.Verdict.Code()
+}
+
+// skip adds a skipped step to the reason it shares with others.
+func (r *Report) skip(st StepResult) {
+	for i := range r.Skips {
+		if r.Skips[i].Reason == st.Message {
+			r.Skips[i].Steps = append(r.Skips[i].Steps, st.name())
+			return
+		}
+	}
+	sr := SkipReason{Steps: []string{st.name()}, Reason: st.Message}
+	if st.simSkip {
+		sr.Hint = requireSimHint
+	}
+	r.Skips = append(r.Skips, sr)
 }
 
 // name is flow/step.
@@ -241,6 +273,20 @@ func (h *humanWriter) summary(r *Report) {
 		counts += fmt.Sprintf("; %d compared with the cassette", r.Compare.Steps)
 	}
 	counts += fmt.Sprintf(" (%.0fms)", r.DurationMS)
+	if r.Verdict == VerdictPass || r.Verdict == VerdictDrift {
+		// Steps not checked, said where the eye lands: a pass with steps
+		// skipped is less than a pass. In a drift, the steps skipped after
+		// a failure are explained by it.
+		for _, sk := range r.Skips {
+			if r.Verdict == VerdictDrift && sk.Hint == "" {
+				continue
+			}
+			h.line("SKIPPED %d of %d steps (%s): %s", len(sk.Steps), s.Steps, flowsOfSteps(sk.Steps), sk.Reason)
+			if sk.Hint != "" {
+				h.line("        %s", sk.Hint)
+			}
+		}
+	}
 	switch r.Verdict {
 	case VerdictPass:
 		h.line("PASS  %s", counts)
@@ -249,6 +295,22 @@ func (h *humanWriter) summary(r *Report) {
 	default:
 		h.line("FAIL  %s (exit %d): %s", r.Verdict.Label(), r.ExitCode, r.Reason)
 	}
+}
+
+// flowsOfSteps lists the flows of flow/step names, in order, or the one
+// step when there is one.
+func flowsOfSteps(steps []string) string {
+	if len(steps) == 1 {
+		return steps[0]
+	}
+	var out []string
+	for _, st := range steps {
+		f, _, _ := strings.Cut(st, "/")
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // plural is "1 warning", "2 warnings", "2 retries".

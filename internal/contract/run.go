@@ -44,6 +44,10 @@ type Runner struct {
 
 	token   string // the bearer token, once a token step got one
 	simInfo SimInfo
+	// mockRefused: the control plane refused the run, yet the target
+	// answers GET /readyz as the mock does. Its clock, which may be
+	// simulated (-clock), and so its today are unknown.
+	mockRefused bool
 }
 
 // New validates cfg and prepares a run. Configuration problems, including
@@ -73,6 +77,9 @@ func New(cfg Config) (*Runner, error) {
 	r := &Runner{s: s, api: api, sim: sim, red: &redactor{}, oslo: oslo, rnd: rand.New(rand.NewPCG(seed, seed^0xb00c))}
 	r.red.add(s.ClientSecret)
 	r.red.add(s.SimToken)
+	for _, v := range personalValues(s.Addresses) {
+		r.red.addPersonal(v)
+	}
 	r.client = newClient(s, r.red, func() string { return r.token })
 	if s.ComparePath != "" {
 		if r.cas, err = LoadCassette(s.ComparePath); err != nil {
@@ -238,7 +245,8 @@ func (r *Runner) probe(ctx context.Context) (*exchange, *stop) {
 	case unavailableStatus(ex.status):
 		return ex, &stop{VerdictUnavailable, fmt.Sprintf("GET /__sim/clock answered %s%s", statusText(ex.status, errorKeyOf(ex.respBody), r.red), retried(ex))}
 	case ex.status == http.StatusUnauthorized || ex.status == http.StatusForbidden:
-		r.simInfo.Note = fmt.Sprintf("GET /__sim/clock answered %d: a mock with an admin token? pass --sim-token", ex.status)
+		r.mockRefused = r.isMock(ctx)
+		r.simInfo.Note = r.refusedNote(ex.status)
 	default:
 		r.simInfo.Note = fmt.Sprintf("the target exposes no /__sim/ control plane (GET /__sim/clock answered %d)", ex.status)
 	}
@@ -246,6 +254,33 @@ func (r *Runner) probe(ctx context.Context) (*exchange, *stop) {
 		return ex, &stop{VerdictConfiguration, "--require-sim: " + r.simInfo.Note}
 	}
 	return ex, nil
+}
+
+// isMock reports whether the target answers GET /readyz as the mock does
+// (200, or 503 when stopping, with a JSON status), which needs no admin
+// token.
+func (r *Runner) isMock(ctx context.Context) bool {
+	ex := r.client.single(ctx, request{method: http.MethodGet, path: "/readyz"})
+	if ex.err != nil || (ex.status != http.StatusOK && ex.status != http.StatusServiceUnavailable) {
+		return false
+	}
+	_, isStr := mustJSON(ex.respBody)["status"].(string)
+	return isStr
+}
+
+// refusedNote says why the control plane refused GET /__sim/clock with
+// status, and which flag to check.
+func (r *Runner) refusedNote(status int) string {
+	answered := fmt.Sprintf("GET /__sim/clock answered %d", status)
+	switch {
+	case r.s.SimToken != "" && r.mockRefused:
+		return answered + ": the mock refused the admin token given; check --sim-token (MOCKHELTHJEM_ADMIN_TOKEN)"
+	case r.s.SimToken != "":
+		return answered + " to the admin token given; check --sim-token (MOCKHELTHJEM_ADMIN_TOKEN)"
+	case r.mockRefused:
+		return answered + ": the mock runs with an admin token; pass it with --sim-token (MOCKHELTHJEM_ADMIN_TOKEN)"
+	}
+	return answered + ": a mock with an admin token? pass it with --sim-token (MOCKHELTHJEM_ADMIN_TOKEN)"
 }
 
 // cutShortStop is the stop of an attempt the run's end cut short, nil for
@@ -327,6 +362,7 @@ func (r *Runner) Run(ctx context.Context, out io.Writer) *Report {
 				return end(st)
 			}
 			res := r.runStep(ctx, f, step, skip)
+			res.simSkip = skip != ""
 			rep.Steps = append(rep.Steps, res)
 			hw.step(res)
 			if res.Result == Errored {

@@ -91,6 +91,31 @@ func TestRedactor(t *testing.T) {
 	}
 }
 
+// TestRedactorPersonal: personal data reads <personal data> in str, and
+// stays for secrets (the cassette places it itself); where a secret and
+// personal data overlap, the secret's placeholder wins.
+func TestRedactorPersonal(t *testing.T) {
+	r := &redactor{}
+	r.add("s3cr3t-token")
+	r.addPersonal("Vækerøveien 164d")
+	r.addPersonal("token-of-mine") // overlaps the secret's "token"
+	r.addPersonal("s3cr3t-token")  // a secret too: stays a secret
+	tests := []struct{ in, str, secrets string }{
+		{`got "Vækerøveien 164d"`, `got "<personal data>"`, `got "Vækerøveien 164d"`},
+		{`"Vækerøveien 164d"`, `"<personal data>"`, `"Vækerøveien 164d"`},
+		{"s3cr3t-token-of-mine", "<redacted>", "<redacted>-of-mine"},
+		{"s3cr3t-token", "<redacted>", "<redacted>"},
+	}
+	for _, tt := range tests {
+		if got := r.str(tt.in); got != tt.str {
+			t.Errorf("str(%q) = %q, want %q", tt.in, got, tt.str)
+		}
+		if got := r.secrets(tt.in); got != tt.secrets {
+			t.Errorf("secrets(%q) = %q, want %q", tt.in, got, tt.secrets)
+		}
+	}
+}
+
 // TestIDForm: the forms --compare holds ids, codes and dates to.
 func TestIDForm(t *testing.T) {
 	for in, want := range map[string]string{

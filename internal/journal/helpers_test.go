@@ -169,7 +169,10 @@ func TestMain(m *testing.M) {
 func runHelper(t *testing.T, name, path string) (int, string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+name, "JOURNAL_TEST_PATH="+path)
+	// Under -race the helper would sleep a second at exit, waiting for
+	// race reports from goroutines it does not have.
+	cmd.Env = append(os.Environ(), helperEnv+"="+name, "JOURNAL_TEST_PATH="+path,
+		"GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) {

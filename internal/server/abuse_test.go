@@ -170,7 +170,10 @@ func TestAbuseCaseVariantKeys(t *testing.T) {
 		}
 		t.Logf("a booking with %d items under \"Items\" (%d KiB) took %s", n, len(caseVariantItems(n))>>10, time.Since(start).Round(time.Millisecond))
 	}
-	median, worst, count := clockDuringBookings(t, base, token, 1500*time.Millisecond)
+	// Long enough for a dozen clock calls among the bookings; how long
+	// they take is printed, not judged (BenchmarkClockDuringCaseVariantBooking
+	// measures it for a second). It ran 1.5 s, both cores busy.
+	median, worst, count := clockDuringBookings(t, base, token, 300*time.Millisecond)
 	t.Logf("GET /__sim/clock while a booking of 50,000 items under \"Items\" is in flight: median %s, max %s over %d requests (issue 11 wants under 100 ms)",
 		median.Round(10*time.Microsecond), worst.Round(10*time.Microsecond), count)
 }
@@ -236,10 +239,13 @@ func BenchmarkClockDuringCaseVariantBooking(b *testing.B) {
 // /__sim/requests answered 65 MB. Paths past -max-path are 414, the
 // journal keeps 2 KiB of a path and at most -journal-bytes in all.
 func TestAbuseJournalBounded(t *testing.T) {
-	const journalBytes = 256 << 10
+	// The smallest journal: its 64 KiB hold about 30 entries of 2 KiB,
+	// which 100 calls overflow three times over. (It was 256 KiB and 200
+	// calls, 4 s under -race, the router reading every 30 KB path.)
+	const journalBytes, calls = 64 << 10, 100
 	base := abuseMock(t, "-journal-bytes", fmt.Sprint(journalBytes), "-max-path", "32768")
 	long := "/parcels/v1/tracking/fetch/" + strings.Repeat("X", 30<<10) + "/NO/false"
-	for range 200 {
+	for range calls {
 		if a := call(t, "GET", base+long, ""); a.status != 401 {
 			t.Fatalf("unauthenticated tracking = %d %.200s", a.status, a.body)
 		}
@@ -249,7 +255,7 @@ func TestAbuseJournalBounded(t *testing.T) {
 	if err := json.Unmarshal(a.body, &j); err != nil {
 		t.Fatal(err)
 	}
-	if len(a.body) > journalBytes || len(j.Requests) == 0 || len(j.Requests) == 200 {
+	if len(a.body) > journalBytes || len(j.Requests) == 0 || len(j.Requests) >= calls/2 {
 		t.Errorf("the journal answered %d bytes with %d entries, want at most %d bytes and not every entry", len(a.body), len(j.Requests), journalBytes)
 	}
 	for _, e := range j.Requests {

@@ -355,14 +355,18 @@ func healthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
+	var last error // the last answer, unless the wait cut the last poll short
 	for {
 		err := checkHealth(ctx, base+"/readyz", timeout)
 		if err == nil {
 			return nil
 		}
+		if ctx.Err() == nil || last == nil {
+			last = err
+		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("not ready within -wait %s: %w", wait, err)
+			return fmt.Errorf("not ready within -wait %s: %w", wait, last)
 		case <-time.After(healthPoll):
 		}
 	}

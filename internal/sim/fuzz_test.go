@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/ids"
+	"github.com/mockhelthjem/mockhelthjem/internal/sim"
 )
 
 // fuzzOp is an operation FuzzRequest sends its input to. The input's extra
@@ -272,7 +273,8 @@ func FuzzRequest(f *testing.F) {
 
 // FuzzTrackingIdentifier sends any identifier, path-escaped as a client
 // would, to tracking as the baseline parcels' owner and as another client.
-// Invariants: 200, 400 or 404 only; a 200 answers the order the canonical
+// Invariants: 200, 400 or 404 only, or 414 uri.too.long for a path over
+// DefaultMaxPath and only then; a 200 answers the order the canonical
 // form of the identifier (ids.Parse) names, exactly as the canonical form
 // itself does; another client never sees it (404).
 func FuzzTrackingIdentifier(f *testing.F) {
@@ -306,6 +308,13 @@ func FuzzTrackingIdentifier(f *testing.F) {
 			return
 		}
 		got := track(t, fe.demoTok, id)
+		if len(fmt.Sprintf("/parcels/v1/tracking/fetch/%s/NO/false", url.PathEscape(id))) > sim.DefaultMaxPath {
+			// Longer than -max-path: refused before routing, whatever the id.
+			if got.Status != 414 || got.errorKey(t) != sim.KeyURITooLong {
+				t.Fatalf("tracking a %d-byte identifier: %d %s", len(id), got.Status, got.Body)
+			}
+			return
+		}
 		switch got.Status {
 		case 200:
 		case 400, 404:

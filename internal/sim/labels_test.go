@@ -571,7 +571,8 @@ func TestLabelRequestsAreJournaled(t *testing.T) {
 }
 
 // FuzzLabelIdentifier sends any identifier, path-escaped as a client
-// would, for a label. Invariants: 200, 400 or 404 only (never a 5xx); a
+// would, for a label. Invariants: 200, 400 or 404 only (never a 5xx), or
+// 414 uri.too.long for a path over DefaultMaxPath and only then; a
 // 400 is a labelless parcel or a bad identifier; a 200 is the label of
 // demo's parcel that the identifier's canonical form (ids.Parse) names,
 // byte for byte the canonical form's; another client never gets it.
@@ -603,6 +604,13 @@ func FuzzLabelIdentifier(f *testing.F) {
 			return
 		}
 		got := get(t, demo, path)
+		if len(labelPath(path, "unified-large")) > sim.DefaultMaxPath {
+			// Longer than -max-path: refused before routing, whatever the id.
+			if got.Status != 414 || got.errorKey(t) != sim.KeyURITooLong {
+				t.Fatalf("label of a %d-byte path: %d %s", len(path), got.Status, got.Body)
+			}
+			return
+		}
 		switch got.Status {
 		case 200:
 		case 400, 404:

@@ -58,7 +58,8 @@ func (f flexInt) MarshalJSON() ([]byte, error) {
 	return strconv.AppendInt(nil, f.V, 10), nil
 }
 
-// flexNum is a measure sent as a JSON number, a string of digits or null.
+// flexNum is a measure sent as a JSON number, a string of digits or null;
+// "" (the spec allows it) is not given, as null is.
 type flexNum struct {
 	V   float64
 	Set bool

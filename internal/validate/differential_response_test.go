@@ -201,7 +201,15 @@ func TestDifferentialResponses(t *testing.T) {
 			if !json.Valid(a.body) {
 				return // the served specs
 			}
-			for _, b := range append(mutate(t, a.body, false), nil, []byte(" "), []byte("{"), bytes.Repeat([]byte("["), 3)) {
+			seed := a.body
+			if mutateEvery() > 1 {
+				// The sample mutates the answer with its arrays cut to
+				// their first element, the one mutate changes: a list
+				// of service points is checked once per mutant, not
+				// once per point. The whole answer was checked above.
+				seed = firstElements(t, seed)
+			}
+			for _, b := range append(mutate(t, seed, false, mutateEvery()), nil, []byte(" "), []byte("{"), bytes.Repeat([]byte("["), 3)) {
 				compareResponse(t, a, a.status, a.contentType, b)
 			}
 		})

@@ -134,6 +134,9 @@ func errorJSON(e *apierror.Error) string {
 // trailing reports whether body holds text after its first JSON value,
 // which a json.Decoder (kin-openapi's) never reads.
 func trailing(body []byte) bool {
+	if json.Valid(body) {
+		return false // one value and nothing after it (Valid does not build the value)
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	var v any
 	if dec.Decode(&v) != nil {
@@ -227,7 +230,7 @@ func TestDifferentialRequests(t *testing.T) {
 		bodies := append([][]byte(nil), extra...)
 		for _, s := range seeds[op.id] {
 			bodies = append(bodies, s)
-			bodies = append(bodies, mutate(t, s, true)...)
+			bodies = append(bodies, mutate(t, s, true, mutateEvery())...)
 		}
 		// Every operation's seeds go to every other operation too.
 		for id, ss := range seeds {
@@ -359,7 +362,7 @@ func TestDifferentialKeywords(t *testing.T) {
 	op := bodyOp{v: v, method: "POST", path: "/nullable-branch", id: "nullableBranch"}
 	for _, seed := range keywordSeeds {
 		compareRequest(t, op, "", []byte(seed))
-		for _, b := range mutate(t, []byte(seed), true) {
+		for _, b := range mutate(t, []byte(seed), true, mutateEvery()) {
 			compareRequest(t, op, "", b)
 		}
 	}

@@ -171,7 +171,14 @@ func replacements(full bool) []string {
 // element, grown past ten, given a null; an unknown key in every object.
 // Without full, fewer replacements and duplicates, no escaped keys, and
 // only the first element of an array mutated.
-func mutate(t testing.TB, body []byte, full bool) [][]byte {
+//
+// every thins the replacements, and nothing else: value number p (in
+// the order of paths) is replaced by one value of each JSON type
+// (alwaysReplaced) and by replacement i of the others only when
+// (i+p)%every == 0, a different share for each value in turn. So every
+// value still gets every kind of mutation and every type, and each
+// replacement still reaches one value in every. 1 keeps them all.
+func mutate(t testing.TB, body []byte, full bool, every int) [][]byte {
 	t.Helper()
 	root, ok := parseJSON(body)
 	if !ok {
@@ -186,8 +193,11 @@ func mutate(t testing.TB, body []byte, full bool) [][]byte {
 		out = append(out, c.bytes())
 	}
 	reps := replacements(full)
-	for _, path := range paths {
-		for _, rep := range reps {
+	for p, path := range paths {
+		for i, rep := range reps {
+			if (i+p)%every != 0 && !alwaysReplaced[rep] {
+				continue
+			}
 			edit(path, func(v *jvalue) { *v = jvalue{raw: rep} })
 		}
 		v := root.at(path)
@@ -242,6 +252,43 @@ func mutate(t testing.TB, body []byte, full bool) [][]byte {
 	}
 	return out
 }
+
+// mutateEvery is mutate's every for the differential tests: all the
+// replacements, or under the race detector (ten times slower here) and
+// -short one in eight of them beside one of each type. .ci/run runs the
+// differential tests without -race as well, so CI sends the whole set.
+func mutateEvery() int {
+	if raceDetector || testing.Short() {
+		return 8
+	}
+	return 1
+}
+
+// firstElements returns body, a JSON value, with every array cut to its
+// first element: the only one mutate changes without full, so the others
+// are the same checks repeated on every mutant.
+func firstElements(t testing.TB, body []byte) []byte {
+	t.Helper()
+	root, ok := parseJSON(body)
+	if !ok {
+		t.Fatalf("not a JSON value: %q", body)
+	}
+	var cut func(v *jvalue)
+	cut = func(v *jvalue) {
+		if v.arr && len(v.vals) > 1 {
+			v.vals = v.vals[:1]
+		}
+		for _, el := range v.vals {
+			cut(el)
+		}
+	}
+	cut(root)
+	return root.bytes()
+}
+
+// alwaysReplaced are the replacements mutate never thins out: one value
+// of each JSON type.
+var alwaysReplaced = map[string]bool{`null`: true, `true`: true, `0`: true, `"x"`: true, `[]`: true, `{}`: true}
 
 // otherCase swaps the case of a quoted key's first letter.
 func otherCase(key string) string {
