@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -289,9 +290,12 @@ func NewLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
 // not nil, receives the listening address once the server accepts.
 func Run(ctx context.Context, cfg Config, logw io.Writer, ready chan<- string) error {
 	log := NewLogger(logw, cfg.LogFormat, cfg.LogLevel)
-	fx, err := fixture.LoadDir(cfg.FixturesDir)
-	if err != nil {
-		return fmt.Errorf("load fixtures: %w", err)
+	var fx *fixture.Set // nil: sim.New loads the defaults, alongside the specs
+	if cfg.FixturesDir != "" {
+		var err error
+		if fx, err = fixture.LoadDir(cfg.FixturesDir); err != nil {
+			return fmt.Errorf("load fixtures: %w", err)
+		}
 	}
 	opts := sim.Options{
 		Seed: cfg.Seed, Clock: cfg.Clock, Fixtures: fx, Logger: log,
@@ -303,7 +307,19 @@ func Run(ctx context.Context, cfg Config, logw io.Writer, ready chan<- string) e
 	if cfg.JWTSecret != "" {
 		opts.JWTKey = []byte(cfg.JWTSecret)
 	}
+	// Loading the specs and fixtures allocates about three times what it
+	// keeps: collect once, after it, rather than two or three times
+	// during it (each with its stop-the-world pauses on the way to the
+	// first answer), and give the garbage back to the system then. Not
+	// with a state file: its replay is as large as the file, and needs
+	// the collector.
+	restoreGC := func() {}
+	if cfg.StateFile == "" {
+		gcPercent := debug.SetGCPercent(-1)
+		restoreGC = func() { debug.SetGCPercent(gcPercent) }
+	}
 	s, err := sim.New(opts)
+	restoreGC()
 	if err != nil {
 		return fmt.Errorf("start simulator: %w", err)
 	}
@@ -331,6 +347,7 @@ func Run(ctx context.Context, cfg Config, logw io.Writer, ready chan<- string) e
 	errc := make(chan error, 1)
 	sln := shapeAnswers(srv, ln)
 	go func() { errc <- srv.Serve(sln) }()
+	go debug.FreeOSMemory() // the loading's garbage, as the listener opens
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

@@ -48,46 +48,51 @@ type plan struct {
 	through    bool                  // the parcel goes through point
 	consignee  int                   // index in req.Parties
 	consignor  int
-	pointParty int      // -1 when the request has none
-	supplied   []string // per item: client-supplied SSCC or ""
-	key        []byte   // the normalised request, stored and compared on retries
+	pointParty int       // -1 when the request has none
+	supplied   []string  // per item: client-supplied SSCC or ""
+	key        storedReq // the normalised request, stored and compared on retries
 	returnCode bool
 }
 
 // createBooking is POST /parcels/v1/bookings.
 func createBooking(s *Server, c *call) (result, *apierror.Error) {
 	p := &plan{pointParty: -1, consignee: -1, consignor: -1}
-	if aerr := decode(c.body, &p.req); aerr != nil {
+	if aerr := decodeInto(c, &p.req, readBooking); aerr != nil {
 		return result{}, aerr
 	}
 	if aerr := checkShop(c.client, p.req.ShopID.V); aerr != nil {
 		return result{}, aerr
 	}
-	p.key = requestKey(&p.req)
+	var err error
+	if p.key, err = encodeReq(&p.req); err != nil {
+		// A raw value the spec let through that json.Marshal refuses.
+		return result{}, apierror.New(http.StatusInternalServerError, apierror.KeyInternal, "the request could not be stored")
+	}
 	// A retry of a stored booking answers the stored booking, before any
 	// check that depends on today: a client whose answer was lost may
 	// retry after its pickup date has passed.
 	if prev, found := s.storedRetry(c.client.ID, p); found {
-		return ok(prev), nil
+		return ok(s.answer(prev)), nil
 	}
 	if aerr := s.planBooking(c, p); aerr != nil {
 		return result{}, aerr
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	resp, aerr := s.bookLocked(c, p)
-	if aerr != nil {
+	o, retry, aerr := s.book(c, p)
+	switch {
+	case aerr != nil:
 		return result{}, aerr
+	case retry:
+		return ok(s.answer(o)), nil
 	}
-	return ok(resp), nil
+	return ok(s.render(o, &p.req)), nil
 }
 
-// storedRetry returns the answer of a stored booking this request repeats
-// (same client, same shipmentId, same normalised body).
-func (s *Server) storedRetry(client string, p *plan) (bookingResp, bool) {
+// storedRetry returns the stored booking this request repeats (same
+// client, same shipmentId, same normalised body).
+func (s *Server) storedRetry(client string, p *plan) (*order, bool) {
 	id := strings.TrimSpace(str(p.req.ShipmentID))
 	if id == "" {
-		return bookingResp{}, false
+		return nil, false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -95,13 +100,13 @@ func (s *Server) storedRetry(client string, p *plan) (bookingResp, bool) {
 }
 
 // retryLocked finds the client's stored booking with shipmentId id and the
-// normalised body key, and renders its answer again.
-func (s *Server) retryLocked(client, id string, key []byte) (bookingResp, bool) {
+// normalised body key.
+func (s *Server) retryLocked(client, id string, key storedReq) (*order, bool) {
 	prev := s.st.byShipment[shipmentKey(id)]
-	if prev == nil || prev.ClientID != client || prev.Req == nil || !bytes.Equal(prev.Req, key) {
-		return bookingResp{}, false
+	if prev == nil || prev.ClientID != client || prev.Req == "" || prev.Req != key {
+		return nil, false
 	}
-	return s.answerLocked(prev), true
+	return prev, true
 }
 
 // planBooking checks everything that does not depend on stored state.
@@ -146,45 +151,55 @@ func (p *plan) party(i int) partyIn { return p.req.Parties[i] }
 // The e-mail may be "" (the guide's consignor sends it); the spec checks
 // the form of phone1 and email.
 func (p *plan) checkParties() *apierror.Error {
-	e := apierror.New(http.StatusBadRequest, apierror.KeyInvalidRequest, "the parties are incomplete")
+	var e *apierror.Error // made at the first problem
+	problem := func(field, reason string) {
+		if e == nil {
+			e = apierror.New(http.StatusBadRequest, apierror.KeyInvalidRequest, "the parties are incomplete")
+		}
+		e.WithField(field, reason)
+	}
 	for i, pt := range p.req.Parties {
-		slot := map[string]*int{"consignee": &p.consignee, "consignor": &p.consignor, servicePointPartyType: &p.pointParty}[pt.Type]
-		if slot == nil {
+		var slot *int
+		switch pt.Type {
+		case "consignee":
+			slot = &p.consignee
+		case "consignor":
+			slot = &p.consignor
+		case servicePointPartyType:
+			slot = &p.pointParty
+		default:
 			continue // returnAddress and pickupAddress are echoed only
 		}
 		if *slot >= 0 && *slot != i {
-			e.WithField(fmt.Sprintf("parties[%d].type", i), "only one "+pt.Type+" is allowed")
+			problem(fmt.Sprintf("parties[%d].type", i), "only one "+pt.Type+" is allowed")
 			continue
 		}
 		*slot = i
 		if pt.Type == servicePointPartyType {
 			if rawID(pt.ID) == "" {
-				e.WithField(fmt.Sprintf("parties[%d].id", i), "is required for a servicePoint")
+				problem(fmt.Sprintf("parties[%d].id", i), "is required for a servicePoint")
 			}
 			continue
 		}
-		for _, f := range []struct {
+		for _, f := range [...]struct {
 			name string
 			v    *string
 		}{{"name", pt.Name}, {"address", pt.Address}, {"zipCode", pt.ZipCode}, {"postalName", pt.PostalName}, {"countryCode", pt.CountryCode}, {"phone1", pt.Phone1}} {
 			if strings.TrimSpace(str(f.v)) == "" {
-				e.WithField(fmt.Sprintf("parties[%d].%s", i, f.name), "is required for a "+pt.Type)
+				problem(fmt.Sprintf("parties[%d].%s", i, f.name), "is required for a "+pt.Type)
 			}
 		}
 		if pt.Email == nil {
-			e.WithField(fmt.Sprintf("parties[%d].email", i), "is required for a "+pt.Type+` ("" when there is none)`)
+			problem(fmt.Sprintf("parties[%d].email", i), "is required for a "+pt.Type+` ("" when there is none)`)
 		}
 	}
 	if p.consignee < 0 {
-		e.WithField("parties", "must contain a consignee")
+		problem("parties", "must contain a consignee")
 	}
 	if p.consignor < 0 {
-		e.WithField("parties", "must contain a consignor")
+		problem("parties", "must contain a consignor")
 	}
-	if len(e.Fields) > 0 {
-		return e
-	}
-	return nil
+	return e
 }
 
 // checkItems checks item numbers and client-supplied tracking references:
@@ -397,41 +412,38 @@ func rawID(raw json.RawMessage) string {
 	return string(raw)
 }
 
-// requestKey is the request re-encoded from its decoded form, so "16" and
-// 16, reordered keys or spacing count as the same body on a retry.
-func requestKey(req *bookingReq) []byte {
-	norm := *req
-	var date bytes.Buffer
-	if len(req.DesiredDeliveryDate) > 0 && json.Compact(&date, req.DesiredDeliveryDate) == nil {
-		norm.DesiredDeliveryDate = date.Bytes()
-	}
-	b, _ := json.Marshal(norm)
-	return b
+// book is bookLocked under the lock.
+func (s *Server) book(c *call, p *plan) (*order, bool, *apierror.Error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bookLocked(c, p)
 }
 
-// bookLocked stores the order, or answers a retry of a stored one.
-func (s *Server) bookLocked(c *call, p *plan) (bookingResp, *apierror.Error) {
+// bookLocked stores the order and returns it, or returns the stored order
+// a retry repeats (retry set). Its answer is rendered once the lock is
+// released: nothing render reads of an order changes once it is stored.
+func (s *Server) bookLocked(c *call, p *plan) (o *order, retry bool, aerr *apierror.Error) {
 	supplied := strings.TrimSpace(str(p.req.ShipmentID))
 	if supplied != "" {
 		if prev, found := s.retryLocked(c.client.ID, supplied, p.key); found {
-			return prev, nil // a safe retry
+			return prev, true, nil // a safe retry
 		}
 		// The same answer whichever client holds the id, as a shipmentId,
 		// an SSCC or a returnCode: it must not tell that another client
 		// exists.
 		if s.st.taken(shipmentKey(supplied)) {
-			return bookingResp{}, apierror.New(http.StatusConflict, KeyDuplicateShipment,
+			return nil, false, apierror.New(http.StatusConflict, KeyDuplicateShipment,
 				"this shipmentId is already booked with a different request").WithField("shipmentId", "already used")
 		}
 	}
 	for i, v := range p.supplied {
 		if v != "" && s.st.taken(v) {
-			return bookingResp{}, apierror.New(http.StatusConflict, KeyDuplicateTracking, "this trackingReference is already booked").
+			return nil, false, apierror.New(http.StatusConflict, KeyDuplicateTracking, "this trackingReference is already booked").
 				WithField(fmt.Sprintf("items[%d].trackingReference", i), "already used")
 		}
 	}
 	if aerr := s.checkCapLocked(); aerr != nil {
-		return bookingResp{}, aerr
+		return nil, false, aerr
 	}
 	// The clock read when the request arrived may have moved since (a
 	// slow body, a latency fault, a reset meanwhile): the order is stamped
@@ -439,17 +451,17 @@ func (s *Server) bookLocked(c *call, p *plan) (bookingResp, *apierror.Error) {
 	now := s.nowLocked(c)
 	if p.date != nil {
 		if aerr := checkDate(*p.date, calendar.DateOf(now.In(s.oslo))); aerr != nil {
-			return bookingResp{}, aerr
+			return nil, false, aerr
 		}
 	}
 	rec, aerr := s.bookingRecordLocked(c, p, supplied)
 	if aerr != nil {
-		return bookingResp{}, aerr
+		return nil, false, aerr
 	}
 	if aerr := s.commitLocked(rec); aerr != nil {
-		return bookingResp{}, aerr
+		return nil, false, aerr
 	}
-	return s.render(rec.Order, &p.req), nil
+	return rec.Order, false, nil
 }
 
 // bookingRecordLocked builds the order record of a checked booking, with
@@ -520,11 +532,12 @@ func (p *plan) hasSupplied() bool {
 	return false
 }
 
-// answerLocked renders a stored order's booking answer again: an order
-// booked by a request (a retry, a label), never one a conversion made.
-func (s *Server) answerLocked(o *order) bookingResp {
-	var req bookingReq
-	_ = json.Unmarshal(o.Req, &req) // encoded by requestKey
+// answer renders a stored order's booking answer again: an order booked
+// by a request (a retry, a label), never one a conversion made. It needs
+// no lock: what it reads of an order (its request, ids, products, date,
+// booked point and booking time) never changes once the order is stored.
+func (s *Server) answer(o *order) bookingResp {
+	req, _ := o.Req.decode() // encoded by encodeReq
 	return s.render(o, &req)
 }
 
@@ -603,7 +616,7 @@ func pointParty(sp fixture.ServicePoint) partyOut {
 // properties is the booking's properties: the distribution date, the
 // product's names, the shop and, for a parcel through a service point,
 // the point's routing block (see route).
-func (s *Server) properties(o *order, sp *fixture.ServicePoint) map[string]*string {
+func (s *Server) properties(o *order, sp *fixture.ServicePoint) bookingProps {
 	// distributionDate echoes desiredDeliveryDate (notes §3.4); without
 	// one, a service-point parcel's is its booking day.
 	var dist *string
@@ -614,36 +627,31 @@ func (s *Server) properties(o *order, sp *fixture.ServicePoint) map[string]*stri
 		dist = ptr(calendar.DateOf(o.BookedAt.In(s.oslo)).Compact())
 	}
 	cl, _ := s.fx.Client(o.ClientID)
-	props := map[string]*string{
-		"areaId":             nil,
-		"distributionDate":   dist,
-		"freightProductName": ptr(products[o.FP].name),
-		"productName":        ptr(products[o.FP].title),
-		"regionId":           nil,
-		"routeDescription":   nil,
-		"routeName":          nil,
-		"routeZipAndCity":    nil,
-		"shopName":           ptr(cl.Name),
+	props := bookingProps{
+		DistributionDate:   dist,
+		FreightProductName: ptr(products[o.FP].name),
+		ProductName:        ptr(products[o.FP].title),
+		ShopName:           ptr(cl.Name),
 	}
 	if o.TS == tsC2CPickup {
-		props["productName"] = ptr("HELTHJEM_MEGTILDEG")
+		props.ProductName = ptr("HELTHJEM_MEGTILDEG")
 		return props
 	}
 	if sp == nil || !products[o.FP].point {
 		return props
 	}
 	rt := route(sp)
-	props["deliveryPointCarId"] = ptr(rt.DeliveryPointCarID)
-	props["mainCarNumber"] = ptr(rt.MainCarNumber)
-	props["pickupZipString"] = ptr("")
-	props["retailerId"] = ptr(sp.ID)
-	props["routeAddress"] = ptr(rt.RouteAddress)
-	props["routeSeq"] = ptr("")
-	props["routing"] = ptr(rt.Routing)
-	props["routingDescription"] = ptr(" ")
-	props["routingDetailed"] = ptr(rt.RoutingDetailed)
-	props["servicePointType"] = ptr(sp.Type)
-	props["transportNetId"] = ptr(rt.TransportNetID)
+	props.DeliveryPointCarID = ptr(rt.DeliveryPointCarID)
+	props.MainCarNumber = ptr(rt.MainCarNumber)
+	props.PickupZipString = ptr("")
+	props.RetailerID = ptr(sp.ID)
+	props.RouteAddress = ptr(rt.RouteAddress)
+	props.RouteSeq = ptr("")
+	props.Routing = ptr(rt.Routing)
+	props.RoutingDescription = ptr(" ")
+	props.RoutingDetailed = ptr(rt.RoutingDetailed)
+	props.ServicePointType = ptr(sp.Type)
+	props.TransportNetID = ptr(rt.TransportNetID)
 	return props
 }
 

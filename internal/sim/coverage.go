@@ -123,7 +123,7 @@ func unsupportedTS(format string, args ...any) *apierror.Error {
 // checks the token grants its shop.
 func addressRequest(c *call) (addressReq, *apierror.Error) {
 	var req addressReq
-	if aerr := decode(c.body, &req); aerr != nil {
+	if aerr := decodeInto(c, &req, readAddress); aerr != nil {
 		return req, aerr
 	}
 	return req, checkShop(c.client, req.ShopID.V)

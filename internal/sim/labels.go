@@ -82,12 +82,12 @@ func (s *Server) labels(c *call) ([]label.Label, *apierror.Error) {
 // labelsLocked describes the label of each of o's items from the booking's
 // answer as the booking rendered it: its parties, items and routing block.
 func (s *Server) labelsLocked(o *order) []label.Label {
-	resp := s.answerLocked(o)
+	resp := s.answer(o)
 	base := label.Label{
-		ServiceName:        str(resp.Properties["productName"]),
+		ServiceName:        str(resp.Properties.ProductName),
 		FreightProductID:   resp.FreightProductID,
-		FreightProductName: str(resp.Properties["freightProductName"]),
-		Routing:            label.RoutingFromProperties(resp.Properties),
+		FreightProductName: str(resp.Properties.FreightProductName),
+		Routing:            resp.Properties.routing(),
 		ShipmentID:         resp.ShipmentID,
 		OrderID:            resp.OrderID,
 		BookedAt:           o.BookedAt.In(s.oslo),
@@ -129,4 +129,13 @@ func grams(w flexNum) int {
 		return 0
 	}
 	return int(math.Round(w.V))
+}
+
+// routing is the routing block of a booking answer's properties, as
+// label.RoutingFromProperties reads it from the answer's JSON.
+func (p *bookingProps) routing() label.Routing {
+	return label.Routing{
+		Routing: str(p.Routing), RoutingDetailed: str(p.RoutingDetailed), MainCarNumber: str(p.MainCarNumber),
+		DeliveryPointCarID: str(p.DeliveryPointCarID), TransportNetID: str(p.TransportNetID), RouteAddress: str(p.RouteAddress),
+	}
 }

@@ -24,7 +24,7 @@ func BenchmarkBookingUnderLock(b *testing.B) {
 	cl, _ := s.fx.Client("demo")
 	for _, n := range []int{1, 10, 100, 1000} {
 		b.Run(fmt.Sprintf("items=%d", n), func(b *testing.B) {
-			p := &plan{ts: tsC2CSmall, fp: fpC2CSmall, returnCode: true, key: []byte("{}"),
+			p := &plan{ts: tsC2CSmall, fp: fpC2CSmall, returnCode: true, key: storedReq("{}"),
 				supplied: make([]string, n), req: bookingReq{Items: make([]itemIn, n)}}
 			for i := 0; i < n; i += 2 {
 				p.supplied[i] = supplied(b, i)

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -64,11 +63,12 @@ type orderRec struct {
 	Items          []orderItem `json:"items"`
 	Events         []event     `json:"events"`
 	// What renders the booking's answer, kept instead of the answer itself
-	// (a third of the memory): the normalised request, its date and the
-	// service point chosen at booking. A retry re-renders the same bytes.
-	Req         json.RawMessage `json:"req,omitempty"`
-	Desired     *calendar.Date  `json:"desired,omitempty"`
-	BookedPoint string          `json:"bookedPoint,omitempty"`
+	// (a third of the memory): the normalised request (in memory in a
+	// compact form, in the state file as JSON), its date and the service
+	// point chosen at booking. A retry re-renders the same bytes.
+	Req         storedReq      `json:"req,omitempty"`
+	Desired     *calendar.Date `json:"desired,omitempty"`
+	BookedPoint string         `json:"bookedPoint,omitempty"`
 	// An order a PUDO conversion created has no request: its answer is
 	// never rendered again (it has no shipmentId of the client's to retry
 	// with, and no label). Files written before kept that answer here,
@@ -195,7 +195,7 @@ func (st *state) checkOrder(r *order, prev *order) error {
 		return fmt.Errorf("order %d: its shipmentId is empty or already held", r.OrderID)
 	case len(r.Items) == 0 || len(r.Items) > maxBookingItems:
 		return fmt.Errorf("order %d has %d items", r.OrderID, len(r.Items))
-	case r.Req == nil && r.ReplacesID == 0:
+	case r.Req == "" && r.ReplacesID == 0:
 		return fmt.Errorf("order %d has neither its request nor an order it continues", r.OrderID)
 	case !bookable[int64(r.TS)]:
 		return fmt.Errorf("order %d has unknown transport solution %d", r.OrderID, r.TS)

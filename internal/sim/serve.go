@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	jsonv2 "github.com/go-json-experiment/json"
@@ -65,6 +66,7 @@ type call struct {
 	r      *http.Request
 	route  *validate.Route
 	body   []byte
+	parsed *validate.Body // body as validation parsed it; nil when there is none
 	client fixture.Client // the token's client, for secured operations
 	// now is the simulated time when the request arrived, read before
 	// authentication, the body and any latency fault. A handler that
@@ -303,9 +305,14 @@ func (s *Server) run(v *validate.Validator, c *call, out *outcome) (result, *api
 			return result{}, aerr
 		}
 	}
-	if aerr := v.Request(r.Context(), r, c.route, body); aerr != nil {
+	parsed, aerr := v.RequestBody(r.Context(), r, c.route, body)
+	if aerr != nil {
 		return result{}, aerr
 	}
+	// The handler reads the body from the parse (decodeInto) and keeps
+	// nothing of it in its result.
+	defer parsed.Release()
+	c.parsed = parsed
 	return s.handlers[c.route.OperationID](s, c)
 }
 
@@ -363,7 +370,20 @@ func (s *Server) write(w http.ResponseWriter, v *validate.Validator, c *call, re
 	b, ct := res.raw, res.contentType
 	if b == nil {
 		var err error
-		if b, err = json.Marshal(res.body); err != nil {
+		switch a, isAppender := res.body.(appender); {
+		case isAppender && !s.opts.JournalBodies: // the journal would keep the buffer
+			buf := answerBufs.Get().(*[]byte)
+			defer answerBufs.Put(buf)
+			b, err = a.appendJSON((*buf)[:0])
+			if cap(b) <= maxPooledAnswer {
+				*buf = b[:0]
+			}
+		case isAppender:
+			b, err = a.appendJSON(nil)
+		default:
+			b, err = json.Marshal(res.body)
+		}
+		if err != nil {
 			s.fail(w, out, apierror.New(http.StatusInternalServerError, apierror.KeyInternal, "the response could not be encoded"))
 			return
 		}
@@ -392,6 +412,12 @@ func (s *Server) write(w http.ResponseWriter, v *validate.Validator, c *call, re
 		out.respBody = b
 	}
 }
+
+// answerBufs are the buffers answers that write their own JSON are
+// written into; a buffer that grew past maxPooledAnswer is not kept.
+var answerBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledAnswer = 64 << 10
 
 // decode unmarshals a validated body into a typed request exactly as the
 // spec validated it: a key matches a field only when spelled the same, case

@@ -52,6 +52,8 @@
 //	tracking.go   tracking
 //	labels.go     labels: the booking's answer drawn by internal/label
 //	wire.go       the carrier's request and answer shapes
+//	decodebody.go coverage and booking bodies read from validation's parse
+//	encode.go     the booking answer's JSON, written without reflection
 //
 // The control plane (spec/sim.yaml):
 //
@@ -65,6 +67,7 @@
 //
 //	state.go      state: orders and indexes, lookups
 //	order.go      an order, its events and their schedule
+//	storedreq.go  an order's request, kept in a compact binary form
 //	records.go    the record types and apply, the only code that changes state
 //	gen.go        the id generators: serials, orderIds, the returnCode walk
 //	clock.go      the simulated clock
@@ -200,19 +203,27 @@ type Server struct {
 
 // New builds a Server.
 func New(opts Options) (*Server, error) {
-	api, err := validate.Helthjem()
-	if err != nil {
-		return nil, fmt.Errorf("carrier spec: %w", err)
-	}
-	ctl, err := validate.Sim()
-	if err != nil {
-		return nil, fmt.Errorf("control spec: %w", err)
-	}
-	fx := opts.Fixtures
+	// The two specs and the default fixtures are loaded side by side: the
+	// better part of a start, and each on its own.
+	var (
+		wg            sync.WaitGroup
+		ctl           *validate.Validator
+		ctlErr, fxErr error
+		fx            = opts.Fixtures
+	)
+	wg.Go(func() { ctl, ctlErr = validate.Sim() })
 	if fx == nil {
-		if fx, err = fixture.Default(); err != nil {
-			return nil, fmt.Errorf("default fixtures: %w", err)
-		}
+		wg.Go(func() { fx, fxErr = fixture.Default() })
+	}
+	api, err := validate.Helthjem()
+	wg.Wait()
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("carrier spec: %w", err)
+	case ctlErr != nil:
+		return nil, fmt.Errorf("control spec: %w", ctlErr)
+	case fxErr != nil:
+		return nil, fmt.Errorf("default fixtures: %w", fxErr)
 	}
 	oslo, err := time.LoadLocation("Europe/Oslo")
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mockhelthjem/mockhelthjem/errorkey"
@@ -60,15 +61,19 @@ const (
 )
 
 var (
-	uiCSS  = mustRead("ui/style.css")
-	uiTmpl = template.Must(template.New("").Funcs(template.FuncMap{
-		"css":     func() template.CSS { return template.CSS(uiCSS) },
-		"failed":  func(status int) bool { return status == 0 || status >= 400 },
-		"lower":   strings.ToLower,
-		"add":     func(a, b int) int { return a + b },
-		"orDash":  orDash,
-		"seconds": func(ms float64) string { return strconv.FormatFloat(ms, 'f', 1, 64) },
-	}).ParseFS(uiFiles, "ui/*.tmpl"))
+	uiCSS = mustRead("ui/style.css")
+	// uiTmpl parses the templates at the dashboard's first page, not at
+	// every start of the mock.
+	uiTmpl = sync.OnceValue(func() *template.Template {
+		return template.Must(template.New("").Funcs(template.FuncMap{
+			"css":     func() template.CSS { return template.CSS(uiCSS) },
+			"failed":  func(status int) bool { return status == 0 || status >= 400 },
+			"lower":   strings.ToLower,
+			"add":     func(a, b int) int { return a + b },
+			"orDash":  orDash,
+			"seconds": func(ms float64) string { return strconv.FormatFloat(ms, 'f', 1, 64) },
+		}).ParseFS(uiFiles, "ui/*.tmpl"))
+	})
 	// uiCSP allows the embedded style sheet and nothing else: no script,
 	// no frame, nothing from another origin, forms only to this one.
 	uiCSP = func() string {
@@ -173,7 +178,7 @@ func see(path string, header http.Header) result {
 // html renders a template of ui/ as the answer.
 func html(status int, name string, data any) (result, *apierror.Error) {
 	var b bytes.Buffer
-	if err := uiTmpl.ExecuteTemplate(&b, name, data); err != nil {
+	if err := uiTmpl().ExecuteTemplate(&b, name, data); err != nil {
 		return result{}, apierror.New(http.StatusInternalServerError, errorkey.InternalError, "the dashboard could not be rendered")
 	}
 	h := http.Header{}

@@ -212,13 +212,40 @@ type itemIn struct {
 // bookingResp is the answer to a booking. Orders keep what renders it
 // (see order.Req), not the answer.
 type bookingResp struct {
-	ShipmentID         string             `json:"shipmentId"`
-	FreightProductID   int                `json:"freightProductId"`
-	Parties            []partyOut         `json:"parties"`
-	Items              []itemOut          `json:"items"`
-	Properties         map[string]*string `json:"properties"`
-	AdditionalServices []any              `json:"additionalServices"`
-	OrderID            int64              `json:"orderId"`
+	ShipmentID         string       `json:"shipmentId"`
+	FreightProductID   int          `json:"freightProductId"`
+	Parties            []partyOut   `json:"parties"`
+	Items              []itemOut    `json:"items"`
+	Properties         bookingProps `json:"properties"`
+	AdditionalServices []any        `json:"additionalServices"`
+	OrderID            int64        `json:"orderId"`
+}
+
+// bookingProps are a booking answer's properties: the keys of every
+// booking, null or not, and those of a parcel through a service point
+// (omitted for others), in the sorted order in which json.Marshal wrote
+// the map[string]*string they once were.
+type bookingProps struct {
+	AreaID             *string `json:"areaId"`
+	DeliveryPointCarID *string `json:"deliveryPointCarId,omitempty"`
+	DistributionDate   *string `json:"distributionDate"`
+	FreightProductName *string `json:"freightProductName"`
+	MainCarNumber      *string `json:"mainCarNumber,omitempty"`
+	PickupZipString    *string `json:"pickupZipString,omitempty"`
+	ProductName        *string `json:"productName"`
+	RegionID           *string `json:"regionId"`
+	RetailerID         *string `json:"retailerId,omitempty"`
+	RouteAddress       *string `json:"routeAddress,omitempty"`
+	RouteDescription   *string `json:"routeDescription"`
+	RouteName          *string `json:"routeName"`
+	RouteSeq           *string `json:"routeSeq,omitempty"`
+	RouteZipAndCity    *string `json:"routeZipAndCity"`
+	Routing            *string `json:"routing,omitempty"`
+	RoutingDescription *string `json:"routingDescription,omitempty"`
+	RoutingDetailed    *string `json:"routingDetailed,omitempty"`
+	ServicePointType   *string `json:"servicePointType,omitempty"`
+	ShopName           *string `json:"shopName"`
+	TransportNetID     *string `json:"transportNetId,omitempty"`
 }
 
 type partyOut struct {

@@ -24,6 +24,7 @@ import (
 // that the first reason and the first x-error-key win as they did with
 // kin's errors.
 type checker struct {
+	body    Body // the tape as RequestBody hands it out
 	t       *tape
 	buf     []byte // decoded strings
 	explain bool

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/mockhelthjem/mockhelthjem/internal/validate"
 	"github.com/mockhelthjem/mockhelthjem/spec"
 )
@@ -21,6 +23,24 @@ func TestSpecsLoad(t *testing.T) {
 			}
 			if len(v.OperationIDs()) == 0 {
 				t.Fatal("no operations")
+			}
+		})
+	}
+}
+
+// TestEmbeddedSpecsAreValid: both embedded documents are valid OpenAPI 3.0
+// as kin-openapi's Validate sees them. The process loads them without
+// validating them at every start; New validates any other document.
+func TestEmbeddedSpecsAreValid(t *testing.T) {
+	for name, doc := range map[string][]byte{"helthjem.yaml": spec.Helthjem, "sim.yaml": spec.Sim} {
+		t.Run(name, func(t *testing.T) {
+			loader := openapi3.NewLoader()
+			d, err := loader.LoadFromData(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := d.Validate(loader.Context); err != nil {
+				t.Fatal(err)
 			}
 		})
 	}

@@ -8,12 +8,14 @@
 // against it (check.go), with kin-openapi's verdicts and reasons but
 // without decoding into Go values. Path and query parameters are checked
 // by kin-openapi itself. A differential test holds the two to the same
-// verdicts and the same error fields.
+// verdicts and the same error fields. RequestBody hands a passing body's
+// tape to the caller (body.go), so that it is read without a second parse.
 //
 // Validation failures come back as *apierror.Error in Helthjem's error shape,
 // one errorMap entry per problem, naming the field and the reason and never
 // the submitted value. This package does not authenticate (callers do, before
-// validating the body) and holds no per-request state.
+// validating the body) and holds no per-request state (a Body is the
+// caller's until released).
 package validate
 
 import (
@@ -114,8 +116,8 @@ type Route struct {
 // concurrent use and never changes its document, so every simulator and
 // contract run shares these two (and their compiled schemas).
 var (
-	helthjemOnce = sync.OnceValues(func() (*Validator, error) { return New(spec.Helthjem) })
-	simOnce      = sync.OnceValues(func() (*Validator, error) { return New(spec.Sim) })
+	helthjemOnce = sync.OnceValues(func() (*Validator, error) { return load(spec.Helthjem, false) })
+	simOnce      = sync.OnceValues(func() (*Validator, error) { return load(spec.Sim, false) })
 )
 
 // Helthjem returns the process's Validator of spec/helthjem.yaml.
@@ -125,14 +127,21 @@ func Helthjem() (*Validator, error) { return helthjemOnce() }
 func Sim() (*Validator, error) { return simOnce() }
 
 // New loads, validates and indexes an OpenAPI 3.0 document.
-func New(specYAML []byte) (*Validator, error) {
+func New(specYAML []byte) (*Validator, error) { return load(specYAML, true) }
+
+// load is New. The embedded specs are not validated against OpenAPI again
+// at every start (a millisecond each, and the memory of its work):
+// TestEmbeddedSpecsAreValid proves them valid once, in the test command.
+func load(specYAML []byte, validateDoc bool) (*Validator, error) {
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromData(specYAML)
 	if err != nil {
 		return nil, fmt.Errorf("load spec: %w", err)
 	}
-	if err := doc.Validate(loader.Context); err != nil {
-		return nil, fmt.Errorf("invalid spec: %w", err)
+	if validateDoc {
+		if err := doc.Validate(loader.Context); err != nil {
+			return nil, fmt.Errorf("invalid spec: %w", err)
+		}
 	}
 	if doc.IsOpenAPI31OrLater() {
 		return nil, errors.New("spec must be OpenAPI 3.0.x: the compiled schemas implement 3.0's keywords")
@@ -413,10 +422,20 @@ func IsJSON(ct string) bool {
 // ReadBody) against the route's operation. Any JSON body is checked as
 // application/json: ReadBody has refused every other media type.
 func (v *Validator) Request(ctx context.Context, r *http.Request, rt *Route, body []byte) *apierror.Error {
+	b, aerr := v.RequestBody(ctx, r, rt, body)
+	b.Release()
+	return aerr
+}
+
+// RequestBody is Request for a caller that reads the body next: when the
+// request passes and has a JSON body, the body comes back as it was
+// parsed to be checked, to be read without parsing it again and then
+// released. It is nil otherwise.
+func (v *Validator) RequestBody(ctx context.Context, r *http.Request, rt *Route, body []byte) (*Body, *apierror.Error) {
 	if q := r.URL.RawQuery; q != "" {
 		if _, err := url.ParseQuery(q); err != nil {
 			// Go drops a malformed pair silently; a client should hear of it.
-			return apierror.New(http.StatusBadRequest, apierror.KeyInvalidRequest, "the query string is not valid URL encoding").
+			return nil, apierror.New(http.StatusBadRequest, apierror.KeyInvalidRequest, "the query string is not valid URL encoding").
 				WithField("query", "is not valid URL encoding")
 		}
 	}
@@ -434,7 +453,7 @@ func (v *Validator) Request(ctx context.Context, r *http.Request, rt *Route, bod
 			}
 		}
 		if p != nil {
-			return p.requestError()
+			return nil, p.requestError()
 		}
 		in := &openapi3filter.RequestValidationInput{
 			Request:    r,
@@ -449,6 +468,7 @@ func (v *Validator) Request(ctx context.Context, r *http.Request, rt *Route, bod
 			}
 		}
 	}
+	var parsed *checker
 	if op := rt.op; op.body != nil {
 		switch {
 		case len(body) == 0:
@@ -457,16 +477,24 @@ func (v *Validator) Request(ctx context.Context, r *http.Request, rt *Route, bod
 				p.add("body", "is required")
 			}
 		default:
-			if parsed, _ := checkJSON(op.body, body, &p); !parsed {
+			var isJSON bool
+			if parsed, isJSON, _ = checkKeep(op.body, body, &p); !isJSON {
 				p.parse = true
 				p.add("body", "is not valid JSON")
 			}
 		}
 	}
 	if p == nil {
-		return nil
+		if parsed == nil {
+			return nil, nil
+		}
+		parsed.body.c = parsed
+		return &parsed.body, nil
 	}
-	return p.requestError()
+	if parsed != nil { // the body passed, a parameter did not
+		parsed.release()
+	}
+	return nil, p.requestError()
 }
 
 // Response validates a response the simulator is about to send, status
@@ -552,20 +580,31 @@ func (v *Validator) responseProblems(r *http.Request, rt *Route, status int, hea
 // JSON value; ok reports whether it matches n. When it does not, the
 // problems are added to *p (allocated if nil).
 func checkJSON(n *node, body []byte, p **problem) (parsed, ok bool) {
-	c := checkers.Get().(*checker)
-	defer c.release()
+	c, parsed, ok := checkKeep(n, body, p)
+	if c != nil {
+		c.release()
+	}
+	return parsed, ok
+}
+
+// checkKeep is checkJSON that keeps the parsed body when it matches n: c
+// holds its tape then (release it), and is nil otherwise.
+func checkKeep(n *node, body []byte, p **problem) (c *checker, parsed, ok bool) {
+	c = checkers.Get().(*checker)
 	if c.t.parse(body) != nil {
+		c.release()
 		*p = (*p).orNew()
-		return false, false
+		return nil, false, false
 	}
 	if c.check(n, 0) {
-		return true, true
+		return c, true, true
 	}
 	// Go over it again, recording every problem as kin would report it.
 	*p = (*p).orNew()
 	c.explain, c.p = true, *p
 	c.check(n, 0)
-	return true, false
+	c.release()
+	return nil, true, false
 }
 
 // checkers are reused, with their tape and string buffer.
@@ -573,11 +612,12 @@ var checkers = sync.Pool{New: func() any { return &checker{t: &tape{}} }}
 
 // release returns c to the pool, unless a large body grew its buffers.
 func (c *checker) release() {
-	if cap(c.t.toks) > 1<<14 || cap(c.buf) > 1<<16 {
+	c.body.c = nil
+	if cap(c.t.toks) > 1<<14 || cap(c.buf) > 1<<16 || cap(c.body.key) > 1<<16 {
 		return
 	}
 	c.t.src, c.t.toks = nil, c.t.toks[:0]
-	c.buf = c.buf[:0]
+	c.buf, c.body.key = c.buf[:0], c.body.key[:0]
 	c.explain, c.p, c.path = false, nil, c.path[:0]
 	checkers.Put(c)
 }
