@@ -378,6 +378,30 @@ func TestRestartOverridesFlagsSilently(t *testing.T) {
 	}
 }
 
+// TestFailedCompactionRetriedAtEveryChange: a compaction that failed
+// (a disk with room for an append but not for a copy of the file) left
+// the growth threshold where it was, so every later change rewrote the
+// whole state under the lock and failed again. After a failure the next
+// try waits for the file to grow compactGrowth times again.
+func TestFailedCompactionRetriedAtEveryChange(t *testing.T) {
+	fsys := journaltest.New(nil)
+	e := newEnv(t, func(o *sim.Options) {
+		o.StateFile, o.StateFS = filepath.Join(t.TempDir(), "state.jsonl"), fsys
+	})
+	defer e.srv.Close()
+	sim.SetCompactFloor(e.srv, 1)
+	fsys.Inject(journaltest.Fault{Op: journaltest.OpRename, Err: syscall.EACCES, Sticky: true})
+	before := fsys.Calls(journaltest.OpRename)
+	for range 60 {
+		e.advance("1m") // each answered 200: the change is in the file
+	}
+	// The file grows about a record per change from a few hundred bytes:
+	// a handful of tries by growth, not one per change.
+	if n := fsys.Calls(journaltest.OpRename) - before; n == 0 || n > 5 {
+		t.Errorf("60 changes tried %d compactions on a disk that refuses them, want between 1 and 5", n)
+	}
+}
+
 // TestStateFileGrowsWithoutLimit: the state file was compacted only at
 // start-up, so 300 rounds of a full reset and one booking left one order
 // in memory and 602 lines on disk. It is compacted right after a full
