@@ -95,7 +95,7 @@ func (s *Server) storageError(err error) *apierror.Error {
 func (s *Server) openState(path string) error {
 	first, clockRestored := true, false
 	flagSeed := s.seed
-	opts := journal.Options{FS: s.opts.StateFS, Logger: s.log}
+	opts := journal.Options{FS: s.opts.StateFS, Logger: s.log, FirstLineByRewrite: true}
 	f, info, err := journal.Open(path, opts, func(raw json.RawMessage) error {
 		var r record
 		dec := json.NewDecoder(bytes.NewReader(raw))
