@@ -45,6 +45,19 @@ func TestClockErrorsRepeatNoValue(t *testing.T) {
 		m, _ := r.json(t)["errorMap"].(map[string]any)
 		assertDiff(t, tc.body+" errorMap", map[string]any{tc.field: tc.reason}, m)
 	}
+	// Both or neither: an errorMap that names the two fields, not {}.
+	for body, reason := range map[string]string{
+		`{"set":"2026-06-17T10:00:00Z","advance":"1h"}`: "give set or advance, not both",
+		`{}`: "give set or advance",
+	} {
+		r := e.do("POST", "/__sim/clock", "", body)
+		if r.Status != 400 || r.errorKey(t) != sim.KeyClockRequest {
+			t.Errorf("%s = %d %s, want 400 %s", body, r.Status, r.Body, sim.KeyClockRequest)
+			continue
+		}
+		m, _ := r.json(t)["errorMap"].(map[string]any)
+		assertDiff(t, body+" errorMap", map[string]any{"set": reason, "advance": reason}, m)
+	}
 }
 
 // TestChangeAfterCloseIsNotSaved: after Server.Close a change still got
