@@ -108,7 +108,14 @@ type client struct {
 func newClient(s *settings, red *redactor, token func() string) *client {
 	tr := s.Transport
 	if tr == nil {
-		tr = http.DefaultTransport.(*http.Transport).Clone()
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		// One connection per attempt: on a kept-alive connection that
+		// closes before an answer, net/http resends a GET by itself, and
+		// that attempt would pass unseen by --retries, the reports and the
+		// cassette. A run is a few dozen requests; the handshakes cost
+		// nothing to speak of.
+		t.DisableKeepAlives = true
+		tr = t
 	}
 	return &client{
 		base: s.target.String(),
