@@ -14,6 +14,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -37,7 +38,7 @@ func main() {
 
 // run is the program: it returns the exit code.
 func run(ctx context.Context, args []string, env func(string) (string, bool), stdout, stderr io.Writer) int {
-	cfg, err := parse(args, env, stderr)
+	cfg, err := parse(args, env, stdout, stderr)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
@@ -63,8 +64,12 @@ var errVersion = errors.New("version requested")
 // if set. It returns errVersion for --version. Defaults shown by -h are
 // the built-in ones, never values from the environment (which may hold a
 // secret).
-func parse(args []string, env func(string) (string, bool), stderr io.Writer) (*contract.Config, error) {
-	fs := envflag.New("contracttest", stderr)
+func parse(args []string, env func(string) (string, bool), stdout, stderr io.Writer) (*contract.Config, error) {
+	// The flag package writes its usage text (and a parse error before it)
+	// to the set's output: -h asked for it, so it goes to stdout (as
+	// mockhelthjem's does: contracttest -h | less), an error's to stderr.
+	var usage bytes.Buffer
+	fs := envflag.New("contracttest", &usage)
 	var (
 		cfg        = contract.Config{Version: version.String()}
 		flows      string
@@ -114,8 +119,10 @@ Flags:
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			_, _ = stdout.Write(usage.Bytes())
 			return nil, err
 		}
+		_, _ = stderr.Write(usage.Bytes())
 		return nil, &contract.UsageError{Err: err}
 	}
 	if fs.NArg() > 0 {

@@ -42,16 +42,18 @@ func runCmd(t *testing.T, env map[string]string, args ...string) result {
 	return result{code, out.String(), errOut.String()}
 }
 
-// TestHelp is the golden -h output. It does not depend on the environment:
-// defaults shown are the built-in ones, never a variable's value.
+// TestHelp is the golden -h output, on stdout (it went to stderr, unlike
+// mockhelthjem's: contracttest -h | less showed nothing). It does not
+// depend on the environment: defaults shown are the built-in ones, never
+// a variable's value.
 func TestHelp(t *testing.T) {
 	golden := filepath.Join("testdata", "help.golden")
 	r := runCmd(t, nil, "-h")
-	if r.code != 0 || r.stdout != "" {
-		t.Fatalf("exit %d, stdout %q", r.code, r.stdout)
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
 	if *update {
-		if err := os.WriteFile(golden, []byte(r.stderr), 0o644); err != nil {
+		if err := os.WriteFile(golden, []byte(r.stdout), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -59,16 +61,16 @@ func TestHelp(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v (run go test ./cmd/contracttest -update)", err)
 	}
-	if diff := cmp.Diff(string(want), r.stderr); diff != "" {
+	if diff := cmp.Diff(string(want), r.stdout); diff != "" {
 		t.Errorf("-h (-want +got):\n%s", diff)
 	}
 	withEnv := runCmd(t, map[string]string{"CONTRACTTEST_TARGET": "http://elsewhere", "HELTHJEM_CLIENT_SECRET": "env-secret-value"}, "--help")
-	if withEnv.stderr != r.stderr {
-		t.Errorf("-h changes with the environment:\n%s", withEnv.stderr)
+	if withEnv.stdout != r.stdout {
+		t.Errorf("-h changes with the environment:\n%s", withEnv.stdout)
 	}
 	for _, f := range []string{"target", "client-id", "client-secret", "shop-id", "flows", "addresses", "strict", "junit", "json", "timeout", "deadline", "dry-run", "allow-production", "sim-token",
 		"retries", "wait", "require-sim", "record", "compare"} {
-		if !strings.Contains(r.stderr, "  -"+f+" ") && !strings.Contains(r.stderr, "  -"+f+"\n") {
+		if !strings.Contains(r.stdout, "  -"+f+" ") && !strings.Contains(r.stdout, "  -"+f+"\n") {
 			t.Errorf("-h lacks -%s", f)
 		}
 	}
