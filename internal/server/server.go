@@ -88,7 +88,7 @@ func flagSet(cfg *Config, stderr io.Writer) (*envflag.Set, func() error) {
 	fs.StringEnv(&cfg.Addr, "addr", "MOCKHELTHJEM_ADDR", ":8080", "listen address, host:port or :port")
 	fs.Uint64Env(&cfg.Seed, "seed", "MOCKHELTHJEM_SEED", 0, "seed for generated ids and codes; 0 picks a random one and logs it")
 	fs.StringEnv(&clock, "clock", "MOCKHELTHJEM_CLOCK", "", "simulated start time, RFC 3339; set: frozen (moves via /__sim/clock), empty: follows the wall clock")
-	fs.StringEnv(&cfg.FixturesDir, "fixtures", "MOCKHELTHJEM_FIXTURES", "", "directory whose clients.json, postalcodes.csv, servicepoints.json, contract-addresses.json replace the embedded ones")
+	fs.StringEnv(&cfg.FixturesDir, "fixtures", "MOCKHELTHJEM_FIXTURES", "", "directory whose clients.json, postalcodes.csv, servicepoints.csv (or .json), contract-addresses.json replace the embedded ones")
 	fs.StringEnv(&cfg.LogFormat, "log-format", "MOCKHELTHJEM_LOG_FORMAT", "text", "log format: text or json")
 	fs.StringEnv(&level, "log-level", "MOCKHELTHJEM_LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	fs.StringEnv(&cfg.AdminToken, "admin-token", "MOCKHELTHJEM_ADMIN_TOKEN", "", "when set, /__sim/ requires Authorization: Bearer <admin-token>, and X-Sim-Fault requires X-Sim-Admin-Token: <admin-token>")
