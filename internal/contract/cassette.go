@@ -237,7 +237,7 @@ func (rec *recorder) cassette(rep *Report) *Cassette {
 		out := Exchange{Flow: re.flow, Step: re.step, Attempt: ex.attempt, Request: RecordedRequest{
 			Method: ex.req.method, Path: ex.shownPath, Headers: rec.headers(ex.header, recordedRequestHeaders),
 		}}
-		out.Request.Body, out.Request.BodyText = rec.body(ex.shown)
+		out.Request.Body, out.Request.BodyText = rec.body(ex.shown, personal.Request)
 		if ex.err != nil {
 			out.Error = ex.errText
 		}
@@ -247,7 +247,7 @@ func (rec *recorder) cassette(rep *Report) *Cassette {
 				sum := sha256.Sum256(ex.respBody)
 				resp.BodySize, resp.BodySHA256 = len(ex.respBody), hex.EncodeToString(sum[:])
 			} else {
-				resp.Body, resp.BodyText = rec.body(ex.respBody)
+				resp.Body, resp.BodyText = rec.body(ex.respBody, personal.Answer)
 			}
 			out.Response = resp
 		}
@@ -278,12 +278,12 @@ func (rec *recorder) headers(h http.Header, names []string) map[string]string {
 }
 
 // body renders a body: JSON as a value, anything else as text.
-func (rec *recorder) body(b []byte) (any, string) {
+func (rec *recorder) body(b []byte, in personal.Direction) (any, string) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, ""
 	}
 	if v, err := decodeBody(b); err == nil {
-		return rec.scrub(v, ""), ""
+		return rec.scrub(v, "", in), ""
 	}
 	// Redact the whole text, then cut it: a secret or an address across
 	// the cut would otherwise keep the part before it.
@@ -306,37 +306,37 @@ func cutText(s string, n int) string {
 // key, the values of secret keys and of the keys the spec marks personal
 // (internal/personal, the list the mock's journal redacts by), and the personal data the
 // run sent wherever it appears.
-func (rec *recorder) scrub(v any, key string) any {
+func (rec *recorder) scrub(v any, key string, in personal.Direction) any {
 	switch x := v.(type) {
 	case string:
 		switch {
 		case personal.Secret(key) && x != "":
 			return Redacted
-		case rec.keys.Personal(key) && x != "":
+		case rec.keys.Personal(in, key) && x != "":
 			return PersonalData
 		}
 		return rec.text(x)
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[rec.text(k)] = rec.scrub(e, k)
+			out[rec.text(k)] = rec.scrub(e, k, in)
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = rec.scrub(e, key)
+			out[i] = rec.scrub(e, key, in)
 		}
 		return out
 	case int64:
 		// A phone number as a number, under a personal key or equal to a
 		// phone the run sent (a proxy that renamed phone1 and made it a
 		// number). 0 keeps the JSON type for --compare.
-		if rec.keys.Personal(key) || rec.phones[strconv.FormatInt(x, 10)] {
+		if rec.keys.Personal(in, key) || rec.phones[strconv.FormatInt(x, 10)] {
 			return int64(0)
 		}
 	case float64:
-		if rec.keys.Personal(key) || rec.phones[strconv.FormatFloat(x, 'f', -1, 64)] {
+		if rec.keys.Personal(in, key) || rec.phones[strconv.FormatFloat(x, 'f', -1, 64)] {
 			return int64(0)
 		}
 	}

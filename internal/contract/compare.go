@@ -11,6 +11,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/ids"
+	"github.com/mockhelthjem/mockhelthjem/internal/personal"
 )
 
 // NewField is a compare finding: a field the target answers that the
@@ -49,7 +50,7 @@ func (r *Runner) compare(ctx context.Context, f *flowState, ex *exchange, conf *
 	if _, _, op, err := conf.route(ctx, ex); err == nil {
 		ref = responseSchema(op, ex.status, ex.respHdr.Get("Content-Type"))
 	}
-	got, gotText := r.rec.body(ex.respBody)
+	got, gotText := r.rec.body(ex.respBody, personal.Answer)
 	c := &comparer{red: r.red, sev: sev, got: map[string]map[string]bool{}}
 	switch {
 	case want.Body == nil && got == nil:

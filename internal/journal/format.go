@@ -38,6 +38,7 @@ var (
 	errNotJSON    = errors.New("the checksum matches but the record is not JSON")
 	errBadTail    = errors.New("an unfinished last line that is not the start of a record")
 	errShortFirst = errors.New("a first line of a few hex digits and no newline: too short to be told from some other file")
+	errTornFirst  = errors.New("a first line without its newline, which no write of a state file leaves (its first line is written whole, by a rename)")
 )
 
 // decodeLine checks one complete line (without its newline) and returns

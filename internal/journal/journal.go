@@ -29,7 +29,8 @@
 //     when it is the start of a line this package writes (a whole record
 //     only with its right checksum; on the first line, more than a
 //     checksum's hex digits, so that a short file of hex digits is not
-//     taken for a torn state file). Any other damage
+//     taken for a torn state file, and never with
+//     Options.FirstLineByRewrite). Any other damage
 //     (an empty line, a line without a checksum, a checksum mismatch, a
 //     record that is not JSON, a record apply refuses, a torn tail that is
 //     not the start of a record) is a *CorruptError: Open fails and the
@@ -85,6 +86,13 @@ type Options struct {
 	// Logger gets a WARN line for a dropped torn tail, with its byte
 	// count; nil discards.
 	Logger *slog.Logger
+	// FirstLineByRewrite says the caller writes a file's first record only
+	// by Rewrite (temporary file, fsync, rename), never by Append: a
+	// first line without its newline then cannot be a write cut short,
+	// and Open refuses it as corruption instead of dropping it and turning
+	// someone's short file ("deadbeef ") into a state file. internal/sim
+	// compacts at every start, so it sets it.
+	FirstLineByRewrite bool
 }
 
 // Info is what Open found.
@@ -129,7 +137,7 @@ func Open(path string, opts Options, apply func(rec json.RawMessage) error) (*Fi
 	if err != nil {
 		return nil, Info{}, err
 	}
-	info, size, err := replay(fsys, h, resolved, log, apply)
+	info, size, err := replay(fsys, h, resolved, log, opts.FirstLineByRewrite, apply)
 	if err != nil {
 		h.Close()
 		return nil, Info{}, err
@@ -198,7 +206,7 @@ func isAt(fsys FS, h FSFile, path string) (bool, error) {
 
 // replay reads every line of h, applies the records and drops a torn
 // tail. It returns the size of the whole records.
-func replay(fsys FS, h FSFile, path string, log *slog.Logger, apply func(json.RawMessage) error) (Info, int64, error) {
+func replay(fsys FS, h FSFile, path string, log *slog.Logger, firstByRewrite bool, apply func(json.RawMessage) error) (Info, int64, error) {
 	info := Info{Path: path}
 	r := bufio.NewReaderSize(h, 64<<10)
 	var size int64
@@ -207,6 +215,9 @@ func replay(fsys FS, h FSFile, path string, log *slog.Logger, apply func(json.Ra
 		b, err := r.ReadBytes('\n')
 		if err == io.EOF {
 			if len(b) > 0 {
+				if line == 1 && firstByRewrite {
+					return Info{}, 0, &CorruptError{Path: path, Line: line, Err: errTornFirst}
+				}
 				if err := tornTail(b, line == 1); err != nil {
 					return Info{}, 0, &CorruptError{Path: path, Line: line, Err: err}
 				}

@@ -209,20 +209,28 @@ func TestTornTailThatNoCutWriteLeaves(t *testing.T) {
 	if badSum[:8] == two[:8] {
 		t.Fatal("the edited checksum is the right one")
 	}
+	const tornFirst = "a first line without its newline, which no write of a state file leaves (its first line is written whole, by a rename)"
 	for _, tt := range []struct {
-		name, content string
-		line          int
-		why           string
+		name, content  string
+		firstByRewrite bool // Options.FirstLineByRewrite, as internal/sim sets it
+		line           int
+		why            string
 	}{
-		{"a whole last record with a wrong checksum", one + badSum, 2, "checksum mismatch: the line was changed after it was written"},
-		{"a whole first record with a wrong checksum", badSum, 1, "checksum mismatch: the line was changed after it was written"},
-		{"a file of four hex digits", "cafe", 1, "a first line of a few hex digits and no newline: too short to be told from some other file"},
-		{"a file of eight hex digits", "deadbeef", 1, "a first line of a few hex digits and no newline: too short to be told from some other file"},
+		{"a whole last record with a wrong checksum", one + badSum, false, 2, "checksum mismatch: the line was changed after it was written"},
+		{"a whole first record with a wrong checksum", badSum, false, 1, "checksum mismatch: the line was changed after it was written"},
+		{"a file of four hex digits", "cafe", false, 1, "a first line of a few hex digits and no newline: too short to be told from some other file"},
+		{"a file of eight hex digits", "deadbeef", false, 1, "a first line of a few hex digits and no newline: too short to be told from some other file"},
+		// A short file that starts like a line: taken for a torn first
+		// line, emptied and made a state file, until the caller says its
+		// first line is never appended.
+		{"eight hex digits and a space, first line by rewrite", "deadbeef ", true, 1, tornFirst},
+		{"eight hex digits and the start of JSON, first line by rewrite", `12345678 {"a":`, true, 1, tornFirst},
+		{"a torn first record, first line by rewrite", strings.TrimSuffix(one, "\n")[:12], true, 1, tornFirst},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "state.jsonl")
 			writeFile(t, path, tt.content)
-			_, _, _, err := open(t, path, journal.Options{})
+			_, _, _, err := open(t, path, journal.Options{FirstLineByRewrite: tt.firstByRewrite})
 			var ce *journal.CorruptError
 			if !errors.As(err, &ce) {
 				t.Fatalf("err = %v, want a *CorruptError", err)

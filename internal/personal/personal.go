@@ -35,37 +35,58 @@ var secretKeys = []string{"clientsecret", "secret", "password", "token", "access
 // personalWords are what a key that looks personal contains, by Name.
 var personalWords = []string{"name", "phone", "mobile", "mail", "address", "street", "contact"}
 
-// Keys tells, by Name, whether a key's value is personal data: a key the
-// spec marks personal on any property (a key is personal wherever it
-// appears, so a service point's postalName goes with a person's). A key
-// the spec has but does not mark is not; a key the spec does not have is
-// personal when its name looks personal (a client's own "mobile" or
-// "firstName"). The zero Keys knows no spec and judges every key by its
-// name.
+// Direction is where a body goes: a request to the carrier or its
+// answer. The spec marks a property in the schemas of one of them, and a
+// key may be marked `false` in answers (a service point's streetName)
+// while a client sends it, unknown to the spec, inside its own party.
+type Direction int
+
+const (
+	Request Direction = iota
+	Answer
+)
+
+// Keys tells, by Name, whether a key's value is personal data in a
+// request or in an answer. A key the spec marks `true` on any property is
+// personal in both, wherever it appears (a service point's postalName goes
+// with a person's). A key marked `false` is kept only in the direction
+// whose schemas mark it so: the spec vouches for an answer's streetName,
+// never for one a client adds to a request. Any other key is personal when
+// its name looks personal (a client's own "mobile" or "firstName"). The
+// zero Keys knows no spec and judges every key by its name.
 type Keys struct {
-	marked map[string]bool
+	personal map[string]bool    // marked true somewhere
+	kept     [2]map[string]bool // by Direction: in the spec there and not personal
 }
 
 // New reads the marks of every property that an operation of v reads or
-// answers. Run it once; lookups are a map read.
+// answers. Run it once; lookups are map reads.
 func New(v *validate.Validator) Keys {
-	keys := Keys{marked: map[string]bool{}}
-	Walk(v, func(_, name string, p *openapi3.SchemaRef) {
+	keys := Keys{personal: map[string]bool{}, kept: [2]map[string]bool{{}, {}}}
+	Walk(v, func(in Direction, _, name string, p *openapi3.SchemaRef) {
 		k := Name(name)
 		personal, marked := Mark(p)
 		if !marked {
 			personal = LooksPersonal(k) // TestSpecMarksEveryPersonalProperty fails first
 		}
-		keys.marked[k] = keys.marked[k] || personal
+		if personal {
+			keys.personal[k] = true
+		} else {
+			keys.kept[in][k] = true
+		}
 	})
 	return keys
 }
 
-// Personal reports whether the value of key name is personal data.
-func (keys Keys) Personal(name string) bool {
+// Personal reports whether the value of key name, in a body going in
+// direction in, is personal data.
+func (keys Keys) Personal(in Direction, name string) bool {
 	k := Name(name)
-	if p, known := keys.marked[k]; known {
-		return p
+	switch {
+	case keys.personal[k]:
+		return true
+	case keys.kept[in][k]:
+		return false
 	}
 	return LooksPersonal(k)
 }
@@ -112,23 +133,29 @@ func Mark(p *openapi3.SchemaRef) (personal, marked bool) {
 }
 
 // Walk calls visit for every property of every schema that an operation
-// of v reads or answers, at any depth, once per schema; where names the
-// property's schema for messages ("PartyIn", or the operationId for one
-// written in place).
-func Walk(v *validate.Validator, visit func(where, name string, p *openapi3.SchemaRef)) {
-	seen := map[*openapi3.Schema]bool{}
+// of v reads or answers, at any depth, once per schema and direction; in
+// says whether the schema is read (a request body) or answered, and where
+// names the property's schema for messages ("PartyIn", or the operationId
+// for one written in place).
+func Walk(v *validate.Validator, visit func(in Direction, where, name string, p *openapi3.SchemaRef)) {
+	type seenKey struct {
+		in Direction
+		s  *openapi3.Schema
+	}
+	seen := map[seenKey]bool{}
+	var in Direction
 	var walk func(where string, ref *openapi3.SchemaRef)
 	walk = func(where string, ref *openapi3.SchemaRef) {
-		if ref == nil || ref.Value == nil || seen[ref.Value] {
+		if ref == nil || ref.Value == nil || seen[seenKey{in, ref.Value}] {
 			return
 		}
 		if ref.Ref != "" {
 			where = ref.Ref[strings.LastIndexByte(ref.Ref, '/')+1:]
 		}
 		s := ref.Value
-		seen[s] = true
+		seen[seenKey{in, s}] = true
 		for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
-			visit(where, name, s.Properties[name])
+			visit(in, where, name, s.Properties[name])
 			walk(where+"."+name, s.Properties[name])
 		}
 		walk(where+"[]", s.Items)
@@ -152,8 +179,10 @@ func Walk(v *validate.Validator, visit func(where, name string, p *openapi3.Sche
 	for _, id := range ids {
 		op := v.Operation(id)
 		if op.RequestBody != nil && op.RequestBody.Value != nil {
+			in = Request
 			content(id+" request", op.RequestBody.Value.Content)
 		}
+		in = Answer
 		if op.Responses == nil {
 			continue
 		}

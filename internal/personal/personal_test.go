@@ -29,7 +29,7 @@ func TestSpecMarksEveryPersonalProperty(t *testing.T) {
 		"phone1": true, "phone2": true, "email": true,
 	}
 	found := map[string]bool{}
-	Walk(api, func(where, name string, p *openapi3.SchemaRef) {
+	Walk(api, func(_ Direction, where, name string, p *openapi3.SchemaRef) {
 		personal, marked := Mark(p)
 		if LooksPersonal(Name(name)) && !marked {
 			t.Errorf("%s.%s looks personal but has no %s: mark it true or false", where, name, Ext)
@@ -48,8 +48,9 @@ func TestSpecMarksEveryPersonalProperty(t *testing.T) {
 	}
 }
 
-// TestKeys: what the journal and cassettes redact, by key: what the spec
-// marks, secrets, and a key the spec does not have by its name.
+// TestKeys: what the journal and cassettes redact, by key and direction:
+// what the spec marks, secrets, and a key the spec does not have by its
+// name.
 func TestKeys(t *testing.T) {
 	api, err := validate.Helthjem()
 	if err != nil {
@@ -57,20 +58,71 @@ func TestKeys(t *testing.T) {
 	}
 	keys := New(api)
 	for _, tc := range []struct {
-		key  string
-		want bool
+		key             string
+		request, answer bool
 	}{
-		{"name", true}, {"customer name", true}, {"Customer_Name", true}, {"co", true}, {"phone1", true},
-		{"detailedAddress", true}, {"postalName", true}, {"reference", true}, {"messageToConsignee", true},
-		{"client_secret", true}, {"token", true}, {"access_token", true},
+		{"name", true, true}, {"customer name", true, true}, {"Customer_Name", true, true}, {"co", true, true},
+		{"phone1", true, true}, {"detailedAddress", true, true}, {"postalName", true, true},
+		{"reference", true, true}, {"messageToConsignee", true, true},
+		{"client_secret", true, true}, {"token", true, true}, {"access_token", true, true},
 		// A client's own keys the spec does not have: by their names.
-		{"mobile", true}, {"firstName", true}, {"e-mail", true}, {"homeAddress", true}, {"comment", false},
+		{"mobile", true, true}, {"firstName", true, true}, {"e-mail", true, true}, {"homeAddress", true, true},
+		{"comment", false, false},
 		// The spec's own keys, not personal.
-		{"zipCode", false}, {"countryCode", false}, {"shopId", false}, {"servicePointName", false},
-		{"productName", false}, {"trackingReference", false}, {"contents", false}, {"handoverStreetName", false},
+		{"zipCode", false, false}, {"countryCode", false, false}, {"shopId", false, false},
+		{"trackingReference", false, false}, {"contents", false, false},
+		// Marked false in answers only (a service point's, a product's):
+		// kept there, redacted when a client puts them in a request.
+		{"servicePointName", true, false}, {"productName", true, false}, {"handoverStreetName", true, false},
+		{"streetName", true, false}, {"visitingAddress", true, false},
 	} {
-		if got := Secret(tc.key) || keys.Personal(tc.key); got != tc.want {
-			t.Errorf("Secret||Personal(%q) = %v, want %v", tc.key, got, tc.want)
+		for _, d := range []struct {
+			in   Direction
+			want bool
+		}{{Request, tc.request}, {Answer, tc.answer}} {
+			if got := Secret(tc.key) || keys.Personal(d.in, tc.key); got != d.want {
+				t.Errorf("Secret||Personal(%d, %q) = %v, want %v", d.in, tc.key, got, d.want)
+			}
+		}
+	}
+}
+
+// TestAnswerOnlyFalseMarkKeptInRequests (a client's streetName kept in
+// the journal): the marks were one flag per key across the spec, so a
+// service point's streetName or visitingAddress, marked false in answers,
+// was kept when a client sent the key in its own party. A false mark now
+// keeps a key only in the direction whose schemas carry it: every key the
+// spec marks false in answers and not in requests is personal in a
+// request.
+func TestAnswerOnlyFalseMarkKeptInRequests(t *testing.T) {
+	api, err := validate.Helthjem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := New(api)
+	inRequest := map[string]bool{}
+	falseInAnswer := map[string]bool{}
+	Walk(api, func(in Direction, _, name string, p *openapi3.SchemaRef) {
+		personal, marked := Mark(p)
+		switch {
+		case in == Request:
+			inRequest[Name(name)] = true
+		case marked && !personal && LooksPersonal(Name(name)):
+			falseInAnswer[name] = true
+		}
+	})
+	if len(falseInAnswer) < 3 {
+		t.Fatalf("only %d answer properties marked false: the test checks too little", len(falseInAnswer))
+	}
+	for name := range falseInAnswer {
+		if inRequest[Name(name)] {
+			continue
+		}
+		if !keys.Personal(Request, name) {
+			t.Errorf("%q, marked false only in answers, is kept in a request body", name)
+		}
+		if keys.Personal(Answer, name) {
+			t.Errorf("%q, marked false in answers, is redacted in an answer", name)
 		}
 	}
 }

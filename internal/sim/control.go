@@ -67,7 +67,12 @@ func setClock(s *Server, c *call) (result, *apierror.Error) {
 		return result{}, aerr
 	}
 	if (req.Set == nil) == (req.Advance == nil) {
-		return result{}, apierror.New(http.StatusBadRequest, KeyClockRequest, `send exactly one of "set" (RFC 3339) or "advance" (e.g. "26h" or "2d3h")`)
+		reason := "give set or advance"
+		if req.Set != nil {
+			reason = "give set or advance, not both"
+		}
+		return result{}, apierror.New(http.StatusBadRequest, KeyClockRequest, `send exactly one of "set" (RFC 3339) or "advance" (e.g. "26h" or "2d3h")`).
+			WithField("set", reason).WithField("advance", reason)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

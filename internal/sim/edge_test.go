@@ -558,3 +558,28 @@ func TestJournalBodyOfNull(t *testing.T) {
 		t.Errorf("journal = %d %s", r.Status, r.Body)
 	}
 }
+
+// TestJournalKeepsClientsStreetName (a client's streetName kept in the
+// journal): streetName and visitingAddress are marked x-personal false on
+// service points' answers, and that mark kept them in the journal when a
+// client added them to its own party in a booking.
+func TestJournalKeepsClientsStreetName(t *testing.T) {
+	e := newEnv(t, func(o *sim.Options) { o.JournalBodies = true })
+	tok := e.sampleToken()
+	b := booking(t, 2, func(b map[string]any) {
+		p := b["parties"].([]any)[0].(map[string]any)
+		p["streetName"], p["visitingAddress"] = "Kari Street 9", "Karis hus 3"
+	})
+	if r := e.do("POST", "/parcels/v1/bookings", tok, b); r.Status != 200 {
+		t.Fatalf("booking with a party's own streetName = %d %s", r.Status, r.Body)
+	}
+	journal := e.do("GET", "/__sim/requests", "", nil)
+	if !bytes.Contains(journal.Body, []byte(`"requestBody":{`)) {
+		t.Fatalf("the journal kept no request body: %.300s", journal.Body)
+	}
+	for _, v := range []string{"Kari Street 9", "Karis hus 3"} {
+		if bytes.Contains(journal.Body, []byte(v)) {
+			t.Errorf("the journal holds the client's %q", v)
+		}
+	}
+}

@@ -60,9 +60,13 @@ const (
 // durable in the file already, so a failed compaction does not change its
 // answer: Rewrite leaves the original file in place and in use (or, when
 // only its directory sync failed, the new one, with appends refused until
-// the sync succeeds), and the failure is logged.
+// the sync succeeds), and the failure is logged. The next try by growth
+// waits for another compactGrowth times the file's size now: a disk with
+// room for an append but not for a copy of the file would otherwise
+// rewrite the whole state, under the lock, at every change.
 func (s *Server) compactRunningLocked() {
 	if err := s.compactLocked(); err != nil {
+		s.compacted = s.file.Size()
 		s.log.Error("state file compaction failed; the file keeps every record and the mock goes on", "error", err.Error())
 	}
 }
@@ -91,7 +95,7 @@ func (s *Server) storageError(err error) *apierror.Error {
 func (s *Server) openState(path string) error {
 	first, clockRestored := true, false
 	flagSeed := s.seed
-	opts := journal.Options{FS: s.opts.StateFS, Logger: s.log}
+	opts := journal.Options{FS: s.opts.StateFS, Logger: s.log, FirstLineByRewrite: true}
 	f, info, err := journal.Open(path, opts, func(raw json.RawMessage) error {
 		var r record
 		dec := json.NewDecoder(bytes.NewReader(raw))

@@ -29,22 +29,22 @@ type redactKeys struct{ personal.Keys }
 func newRedactKeys(v *validate.Validator) redactKeys { return redactKeys{personal.New(v)} }
 
 // redacted reports whether the value of key name is redacted.
-func (keys redactKeys) redacted(name string) bool {
-	return personal.Secret(name) || keys.Personal(name)
+func (keys redactKeys) redacted(in personal.Direction, name string) bool {
+	return personal.Secret(name) || keys.Personal(in, name)
 }
 
 // journalBody is body as the journal keeps it: JSON with the value of
 // every key keys redacts replaced by "<redacted>" (null and "" stay, they
 // say nothing), or, for a body that is not JSON or is too large, a JSON
 // string that gives its size. Nil for no body.
-func journalBody(body []byte, keys redactKeys) []byte {
+func journalBody(body []byte, keys redactKeys, in personal.Direction) []byte {
 	switch {
 	case len(body) == 0:
 		return nil
 	case len(body) > maxJournalBody:
 		return note(strconv.Itoa(len(body)) + " bytes, over the " + strconv.Itoa(maxJournalBody) + " kept")
 	}
-	b, err := redact(body, keys)
+	b, err := redact(body, keys, in)
 	if err != nil {
 		return note(strconv.Itoa(len(body)) + " bytes, not JSON")
 	}
@@ -55,7 +55,7 @@ func note(s string) []byte { return strconv.AppendQuote(nil, "<"+s+">") }
 
 // redact copies the JSON document body token by token, replacing the
 // values of the keys keys redacts at any depth.
-func redact(body []byte, keys redactKeys) ([]byte, error) {
+func redact(body []byte, keys redactKeys, in personal.Direction) ([]byte, error) {
 	opts := []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
 	dec := jsontext.NewDecoder(bytes.NewReader(body), opts...)
 	var out bytes.Buffer
@@ -70,7 +70,7 @@ func redact(body []byte, keys redactKeys) ([]byte, error) {
 			if err := enc.WriteToken(name); err != nil {
 				return nil, err
 			}
-			if !keys.redacted(name.String()) {
+			if !keys.redacted(in, name.String()) {
 				continue
 			}
 			v, err := dec.ReadValue()

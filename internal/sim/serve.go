@@ -19,6 +19,7 @@ import (
 	"github.com/mockhelthjem/mockhelthjem/errorkey"
 	"github.com/mockhelthjem/mockhelthjem/internal/apierror"
 	"github.com/mockhelthjem/mockhelthjem/internal/fixture"
+	"github.com/mockhelthjem/mockhelthjem/internal/personal"
 	"github.com/mockhelthjem/mockhelthjem/internal/validate"
 )
 
@@ -139,7 +140,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				ErrorKey: out.errKey, ErrorFields: out.errFields,
 			}
 			if s.opts.JournalBodies {
-				e.RequestBody, e.ResponseBody = journalBody(out.reqBody, s.redact), journalBody(out.respBody, s.redact)
+				e.RequestBody, e.ResponseBody = journalBody(out.reqBody, s.redact, personal.Request), journalBody(out.respBody, s.redact, personal.Answer)
 			}
 			s.requests.add(e)
 		}

@@ -45,6 +45,19 @@ func TestClockErrorsRepeatNoValue(t *testing.T) {
 		m, _ := r.json(t)["errorMap"].(map[string]any)
 		assertDiff(t, tc.body+" errorMap", map[string]any{tc.field: tc.reason}, m)
 	}
+	// Both or neither: an errorMap that names the two fields, not {}.
+	for body, reason := range map[string]string{
+		`{"set":"2026-06-17T10:00:00Z","advance":"1h"}`: "give set or advance, not both",
+		`{}`: "give set or advance",
+	} {
+		r := e.do("POST", "/__sim/clock", "", body)
+		if r.Status != 400 || r.errorKey(t) != sim.KeyClockRequest {
+			t.Errorf("%s = %d %s, want 400 %s", body, r.Status, r.Body, sim.KeyClockRequest)
+			continue
+		}
+		m, _ := r.json(t)["errorMap"].(map[string]any)
+		assertDiff(t, body+" errorMap", map[string]any{"set": reason, "advance": reason}, m)
+	}
 }
 
 // TestChangeAfterCloseIsNotSaved: after Server.Close a change still got
@@ -375,6 +388,30 @@ func TestRestartOverridesFlagsSilently(t *testing.T) {
 	defer quiet.srv.Close()
 	if strings.Contains(logs.String(), "level=WARN") {
 		t.Errorf("a restart without -seed or -clock warned: %s", logs.String())
+	}
+}
+
+// TestFailedCompactionRetriedAtEveryChange: a compaction that failed
+// (a disk with room for an append but not for a copy of the file) left
+// the growth threshold where it was, so every later change rewrote the
+// whole state under the lock and failed again. After a failure the next
+// try waits for the file to grow compactGrowth times again.
+func TestFailedCompactionRetriedAtEveryChange(t *testing.T) {
+	fsys := journaltest.New(nil)
+	e := newEnv(t, func(o *sim.Options) {
+		o.StateFile, o.StateFS = filepath.Join(t.TempDir(), "state.jsonl"), fsys
+	})
+	defer e.srv.Close()
+	sim.SetCompactFloor(e.srv, 1)
+	fsys.Inject(journaltest.Fault{Op: journaltest.OpRename, Err: syscall.EACCES, Sticky: true})
+	before := fsys.Calls(journaltest.OpRename)
+	for range 60 {
+		e.advance("1m") // each answered 200: the change is in the file
+	}
+	// The file grows about a record per change from a few hundred bytes:
+	// a handful of tries by growth, not one per change.
+	if n := fsys.Calls(journaltest.OpRename) - before; n == 0 || n > 5 {
+		t.Errorf("60 changes tried %d compactions on a disk that refuses them, want between 1 and 5", n)
 	}
 }
 
