@@ -75,6 +75,24 @@ func (c *clock) set(t time.Time) error {
 	return nil
 }
 
+// publishClock makes st.clock the one shownClock returns. apply calls it
+// under Server.mu after every change of the clock (set, advance, a full
+// reset, a replayed record), before the change is answered.
+func (st *state) publishClock() {
+	c := st.clock
+	st.shown.Store(&c)
+}
+
+// shownClock is the clock as the last applied record left it, for reads
+// that need nothing else of the state: probes, GET /__sim/clock, a
+// request's arrival time, Server.Now. It takes no lock, so it never waits
+// for a change's fsync; a change still waiting for its fsync has not been
+// made, and is not shown. A running clock keeps running in the copy (it
+// reads the wall clock at each now). The copy is never modified: it is
+// replaced. A change reads st.clock under Server.mu instead (nowLocked),
+// to stamp its record with the time of the state it is built on.
+func (st *state) shownClock() *clock { return st.shown.Load() }
+
 // clockRec is the clock as a record carries it.
 type clockRec struct {
 	Start  time.Time     `json:"start"`

@@ -46,14 +46,14 @@ type clockResp struct {
 	Frozen bool      `json:"frozen"`
 }
 
-func (s *Server) clockRespLocked() clockResp {
-	return clockResp{Now: s.st.clock.now(), Start: s.st.clock.start, Frozen: s.st.clock.frozen}
+func (c *clock) resp() clockResp {
+	return clockResp{Now: c.now(), Start: c.start, Frozen: c.frozen}
 }
 
+// getClock reads the clock without Server.mu (shownClock): it never waits
+// for a change's fsync.
 func getClock(s *Server, c *call) (result, *apierror.Error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return ok(s.clockRespLocked()), nil
+	return ok(s.st.shownClock().resp()), nil
 }
 
 type clockReq struct {
@@ -100,7 +100,7 @@ func setClock(s *Server, c *call) (result, *apierror.Error) {
 	if aerr := s.commitLocked(&record{Type: recClock, At: s.nowLocked(c), Clock: moved.rec()}); aerr != nil {
 		return result{}, aerr
 	}
-	return ok(s.clockRespLocked()), nil
+	return ok(s.st.clock.resp()), nil
 }
 
 // clockError answers a refused set or advance of the named field, without

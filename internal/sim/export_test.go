@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -42,7 +43,8 @@ func StateDiff(a, b *Server) string {
 		// not byte by byte.
 		cmp.Comparer(func(x, y []byte) bool { return bytes.Equal(x, y) && (x == nil) == (y == nil) }),
 		cmp.AllowUnexported(state{}, order{}, clock{}, gen{}, rand.PCG{}),
-		cmpopts.IgnoreFields(clock{}, "wall")} // a func; wall0 is compared
+		cmpopts.IgnoreFields(clock{}, "wall"),  // a func; wall0 is compared
+		cmpopts.IgnoreFields(state{}, "shown")} // consistent checks it is clock
 	if cmp.Equal(a.st, b.st, opts...) { // much faster than Diff
 		return ""
 	}
@@ -75,6 +77,10 @@ func (st *state) consistent() error {
 			return fmt.Errorf("byOrderID[%d] is not that order", k)
 		}
 	}
+	if c := st.shownClock(); c == nil || c.start != st.clock.start || c.frozen != st.clock.frozen ||
+		c.wall0 != st.clock.wall0 || c.offset != st.clock.offset {
+		return errors.New("the clock shown to reads without the lock is not the state's clock")
+	}
 	if len(st.byOrderID) != len(st.orders) {
 		return fmt.Errorf("%d orders, %d in byOrderID", len(st.orders), len(st.byOrderID))
 	}
@@ -88,7 +94,7 @@ func (st *state) consistent() error {
 }
 
 // Perturbations Perturb can make, each a change StateDiff must see.
-var Perturbations = []string{"generator", "clock", "index", "event", "link"}
+var Perturbations = []string{"generator", "clock", "shown clock", "index", "event", "link"}
 
 // Perturb changes s's state behind apply's back, to show that StateDiff
 // notices: a test of the test. It reports false when the state has nothing
@@ -100,8 +106,13 @@ func Perturb(s *Server, what string) bool {
 	switch what {
 	case "generator":
 		st.gen.rcNext++
-	case "clock":
+	case "clock": // published, as apply would: the clock itself differs
 		st.clock.offset++
+		st.publishClock()
+	case "shown clock": // the copy reads without the lock see, alone
+		c := *st.shownClock()
+		c.offset++
+		st.shown.Store(&c)
 	case "index":
 		for k := range st.byCode {
 			delete(st.byCode, k)

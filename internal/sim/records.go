@@ -107,12 +107,14 @@ func (st *state) apply(r *record) error {
 		st.addOrder(r.Order, target)
 	case recClock:
 		st.clock.restore(*r.Clock)
+		st.publishClock()
 	case recReset:
 		if r.Client != "" {
 			st.removeClient(r.Client)
 		} else {
 			st.removeAll()
 			st.clock.restore(*r.Clock)
+			st.publishClock()
 		}
 	}
 	if r.Gen != nil {

@@ -198,7 +198,7 @@ func TestLiveEqualsReplay(t *testing.T) {
 	for _, kind := range []string{"book 23 200", "book 113 200", "book 115 200", "book 1 200", "book 2 200", "book 62 200", "book 86 200",
 		"book 23 409", "book 113 409", "retry 200", "dropoff 200 dropoff", "dropoff 200 conversion", "dropoff 409",
 		"advance 200", "set 200", "reset client 200", "reset 200",
-		"perturbed generator", "perturbed clock", "perturbed index", "perturbed event", "perturbed link"} {
+		"perturbed generator", "perturbed clock", "perturbed shown clock", "perturbed index", "perturbed event", "perturbed link"} {
 		if total[kind] == 0 {
 			t.Errorf("no %q in any run: %v", kind, total)
 		}

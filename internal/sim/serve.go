@@ -260,9 +260,7 @@ func (s *Server) run(v *validate.Validator, c *call, out *outcome) (result, *api
 			}
 		}
 	}
-	s.mu.Lock()
-	c.now = s.st.clock.now()
-	s.mu.Unlock()
+	c.now = s.Now() // without the lock a change holds through its fsync
 	if c.route.Secured {
 		cl, aerr := s.authenticate(r, c.now)
 		if aerr != nil {

@@ -23,6 +23,13 @@
 // replays the file with. A refused request or a failed append has applied
 // nothing, so nothing is ever undone.
 //
+// commitLocked holds Server.mu through the append's fsync, so whatever
+// takes the lock waits for it. Reads that need only the clock (probes,
+// GET /__sim/clock, a request's arrival time, Server.Now) take a copy that
+// apply publishes when a record changes the clock (state.shownClock), and
+// never wait; the token and coverage operations read nothing else of the
+// state, and take no lock at all.
+//
 // # Which file owns what
 //
 // The HTTP server:
@@ -326,18 +333,11 @@ func (s *Server) Seed() uint64 { return s.seed }
 // Frozen reports whether the simulated clock is frozen (moves only through
 // /__sim/clock): Options.Clock was set, or a state file restored a frozen
 // clock.
-func (s *Server) Frozen() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.st.clock.frozen
-}
+func (s *Server) Frozen() bool { return s.st.shownClock().frozen }
 
-// Now returns the simulated time.
-func (s *Server) Now() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.st.clock.now()
-}
+// Now returns the simulated time. It never waits for a change being
+// written to the state file: a change is seen once it is applied.
+func (s *Server) Now() time.Time { return s.st.shownClock().now() }
 
 // Shutdown marks the server as stopping: /readyz answers 503 from then on.
 // (The mockhelthjem binary closes its listener at the same moment, so only

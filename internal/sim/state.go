@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"sync/atomic"
+
 	"github.com/mockhelthjem/mockhelthjem/internal/ids"
 )
 
@@ -21,17 +23,23 @@ type state struct {
 	byCode    map[string]*order
 	byOrderID map[int64]*order
 	clock     clock
-	gen       gen
+	// shown is a copy of clock that apply publishes whenever a record
+	// changes the clock (clock.go, shownClock): requests read the clock
+	// there without Server.mu, which a change holds through its fsync.
+	shown atomic.Pointer[clock]
+	gen   gen
 }
 
 func newState(c clock, g gen) *state {
-	return &state{
+	st := &state{
 		byShipment: map[string]*order{},
 		byCode:     map[string]*order{},
 		byOrderID:  map[int64]*order{},
 		clock:      c,
 		gen:        g,
 	}
+	st.publishClock()
+	return st
 }
 
 // shipmentKey is how a shipmentId is indexed: the canonical form of an id
