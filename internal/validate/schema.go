@@ -94,12 +94,13 @@ const maxProps = 64
 
 // compiler compiles a document's schemas, each once.
 type compiler struct {
-	done   map[*openapi3.Schema]*node
-	active map[*openapi3.Schema]bool // on the current path: a cycle
+	done     map[*openapi3.Schema]*node
+	active   map[*openapi3.Schema]bool // on the current path: a cycle
+	patterns map[string]*regexp.Regexp // compiled once each (a Regexp is safe for concurrent use)
 }
 
 func newCompiler() *compiler {
-	return &compiler{done: map[*openapi3.Schema]*node{}, active: map[*openapi3.Schema]bool{}}
+	return &compiler{done: map[*openapi3.Schema]*node{}, active: map[*openapi3.Schema]bool{}, patterns: map[string]*regexp.Regexp{}}
 }
 
 func (c *compiler) ref(where string, r *openapi3.SchemaRef) (*node, error) {
@@ -160,9 +161,13 @@ func (c *compiler) schema(where string, s *openapi3.Schema) (*node, error) {
 		n.maxItems = clampInt64(*s.MaxItems)
 	}
 	if s.Pattern != "" {
-		re, err := regexp.Compile(goPattern(s.Pattern))
-		if err != nil {
-			return nil, fmt.Errorf("%s: pattern %q: %w", where, s.Pattern, err)
+		re := c.patterns[s.Pattern]
+		if re == nil {
+			var err error
+			if re, err = regexp.Compile(goPattern(s.Pattern)); err != nil {
+				return nil, fmt.Errorf("%s: pattern %q: %w", where, s.Pattern, err)
+			}
+			c.patterns[s.Pattern] = re
 		}
 		n.pattern, n.patternSrc = re, s.Pattern
 	}
