@@ -228,7 +228,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.bookings > 0 {
 		progress("storing %d bookings on a fresh mock", cfg.bookings)
-		if rep.Storage, err = measureStorage(ctx, bin, work, cfg.bookings, cfg.settle); err != nil {
+		if rep.Storage, err = measureStorage(ctx, bin, work, "booking", cfg.bookings, cfg.settle); err != nil {
+			return err
+		}
+		progress("storing %d booking-unique bookings on a fresh mock", cfg.bookings)
+		if rep.StorageUnique, err = measureStorage(ctx, bin, work, "booking-unique", cfg.bookings, cfg.settle); err != nil {
 			return err
 		}
 	}

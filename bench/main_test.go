@@ -297,6 +297,9 @@ func TestSmoke(t *testing.T) {
 	if s := rep.Storage; s.Bookings != 200 || s.StoredOrders != 201 || s.Errors != 0 || s.RSSAfter <= 0 {
 		t.Errorf("storage = %+v, want 200 bookings, 201 stored, no errors", s)
 	}
+	if s := rep.StorageUnique; s.Bookings != 200 || s.StoredOrders != 201 || s.Errors != 0 || s.RSSAfter <= 0 {
+		t.Errorf("storage of unique bookings = %+v, want 200 bookings, 201 stored, no errors", s)
+	}
 	// Coverage throughput is judged at every concurrency measured, the
 	// other ratios at 8 or 32 connections, which this run does not
 	// measure.
@@ -305,7 +308,7 @@ func TestSmoke(t *testing.T) {
 		results = append(results, tc.Result)
 	}
 	nm := notMeasured
-	wantResults := []string{rep.Targets[0].Result, nm, nm, nm, nm, nm, nm, nm, rep.Targets[8].Result, rep.Targets[9].Result, rep.Targets[10].Result}
+	wantResults := []string{rep.Targets[0].Result, nm, nm, nm, nm, nm, nm, nm, rep.Targets[8].Result, rep.Targets[9].Result, rep.Targets[10].Result, rep.Targets[11].Result}
 	if diff := cmp.Diff(wantResults, results); diff != "" || results[0] == nm {
 		t.Errorf("target results (-want +got):\n%s\n%+v", diff, rep.Targets)
 	}
@@ -373,6 +376,7 @@ func TestJudgeBoundaries(t *testing.T) {
 		}
 		r.Startup = startupStats{Runs: 5, MedianMS: 29.9, IdleRSSMed: 16<<20 - 1}
 		r.Storage = storageStats{Bookings: 10, PerBooking: 2048}
+		r.StorageUnique = storageStats{Bookings: 10, PerBooking: 2048}
 		return r
 	}
 	results := func(r *report) map[string]string {
@@ -399,13 +403,14 @@ func TestJudgeBoundaries(t *testing.T) {
 		"start to first /healthz 200 (median of 5; #16)":                  "PASS 29.9 ms < 30 ms",
 		"idle RSS (median; #16)":                                          "PASS 16.0 MiB < 16 MiB",
 		"RSS per stored booking (#16)":                                    "PASS 2.00 KiB <= 2 KiB",
+		"RSS per stored booking-unique (#16)":                             "PASS 2.00 KiB <= 2 KiB",
 	}
 	if diff := cmp.Diff(want, atLimit); diff != "" {
 		t.Errorf("at the limits (-want +got):\n%s", diff)
 	}
 
 	over := mk(0.5, 2.01)
-	over.Startup.MedianMS, over.Startup.IdleRSSMed, over.Storage.PerBooking = 30, 16<<20, 2049
+	over.Startup.MedianMS, over.Startup.IdleRSSMed, over.Storage.PerBooking, over.StorageUnique.PerBooking = 30, 16<<20, 2049, 2049
 	got := results(over)
 	for name, res := range got {
 		if !strings.HasPrefix(res, "MISS ") {

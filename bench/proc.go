@@ -460,9 +460,10 @@ type storageStats struct {
 	StoredOrders int     `json:"storedOrders"`
 }
 
-// measureStorage books n TS 113 parcels on a fresh mock over 8
-// connections and reads VmRSS before and after, each after idling for settle.
-func measureStorage(ctx context.Context, bin, dir string, n int, settle time.Duration) (storageStats, error) {
+// measureStorage books n TS 113 parcels with operation opName (booking or
+// booking-unique) on a fresh mock over 8 connections and reads VmRSS
+// before and after, each after idling for settle.
+func measureStorage(ctx context.Context, bin, dir, opName string, n int, settle time.Duration) (storageStats, error) {
 	st := storageStats{Bookings: n}
 	p, err := startMock(ctx, bin, dir, "warn")
 	if err != nil {
@@ -475,9 +476,10 @@ func measureStorage(ctx context.Context, bin, dir string, n int, settle time.Dur
 	if err != nil {
 		return st, err
 	}
-	op := operations["booking"]
-	// One booking first, so lazily built state is not counted as growth.
-	if _, err := c.post(ctx, op.path, token, op.body); err != nil {
+	op := operations[opName]
+	// One booking first, so lazily built state is not counted as growth
+	// (numbered 0: drive numbers its bodies from 1).
+	if _, err := c.post(ctx, op.path, token, op.bodyFor(0)); err != nil {
 		return st, err
 	}
 	time.Sleep(settle)

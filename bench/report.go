@@ -58,14 +58,17 @@ func (t ratioTarget) judge(r *report, conns int, level string) targetCheck {
 
 // report is everything one run measured.
 type report struct {
-	Machine machine       `json:"machine"`
-	Config  runConfig     `json:"config"`
-	Mock    binaryInfo    `json:"mock"`
-	Cells   []cell        `json:"cells"`
-	Startup startupStats  `json:"startup"`
-	Storage storageStats  `json:"storage"`
-	Targets []targetCheck `json:"targets"`
-	Notes   []string      `json:"notes"`
+	Machine machine      `json:"machine"`
+	Config  runConfig    `json:"config"`
+	Mock    binaryInfo   `json:"mock"`
+	Cells   []cell       `json:"cells"`
+	Startup startupStats `json:"startup"`
+	Storage storageStats `json:"storage"`
+	// StorageUnique is Storage for booking-unique bodies, as a CI suite
+	// books; judged like Storage.
+	StorageUnique storageStats  `json:"storageUnique"`
+	Targets       []targetCheck `json:"targets"`
+	Notes         []string      `json:"notes"`
 	// Peers, with -peers: the mock, the plain server and each peer, in
 	// the order of the peers table.
 	Peers []peerRow `json:"peers,omitempty"`
@@ -149,12 +152,22 @@ func (r *report) judge(cfg config) {
 			fmt.Sprintf("%.1f ms", r.Startup.MedianMS), fmt.Sprintf("< %.0f ms", targetStartMS), r.Startup.MedianMS < targetStartMS),
 		check("idle RSS (median; #16)", fmt.Sprintf("%.1f MiB", float64(r.Startup.IdleRSSMed)/mib),
 			fmt.Sprintf("< %.0f MiB", targetIdleRSS/mib), r.Startup.IdleRSSMed < targetIdleRSS))
-	const perBooking = "RSS per stored booking (#16)"
-	if r.Storage.Bookings > 0 {
-		r.Targets = append(r.Targets, check(perBooking,
-			fmt.Sprintf("%.2f KiB", r.Storage.PerBooking/kib), fmt.Sprintf("<= %.0f KiB", targetPerBooking/kib), r.Storage.PerBooking <= targetPerBooking))
-	} else {
-		r.Targets = append(r.Targets, targetCheck{Name: perBooking, Limit: fmt.Sprintf("<= %.0f KiB", targetPerBooking/kib), Result: notMeasured})
+	// Both bodies are judged: the guide's booking repeated, and unique
+	// bodies, the path a CI suite takes (a store that shared equal
+	// requests would pass the first and not the second).
+	for _, st := range []struct {
+		name string
+		s    storageStats
+	}{
+		{"RSS per stored booking (#16)", r.Storage},
+		{"RSS per stored booking-unique (#16)", r.StorageUnique},
+	} {
+		if st.s.Bookings > 0 {
+			r.Targets = append(r.Targets, check(st.name,
+				fmt.Sprintf("%.2f KiB", st.s.PerBooking/kib), fmt.Sprintf("<= %.0f KiB", targetPerBooking/kib), st.s.PerBooking <= targetPerBooking))
+		} else {
+			r.Targets = append(r.Targets, targetCheck{Name: st.name, Limit: fmt.Sprintf("<= %.0f KiB", targetPerBooking/kib), Result: notMeasured})
+		}
 	}
 
 	r.Notes = []string{fmt.Sprintf("the load generator, the mock and the plain server share this machine's %d CPUs", r.Machine.CPUs)}
@@ -253,6 +266,10 @@ func (r *report) writeText(w io.Writer) error {
 	fmt.Fprintf(&b, "idle RSS, %s after ready: median %.1f MiB\n", st.IdleSettle, float64(st.IdleRSSMed)/mib)
 	if s := r.Storage; s.Bookings > 0 {
 		fmt.Fprintf(&b, "RSS growth storing %d TS 113 bookings (%d stored): %.1f -> %.1f MiB, %.2f MiB per 10 000, %.2f KiB per booking\n",
+			s.Bookings, s.StoredOrders, float64(s.RSSBefore)/mib, float64(s.RSSAfter)/mib, s.Per10k/mib, s.PerBooking/kib)
+	}
+	if s := r.StorageUnique; s.Bookings > 0 {
+		fmt.Fprintf(&b, "RSS growth storing %d booking-unique bookings (%d stored): %.1f -> %.1f MiB, %.2f MiB per 10 000, %.2f KiB per booking\n",
 			s.Bookings, s.StoredOrders, float64(s.RSSBefore)/mib, float64(s.RSSAfter)/mib, s.Per10k/mib, s.PerBooking/kib)
 	}
 	if err := r.writePeers(&b); err != nil {
