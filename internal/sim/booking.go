@@ -500,21 +500,22 @@ func (s *Server) bookingRecordLocked(c *call, p *plan, shipmentID string) (*reco
 	}
 	o.OrderID = g.orderID()
 	o.Items = make([]orderItem, len(p.supplied))
-	for i, v := range p.supplied {
-		it := orderItem{SSCC: v}
-		if it.SSCC == "" {
-			var err error
-			if it.SSCC, err = g.sscc(taken); err != nil {
+	for i, sscc := range p.supplied {
+		var err error
+		if sscc == "" {
+			if sscc, err = g.sscc(taken); err != nil {
 				return nil, idSpaceError(err)
 			}
 		}
+		var rc string
 		if p.returnCode {
-			var err error
-			if it.ReturnCode, err = g.returnCode(taken); err != nil {
+			if rc, err = g.returnCode(taken); err != nil {
 				return nil, idSpaceError(err)
 			}
 		}
-		o.Items[i] = it
+		if o.Items[i], err = newOrderItem(sscc, rc); err != nil { // both canonical: never
+			return nil, apierror.New(http.StatusInternalServerError, apierror.KeyInternal, "the booking's ids could not be stored")
+		}
 	}
 	o.Events = []event{{At: c.now, Kind: evBooked}}
 	if p.ts == tsC2CPickup && p.date != nil {
@@ -579,13 +580,13 @@ func (s *Server) render(o *order, req *bookingReq) bookingResp {
 	for i, in := range req.Items {
 		it := o.Items[i]
 		out := itemOut{
-			ItemNumber: in.ItemNumber.V, TrackingReference: ids.TrackingPrefix + it.SSCC,
+			ItemNumber: in.ItemNumber.V, TrackingReference: ids.TrackingPrefix + it.SSCC(),
 			Weight: in.Weight, Volume: in.Volume, Length: in.Length, Height: in.Height, Width: in.Width,
 			Contents: in.Contents, Articles: []any{},
-			Properties: itemProperties{ShortItemIdentifier: ids.ShortItemIdentifier(it.SSCC)},
+			Properties: itemProperties{ShortItemIdentifier: ids.ShortItemIdentifier(it.SSCC())},
 		}
-		if it.ReturnCode != "" {
-			out.ReturnCode = ptr(it.ReturnCode)
+		if it.rc != 0 {
+			out.ReturnCode = ptr(it.ReturnCode())
 		}
 		resp.Items = append(resp.Items, out)
 	}

@@ -218,9 +218,9 @@ func (o *order) summary(now time.Time) orderSummary {
 		sum.ReplacesOrderID = ptr(o.Replaces.OrderID)
 	}
 	for _, it := range o.Items {
-		is := itemSummary{TrackingReference: ids.TrackingPrefix + it.SSCC}
-		if it.ReturnCode != "" {
-			is.ReturnCode = ptr(it.ReturnCode)
+		is := itemSummary{TrackingReference: ids.TrackingPrefix + it.SSCC()}
+		if it.rc != 0 {
+			is.ReturnCode = ptr(it.ReturnCode())
 		}
 		sum.Items = append(sum.Items, is)
 	}

@@ -104,7 +104,10 @@ func (s *Server) conversionLocked(o *order, sp fixture.ServicePoint, now time.Ti
 		if err != nil {
 			return nil, idSpaceError(err)
 		}
-		n.Items[i] = orderItem{SSCC: sscc, ReturnCode: it.ReturnCode}
+		if n.Items[i], err = newOrderItem(sscc, ""); err != nil { // canonical: never
+			return nil, apierror.New(http.StatusInternalServerError, apierror.KeyInternal, "the order's ids could not be stored")
+		}
+		n.Items[i].rc = it.rc // the returnCode carries over
 	}
 	n.Events = append([]event{{At: now, Kind: evBooked}}, dropoffEvents(now, sp.ID, s.oslo)...)
 	return &record{Type: recConvert, At: now, OrderID: o.OrderID, ServicePointID: sp.ID, Order: n, Gen: &g}, nil

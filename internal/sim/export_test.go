@@ -42,7 +42,7 @@ func StateDiff(a, b *Server) string {
 		// Requests and raw ids (json.RawMessage too) compared whole,
 		// not byte by byte.
 		cmp.Comparer(func(x, y []byte) bool { return bytes.Equal(x, y) && (x == nil) == (y == nil) }),
-		cmp.AllowUnexported(state{}, order{}, clock{}, gen{}, rand.PCG{}),
+		cmp.AllowUnexported(state{}, order{}, orderItem{}, clock{}, gen{}, rand.PCG{}),
 		cmpopts.IgnoreFields(clock{}, "wall"),  // a func; wall0 is compared
 		cmpopts.IgnoreFields(state{}, "shown")} // consistent checks it is clock
 	if cmp.Equal(a.st, b.st, opts...) { // much faster than Diff
@@ -66,23 +66,20 @@ func (st *state) consistent() error {
 	for k, o := range st.byCode {
 		found := false
 		for _, it := range o.Items {
-			found = found || it.SSCC == k || it.ReturnCode == k
+			found = found || it.sscc == k || it.rc == k
 		}
 		if !in[o] || !found {
 			return fmt.Errorf("byCode[%s] is not an order's code", k)
 		}
 	}
-	for k, o := range st.byOrderID {
-		if !in[o] || o.OrderID != k {
-			return fmt.Errorf("byOrderID[%d] is not that order", k)
+	for i, o := range st.orders { // byOrderID's binary search needs it
+		if i > 0 && o.OrderID <= st.orders[i-1].OrderID {
+			return fmt.Errorf("order %d follows order %d: orders are not in orderId order", o.OrderID, st.orders[i-1].OrderID)
 		}
 	}
 	if c := st.shownClock(); c == nil || c.start != st.clock.start || c.frozen != st.clock.frozen ||
 		c.wall0 != st.clock.wall0 || c.offset != st.clock.offset {
 		return errors.New("the clock shown to reads without the lock is not the state's clock")
-	}
-	if len(st.byOrderID) != len(st.orders) {
-		return fmt.Errorf("%d orders, %d in byOrderID", len(st.orders), len(st.byOrderID))
 	}
 	for _, o := range st.orders {
 		if (o.Replaces != nil && (!in[o.Replaces] || o.Replaces.ReplacedBy != o)) ||

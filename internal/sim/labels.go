@@ -63,7 +63,7 @@ func (s *Server) labels(c *call) ([]label.Label, *apierror.Error) {
 	}
 	if labelless[o.TS] {
 		msg := "C2C parcels (transport solutions 23, 113 and 115) are labelless: show the sender the item's returnCode from the booking answer to write on the parcel"
-		if len(o.Items) > 0 && o.Items[0].ReturnCode == "" {
+		if len(o.Items) > 0 && o.Items[0].rc == 0 {
 			msg = "C2C parcels (transport solutions 23, 113 and 115) are labelless: the sender writes the item's returnCode on the parcel; this home pickup was booked without desiredDeliveryDate and has no returnCode, so book it with a pickup date"
 		}
 		return nil, apierror.New(http.StatusBadRequest, KeyLabelNotApplicable, msg)
@@ -71,7 +71,7 @@ func (s *Server) labels(c *call) ([]label.Label, *apierror.Error) {
 	all := s.labelsLocked(o)
 	if k, v := ids.Parse(id); k == ids.KindSSCC {
 		for i, it := range o.Items {
-			if it.SSCC == v {
+			if it.SSCC() == v {
 				return all[i : i+1], nil
 			}
 		}

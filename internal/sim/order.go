@@ -15,11 +15,6 @@ type order struct {
 	ReplacedBy *order `json:"-"` // the return-from-service-point order that continues this one
 }
 
-type orderItem struct {
-	SSCC       string `json:"sscc"`                 // 18 digits
-	ReturnCode string `json:"returnCode,omitempty"` // "" when none
-}
-
 // pickupDate is a home pickup's (TS 23) date, or nil.
 func (o *order) pickupDate() *calendar.Date {
 	if o.TS != tsC2CPickup {

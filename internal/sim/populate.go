@@ -131,7 +131,7 @@ func populate(s *Server, c *call) (result, *apierror.Error) {
 	defer s.mu.Unlock()
 	now = s.st.clock.now()
 	for _, id := range resp.OrderIDs {
-		if o := s.st.byOrderID[id]; o != nil {
+		if o := s.st.byOrderID(id); o != nil {
 			resp.Statuses[o.status(now)]++
 		}
 	}
@@ -173,7 +173,7 @@ func (r *populateResp) stopped(aerr *apierror.Error) *apierror.Error {
 func (s *Server) demoDropoff(d *demoOrder) (int64, *apierror.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o := s.st.byOrderID[d.orderID]
+	o := s.st.byOrderID(d.orderID)
 	if o == nil || o.status(d.dropAt) != eventInfo[evBooked].status {
 		return 0, nil // reset meanwhile, or no longer waiting: nothing to drop off
 	}

@@ -133,13 +133,13 @@ func (st *state) check(r *record) (*order, error) {
 		}
 		var prev *order
 		if r.Order.ReplacesID != 0 {
-			if prev = st.byOrderID[r.Order.ReplacesID]; prev == nil {
+			if prev = st.byOrderID(r.Order.ReplacesID); prev == nil {
 				return nil, fmt.Errorf("order %d continues order %d, which does not exist", r.Order.OrderID, r.Order.ReplacesID)
 			}
 		}
 		return prev, st.checkOrder(r.Order, prev)
 	case recDropoff:
-		o := st.byOrderID[r.OrderID]
+		o := st.byOrderID(r.OrderID)
 		if o == nil {
 			return nil, fmt.Errorf("drop-off of order %d, which does not exist", r.OrderID)
 		}
@@ -154,7 +154,7 @@ func (st *state) check(r *record) (*order, error) {
 		}
 		return o, nil
 	case recConvert:
-		o := st.byOrderID[r.OrderID]
+		o := st.byOrderID(r.OrderID)
 		switch {
 		case o == nil:
 			return nil, fmt.Errorf("conversion of order %d, which does not exist", r.OrderID)
@@ -188,8 +188,12 @@ func (st *state) checkOrder(r *order, prev *order) error {
 	switch {
 	case r.ClientID == "":
 		return fmt.Errorf("order %d has no clientId", r.OrderID)
-	case r.OrderID <= 0 || st.byOrderID[r.OrderID] != nil:
+	case r.OrderID <= 0 || st.byOrderID(r.OrderID) != nil:
 		return fmt.Errorf("orderId %d is not new", r.OrderID)
+	case len(st.orders) > 0 && r.OrderID < st.orders[len(st.orders)-1].OrderID:
+		// The generator's orderIds only grow; orders stays in orderId
+		// order for byOrderID's search.
+		return fmt.Errorf("orderId %d is below the last order's", r.OrderID)
 	case shipmentKey(r.ShipmentID) == "" || st.byShipment[shipmentKey(r.ShipmentID)] != nil:
 		// A booking refuses a shipmentId any order holds as any id; a
 		// file written before that may hold one equal to another order's
@@ -210,27 +214,28 @@ func (st *state) checkOrder(r *order, prev *order) error {
 			return fmt.Errorf("order %d cannot continue order %d", r.OrderID, prev.OrderID)
 		}
 	}
-	ship := shipmentKey(r.ShipmentID)
+	// Items hold canonical codes (orderItem); a code equals the
+	// shipmentId's key exactly when its string does.
+	ship, shipIsCode := codeOf(shipmentKey(r.ShipmentID))
 	for i, it := range r.Items {
-		if it.SSCC == ship || (it.ReturnCode != "" && it.ReturnCode == ship) {
+		if shipIsCode && (it.sscc == ship || (it.rc != 0 && it.rc == ship)) {
 			return fmt.Errorf("order %d item %d: an id equals the order's shipmentId", r.OrderID, i)
 		}
 		// Generated and client-supplied SSCCs alike have a valid check
 		// digit, so a changed digit is caught here too.
-		if k, v := ids.Parse(it.SSCC); k != ids.KindSSCC || v != it.SSCC || !ids.ValidGS1(v) || st.taken(v) {
+		if it.sscc.isReturnCode() || !ids.ValidGS1(it.SSCC()) || st.taken(it.SSCC()) {
 			return fmt.Errorf("order %d item %d: the SSCC is malformed or already held", r.OrderID, i)
 		}
-		if it.ReturnCode != "" {
-			k, v := ids.Parse(it.ReturnCode)
+		if it.rc != 0 {
 			// A conversion's order takes over the returnCodes of the order
 			// it continues, item by item.
-			inherited := prev != nil && i < len(prev.Items) && prev.Items[i].ReturnCode == v && st.byCode[v] == prev
-			if k != ids.KindReturnCode || v != it.ReturnCode || (!inherited && st.taken(v)) {
+			inherited := prev != nil && i < len(prev.Items) && prev.Items[i].rc == it.rc && st.byCode[it.rc] == prev
+			if !it.rc.isReturnCode() || (!inherited && st.taken(it.ReturnCode())) {
 				return fmt.Errorf("order %d item %d: the returnCode is malformed or already held", r.OrderID, i)
 			}
 		}
 		for _, other := range r.Items[:i] { // at most maxBookingItems
-			if other.SSCC == it.SSCC || (it.ReturnCode != "" && other.ReturnCode == it.ReturnCode) {
+			if other.sscc == it.sscc || (it.rc != 0 && other.rc == it.rc) {
 				return fmt.Errorf("order %d item %d repeats an id", r.OrderID, i)
 			}
 		}

@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"cmp"
+	"slices"
 	"sync/atomic"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/ids"
@@ -18,11 +20,12 @@ type state struct {
 	// byShipment finds an order by its shipmentId (shipmentKey). The ids
 	// are unique across clients, client-supplied ones included.
 	byShipment map[string]*order
-	// byCode finds an order by an SSCC or a returnCode; a returnCode maps
-	// to its live order (the one a conversion made, once there is one).
-	byCode    map[string]*order
-	byOrderID map[int64]*order
-	clock     clock
+	// byCode finds an order by an SSCC or a returnCode (as codes); a
+	// returnCode maps to its live order (the one a conversion made, once
+	// there is one). An order is found by its orderId in orders, which
+	// is in orderId order too (byOrderID).
+	byCode map[code]*order
+	clock  clock
 	// shown is a copy of clock that apply publishes whenever a record
 	// changes the clock (clock.go, shownClock): requests read the clock
 	// there without Server.mu, which a change holds through its fsync.
@@ -33,8 +36,7 @@ type state struct {
 func newState(c clock, g gen) *state {
 	st := &state{
 		byShipment: map[string]*order{},
-		byCode:     map[string]*order{},
-		byOrderID:  map[int64]*order{},
+		byCode:     map[code]*order{},
 		clock:      c,
 		gen:        g,
 	}
@@ -51,20 +53,24 @@ func shipmentKey(id string) string {
 	return v
 }
 
-// codeKey normalises an SSCC or a returnCode for byCode.
-func codeKey(id string) (string, bool) {
-	switch k, v := ids.Parse(id); k {
-	case ids.KindSSCC, ids.KindReturnCode:
-		return v, true
-	}
-	return "", false
-}
-
 // taken reports whether any order, of any client, holds id as its
 // shipmentId (in shipmentKey form), an SSCC or a returnCode. Generated ids
 // skip taken values.
 func (st *state) taken(id string) bool {
-	return st.byCode[id] != nil || st.byShipment[id] != nil
+	if c, ok := codeOf(id); ok && st.byCode[c] != nil {
+		return true
+	}
+	return st.byShipment[id] != nil
+}
+
+// byOrderID is the order with orderId id, or nil: a binary search of
+// orders, whose orderIds increase (checkOrder sees to it).
+func (st *state) byOrderID(id int64) *order {
+	i, found := slices.BinarySearchFunc(st.orders, id, func(o *order, id int64) int { return cmp.Compare(o.OrderID, id) })
+	if !found {
+		return nil
+	}
+	return st.orders[i]
 }
 
 // find returns the client's order for a shipmentId, SSCC or returnCode, in
@@ -99,12 +105,11 @@ func (st *state) count(client string) int {
 // add stores a new order under all its identifiers (apply only).
 func (st *state) add(o *order) {
 	st.orders = append(st.orders, o)
-	st.byOrderID[o.OrderID] = o
 	st.byShipment[shipmentKey(o.ShipmentID)] = o
 	for _, it := range o.Items {
-		st.byCode[it.SSCC] = o
-		if it.ReturnCode != "" {
-			st.byCode[it.ReturnCode] = o
+		st.byCode[it.sscc] = o
+		if it.rc != 0 {
+			st.byCode[it.rc] = o
 		}
 	}
 }
@@ -132,17 +137,11 @@ func (st *state) removeClient(client string) {
 			delete(st.byCode, k)
 		}
 	}
-	for k, o := range st.byOrderID {
-		if o.ClientID == client {
-			delete(st.byOrderID, k)
-		}
-	}
 }
 
 // removeAll forgets every order (apply only).
 func (st *state) removeAll() {
 	st.orders = nil
 	st.byShipment = map[string]*order{}
-	st.byCode = map[string]*order{}
-	st.byOrderID = map[int64]*order{}
+	st.byCode = map[code]*order{}
 }

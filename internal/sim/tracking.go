@@ -64,15 +64,15 @@ func (s *Server) trackedLocked(o *order, chain []*order, now time.Time, english,
 	}
 	for i, it := range o.Items {
 		ti := trackedItem{
-			TrackingNumber: it.SSCC, FreightProductID: o.FP, ParcelStatus: o.status(now),
+			TrackingNumber: it.SSCC(), FreightProductID: o.FP, ParcelStatus: o.status(now),
 			LinkedParcelNumbers: []string{}, Events: rendered,
 		}
-		if it.ReturnCode != "" {
-			ti.ReturnCode = ptr(it.ReturnCode)
+		if it.rc != 0 {
+			ti.ReturnCode = ptr(it.ReturnCode())
 		}
 		for _, other := range chain {
 			if other != o && i < len(other.Items) {
-				ti.LinkedParcelNumbers = append(ti.LinkedParcelNumbers, other.Items[i].SSCC)
+				ti.LinkedParcelNumbers = append(ti.LinkedParcelNumbers, other.Items[i].SSCC())
 			}
 		}
 		ts.Items = append(ts.Items, ti)

@@ -556,7 +556,7 @@ func (s *Server) controlJSON(ctx context.Context, path string, out any) *apierro
 func (s *Server) timeline(orderID int64) *uiTimeline {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o := s.st.byOrderID[orderID]
+	o := s.st.byOrderID(orderID)
 	if o == nil {
 		return nil
 	}

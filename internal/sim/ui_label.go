@@ -18,7 +18,7 @@ func getUILabel(s *Server, c *call) (result, *apierror.Error) {
 	}
 	id, _ := parseOrderID(c.r.URL.Query().Get("order")) // the spec has checked it
 	s.mu.Lock()
-	o := s.st.byOrderID[id]
+	o := s.st.byOrderID(id)
 	var labels []label.Label
 	switch {
 	case o == nil:
@@ -45,7 +45,7 @@ func getUILabel(s *Server, c *call) (result, *apierror.Error) {
 func (s *Server) labelPreview(selected int64) (orderID int64, ts int, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if o := s.st.byOrderID[selected]; o != nil && !labelless[o.TS] {
+	if o := s.st.byOrderID(selected); o != nil && !labelless[o.TS] {
 		return o.OrderID, o.TS, true
 	}
 	for i := len(s.st.orders) - 1; i >= 0; i-- {

@@ -1,0 +1,51 @@
+package sim
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestByOrderIDFindsEveryOrder: byOrderID, a binary search of orders
+// since the byOrderID map went, finds each order by its orderId, before
+// and after one client's orders are removed, and nothing for another id.
+func TestByOrderIDFindsEveryOrder(t *testing.T) {
+	st := newState(clock{}, gen{})
+	for i, id := range []int64{5, 9, 12, 40, 41} {
+		client := []string{"a", "b"}[i%2]
+		st.add(&order{orderRec: orderRec{ClientID: client, OrderID: id, ShipmentID: client + string(rune('0'+i))}})
+	}
+	check := func(t *testing.T, want map[int64]string) {
+		t.Helper()
+		for _, id := range []int64{0, 1, 5, 6, 9, 12, 13, 40, 41, 42} {
+			o := st.byOrderID(id)
+			switch client, ok := want[id]; {
+			case !ok && o != nil:
+				t.Errorf("byOrderID(%d) = order %d, want none", id, o.OrderID)
+			case ok && (o == nil || o.OrderID != id || o.ClientID != client):
+				t.Errorf("byOrderID(%d) = %+v, want client %s's order", id, o, client)
+			}
+		}
+	}
+	t.Run("all", func(t *testing.T) { check(t, map[int64]string{5: "a", 9: "b", 12: "a", 40: "b", 41: "a"}) })
+	st.removeClient("a")
+	t.Run("after removeClient", func(t *testing.T) { check(t, map[int64]string{9: "b", 40: "b"}) })
+	st.removeAll()
+	t.Run("after removeAll", func(t *testing.T) { check(t, nil) })
+}
+
+// TestOrderIDBelowTheLastIsRefused: orders must stay in orderId order for
+// byOrderID's search, so a record of an order below the last one is
+// refused (the generator's orderIds only grow; a new id is not below).
+func TestOrderIDBelowTheLastIsRefused(t *testing.T) {
+	st := newState(clock{}, gen{})
+	st.add(&order{orderRec: orderRec{ClientID: "a", OrderID: 100, ShipmentID: "A"}})
+	for _, tc := range []struct {
+		id   int64
+		want string
+	}{{50, "below the last"}, {100, "not new"}} {
+		err := st.checkOrder(&order{orderRec: orderRec{ClientID: "a", OrderID: tc.id, ShipmentID: "B"}}, nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("orderId %d: %v, want an error saying %q", tc.id, err, tc.want)
+		}
+	}
+}
