@@ -482,8 +482,8 @@ func (s *Server) bookingRecordLocked(c *call, p *plan, shipmentID string) (*reco
 		taken = func(id string) bool { return own[id] || s.st.taken(id) }
 	}
 	o := &order{orderRec: orderRec{
-		ClientID: c.client.ID, ShopID: p.req.ShopID.V, TS: p.ts, FP: p.fp,
-		BookedAt: c.now, Req: p.key, Desired: p.date, ShipmentID: shipmentID,
+		ClientID: c.client.ID, ShopID: p.req.ShopID.V, TS: int16(p.ts), FP: int16(p.fp),
+		BookedAt: c.now, Req: p.key, Desired: dateOf(p.date), ShipmentID: shipmentID,
 	}}
 	if p.point != nil {
 		o.BookedPoint = p.point.ID
@@ -565,7 +565,7 @@ func (s *Server) render(o *order, req *bookingReq) bookingResp {
 		point = &sp
 	}
 	resp := bookingResp{
-		ShipmentID: o.ShipmentID, FreightProductID: o.FP, OrderID: o.OrderID,
+		ShipmentID: o.ShipmentID, FreightProductID: int(o.FP), OrderID: o.OrderID,
 		AdditionalServices: []any{},
 	}
 	for _, pt := range req.Parties {
@@ -621,24 +621,24 @@ func (s *Server) properties(o *order, sp *fixture.ServicePoint) bookingProps {
 	// distributionDate echoes desiredDeliveryDate (notes §3.4); without
 	// one, a service-point parcel's is its booking day.
 	var dist *string
-	switch {
-	case o.Desired != nil:
-		dist = ptr(o.Desired.Compact())
+	switch d, desired := o.Desired.date(); {
+	case desired:
+		dist = ptr(d.Compact())
 	case o.TS != tsC2CPickup:
 		dist = ptr(calendar.DateOf(o.BookedAt.In(s.oslo)).Compact())
 	}
 	cl, _ := s.fx.Client(o.ClientID)
 	props := bookingProps{
 		DistributionDate:   dist,
-		FreightProductName: ptr(products[o.FP].name),
-		ProductName:        ptr(products[o.FP].title),
+		FreightProductName: ptr(products[int(o.FP)].name),
+		ProductName:        ptr(products[int(o.FP)].title),
 		ShopName:           ptr(cl.Name),
 	}
 	if o.TS == tsC2CPickup {
 		props.ProductName = ptr("HELTHJEM_MEGTILDEG")
 		return props
 	}
-	if sp == nil || !products[o.FP].point {
+	if sp == nil || !products[int(o.FP)].point {
 		return props
 	}
 	rt := route(sp)

@@ -199,23 +199,23 @@ type itemSummary struct {
 }
 
 // summary describes an order without personal data.
-func (o *order) summary(now time.Time) orderSummary {
+func (st *state) summary(o *order, now time.Time) orderSummary {
 	sum := orderSummary{
 		ClientID: o.ClientID, ShopID: o.ShopID, OrderID: o.OrderID, ShipmentID: o.ShipmentID,
-		TransportSolutionID: o.TS, FreightProductID: o.FP, Status: o.status(now), BookedAt: o.BookedAt,
+		TransportSolutionID: int(o.TS), FreightProductID: int(o.FP), Status: o.status(now), BookedAt: o.BookedAt,
 		Items: make([]itemSummary, 0, len(o.Items)),
 	}
-	if d := o.pickupDate(); d != nil {
+	if d, ok := o.pickupDate(); ok {
 		sum.PickupDate = ptr(d.String())
 	}
 	if o.ServicePointID != "" {
 		sum.ServicePointID = ptr(o.ServicePointID)
 	}
-	if o.ReplacedBy != nil {
-		sum.ReplacedByOrderID = ptr(o.ReplacedBy.OrderID)
+	if n := st.successor(o); n != nil {
+		sum.ReplacedByOrderID = ptr(n.OrderID)
 	}
-	if o.Replaces != nil {
-		sum.ReplacesOrderID = ptr(o.Replaces.OrderID)
+	if o.ReplacesID != 0 {
+		sum.ReplacesOrderID = ptr(o.ReplacesID)
 	}
 	for _, it := range o.Items {
 		is := itemSummary{TrackingReference: ids.TrackingPrefix + it.SSCC()}
@@ -235,7 +235,7 @@ func getState(s *Server, c *call) (result, *apierror.Error) {
 	resp := stateResp{Now: now, Orders: []orderSummary{}}
 	for _, o := range s.st.orders {
 		if client == "" || o.ClientID == client {
-			resp.Orders = append(resp.Orders, o.summary(now))
+			resp.Orders = append(resp.Orders, s.st.summary(o, now))
 		}
 	}
 	return ok(resp), nil

@@ -66,7 +66,7 @@ func createDropoff(s *Server, c *call) (result, *apierror.Error) {
 		if aerr := s.commitLocked(rec); aerr != nil {
 			return result{}, aerr
 		}
-		return ok(dropoffResp{Kind: "dropoff", Order: o.summary(now)}), nil
+		return ok(dropoffResp{Kind: "dropoff", Order: s.st.summary(o, now)}), nil
 	}
 	if aerr := s.checkCapLocked(); aerr != nil {
 		return result{}, aerr
@@ -78,8 +78,8 @@ func createDropoff(s *Server, c *call) (result, *apierror.Error) {
 	if aerr := s.commitLocked(rec); aerr != nil {
 		return result{}, aerr
 	}
-	cancelled := o.summary(now)
-	return ok(dropoffResp{Kind: "conversion", CancelledOrder: &cancelled, Order: o.ReplacedBy.summary(now)}), nil
+	cancelled := s.st.summary(o, now)
+	return ok(dropoffResp{Kind: "conversion", CancelledOrder: &cancelled, Order: s.st.summary(s.st.successor(o), now)}), nil
 }
 
 // conversionLocked builds the record of a PUDO conversion (guide §5): the

@@ -42,7 +42,7 @@ func StateDiff(a, b *Server) string {
 		// Requests and raw ids (json.RawMessage too) compared whole,
 		// not byte by byte.
 		cmp.Comparer(func(x, y []byte) bool { return bytes.Equal(x, y) && (x == nil) == (y == nil) }),
-		cmp.AllowUnexported(state{}, order{}, orderItem{}, clock{}, gen{}, rand.PCG{}),
+		cmp.AllowUnexported(state{}, order{}, orderItem{}, civilDate{}, clock{}, gen{}, rand.PCG{}),
 		cmpopts.IgnoreFields(clock{}, "wall"),  // a func; wall0 is compared
 		cmpopts.IgnoreFields(state{}, "shown")} // consistent checks it is clock
 	if cmp.Equal(a.st, b.st, opts...) { // much faster than Diff
@@ -82,9 +82,13 @@ func (st *state) consistent() error {
 		return errors.New("the clock shown to reads without the lock is not the state's clock")
 	}
 	for _, o := range st.orders {
-		if (o.Replaces != nil && (!in[o.Replaces] || o.Replaces.ReplacedBy != o)) ||
-			(o.ReplacedBy != nil && (!in[o.ReplacedBy] || o.ReplacedBy.Replaces != o)) {
+		if p := st.predecessor(o); o.ReplacesID != 0 && (p == nil || st.successor(p) != o) {
 			return fmt.Errorf("order %d is linked to an order outside the state or one way only", o.OrderID)
+		}
+	}
+	for k, o := range st.replacedBy {
+		if !in[o] || o.ReplacesID != k || st.byOrderID(k) == nil {
+			return fmt.Errorf("replacedBy[%d] is not linked both ways", k)
 		}
 	}
 	return nil
@@ -123,11 +127,9 @@ func Perturb(s *Server, what string) bool {
 		o := st.orders[len(st.orders)-1]
 		o.Events = o.Events[:len(o.Events)-1]
 	case "link":
-		for _, o := range st.orders {
-			if o.ReplacedBy != nil {
-				o.ReplacedBy = nil
-				return true
-			}
+		for k := range st.replacedBy {
+			delete(st.replacedBy, k)
+			return true
 		}
 		return false
 	default:

@@ -61,7 +61,7 @@ func (s *Server) labels(c *call) ([]label.Label, *apierror.Error) {
 		return nil, apierror.New(http.StatusForbidden, apierror.KeyNoAccessShop,
 			"the token does not grant access to the shop this parcel was booked for")
 	}
-	if labelless[o.TS] {
+	if labelless[int(o.TS)] {
 		msg := "C2C parcels (transport solutions 23, 113 and 115) are labelless: show the sender the item's returnCode from the booking answer to write on the parcel"
 		if len(o.Items) > 0 && o.Items[0].rc == 0 {
 			msg = "C2C parcels (transport solutions 23, 113 and 115) are labelless: the sender writes the item's returnCode on the parcel; this home pickup was booked without desiredDeliveryDate and has no returnCode, so book it with a pickup date"

@@ -1,6 +1,9 @@
 package sim
 
 import (
+	"encoding/json"
+	"fmt"
+	"math"
 	"time"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/calendar"
@@ -9,28 +12,76 @@ import (
 // order is one booking (or the order a PUDO conversion created). Orders
 // live in state; only apply (records.go) adds or changes one. What a
 // record carries of it is orderRec; the links both ways are apply's.
+//
+// A conversion links two orders: the order it made continues the
+// cancelled one (its ReplacesID) and state.replacedBy maps the cancelled
+// one's orderId to it. An order holds no pointers to others: conversions
+// are few, and two in every order cost a size class.
 type order struct {
 	orderRec
-	Replaces   *order `json:"-"` // the cancelled pickup order this one continues
-	ReplacedBy *order `json:"-"` // the return-from-service-point order that continues this one
 }
 
-// pickupDate is a home pickup's (TS 23) date, or nil.
-func (o *order) pickupDate() *calendar.Date {
+// pickupDate is a home pickup's (TS 23) date, if it has one.
+func (o *order) pickupDate() (calendar.Date, bool) {
 	if o.TS != tsC2CPickup {
+		return calendar.Date{}, false
+	}
+	return o.Desired.date()
+}
+
+// civilDate is a date as an order keeps it: 8 bytes in the order, where a
+// *calendar.Date took a pointer and 24 bytes more. The zero civilDate is
+// no date (the zero calendar.Date is not a valid one). The state file
+// keeps calendar.Date's JSON, as it did.
+type civilDate struct {
+	year       int32
+	month, day uint8
+}
+
+// dateOf is d as a civilDate; nil is no date.
+func dateOf(d *calendar.Date) civilDate {
+	if d == nil {
+		return civilDate{}
+	}
+	return civilDate{year: int32(d.Year), month: uint8(d.Month), day: uint8(d.Day)}
+}
+
+// date is the date, if there is one.
+func (d civilDate) date() (calendar.Date, bool) {
+	return calendar.Date{Year: int(d.year), Month: time.Month(d.month), Day: int(d.day)}, d != civilDate{}
+}
+
+// MarshalJSON writes the date as calendar.Date's JSON.
+func (d civilDate) MarshalJSON() ([]byte, error) {
+	cd, _ := d.date()
+	return json.Marshal(cd)
+}
+
+// UnmarshalJSON reads calendar.Date's JSON; null is no date.
+func (d *civilDate) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*d = civilDate{}
 		return nil
 	}
-	return o.Desired
+	var cd calendar.Date
+	if err := json.Unmarshal(b, &cd); err != nil {
+		return err
+	}
+	if cd.Year < math.MinInt32 || cd.Year > math.MaxInt32 || cd.Month < 0 || cd.Month > 255 || cd.Day < 0 || cd.Day > 255 {
+		return fmt.Errorf("desired date %d-%d-%d is out of range", cd.Year, cd.Month, cd.Day)
+	}
+	*d = dateOf(&cd)
+	return nil
 }
 
 // journey returns the chain of orders o belongs to, oldest first: a pickup
 // order and the return-from-service-point order that replaced it.
-func journey(o *order) []*order {
-	for o.Replaces != nil {
-		o = o.Replaces
+func (st *state) journey(o *order) []*order {
+	for p := st.predecessor(o); p != nil; p = st.predecessor(o) {
+		o = p
 	}
 	var chain []*order
-	for ; o != nil; o = o.ReplacedBy {
+	for ; o != nil; o = st.successor(o) {
 		chain = append(chain, o)
 	}
 	return chain

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/mockhelthjem/mockhelthjem/internal/calendar"
 	"github.com/mockhelthjem/mockhelthjem/internal/ids"
 )
 
@@ -56,8 +55,8 @@ type orderRec struct {
 	ShopID         int64       `json:"shopId"`
 	OrderID        int64       `json:"orderId"`
 	ShipmentID     string      `json:"shipmentId"` // as answered: "(401)…" or the client's own
-	TS             int         `json:"ts"`
-	FP             int         `json:"fp"`
+	TS             int16       `json:"ts"`
+	FP             int16       `json:"fp"`
 	ServicePointID string      `json:"servicePointId,omitempty"` // the booked or drop-off point
 	BookedAt       time.Time   `json:"bookedAt"`
 	Items          []orderItem `json:"items"`
@@ -66,15 +65,15 @@ type orderRec struct {
 	// (a third of the memory): the normalised request (in memory in a
 	// compact form, in the state file as JSON), its date and the service
 	// point chosen at booking. A retry re-renders the same bytes.
-	Req         storedReq      `json:"req,omitempty"`
-	Desired     *calendar.Date `json:"desired,omitempty"`
-	BookedPoint string         `json:"bookedPoint,omitempty"`
+	Req         storedReq `json:"req,omitempty"`
+	Desired     civilDate `json:"desired,omitzero"`
+	BookedPoint string    `json:"bookedPoint,omitempty"`
 	// An order a PUDO conversion created has no request: its answer is
 	// never rendered again (it has no shipmentId of the client's to retry
 	// with, and no label). Files written before kept that answer here,
 	// with both parties' personal data; replay ignores it.
 	Conv       legacyConv `json:"conv,omitzero"`
-	ReplacesID int64      `json:"replaces,omitempty"` // the orderId of Replaces
+	ReplacesID int64      `json:"replaces,omitempty"` // the orderId of the order it continues
 }
 
 // legacyConv reads the "conv" key of an order that files before it kept
@@ -206,11 +205,11 @@ func (st *state) checkOrder(r *order, prev *order) error {
 	case !bookable[int64(r.TS)]:
 		return fmt.Errorf("order %d has unknown transport solution %d", r.OrderID, r.TS)
 	}
-	if _, ok := products[r.FP]; !ok {
+	if _, ok := products[int(r.FP)]; !ok {
 		return fmt.Errorf("order %d has unknown freight product %d", r.OrderID, r.FP)
 	}
 	if prev != nil {
-		if prev.ClientID != r.ClientID || prev.ReplacedBy != nil {
+		if prev.ClientID != r.ClientID || st.successor(prev) != nil {
 			return fmt.Errorf("order %d cannot continue order %d", r.OrderID, prev.OrderID)
 		}
 	}
@@ -262,7 +261,7 @@ func checkEvents(evs []event) error {
 // addOrder stores a new order, linked to prev (apply only).
 func (st *state) addOrder(o, prev *order) {
 	if prev != nil {
-		o.Replaces, prev.ReplacedBy = prev, o
+		st.replacedBy[prev.OrderID] = o
 	}
 	st.add(o)
 }

@@ -25,7 +25,11 @@ type state struct {
 	// there is one). An order is found by its orderId in orders, which
 	// is in orderId order too (byOrderID).
 	byCode map[code]*order
-	clock  clock
+	// replacedBy maps the orderId of an order a PUDO conversion cancelled
+	// to the order that continues it (successor); the continuing order
+	// names the cancelled one by its ReplacesID (predecessor).
+	replacedBy map[int64]*order
+	clock      clock
 	// shown is a copy of clock that apply publishes whenever a record
 	// changes the clock (clock.go, shownClock): requests read the clock
 	// there without Server.mu, which a change holds through its fsync.
@@ -37,6 +41,7 @@ func newState(c clock, g gen) *state {
 	st := &state{
 		byShipment: map[string]*order{},
 		byCode:     map[code]*order{},
+		replacedBy: map[int64]*order{},
 		clock:      c,
 		gen:        g,
 	}
@@ -88,6 +93,18 @@ func (st *state) find(client, identifier string) *order {
 	return nil
 }
 
+// predecessor is the order o continues (a cancelled pickup order), or nil.
+func (st *state) predecessor(o *order) *order {
+	if o.ReplacesID == 0 {
+		return nil
+	}
+	return st.byOrderID(o.ReplacesID)
+}
+
+// successor is the order that continues o (the return-from-service-point
+// order of its conversion), or nil.
+func (st *state) successor(o *order) *order { return st.replacedBy[o.OrderID] }
+
 // count is how many orders client holds ("" counts all).
 func (st *state) count(client string) int {
 	if client == "" {
@@ -137,6 +154,11 @@ func (st *state) removeClient(client string) {
 			delete(st.byCode, k)
 		}
 	}
+	for k, o := range st.replacedBy { // the orders of a link have one client
+		if o.ClientID == client {
+			delete(st.replacedBy, k)
+		}
+	}
 }
 
 // removeAll forgets every order (apply only).
@@ -144,4 +166,5 @@ func (st *state) removeAll() {
 	st.orders = nil
 	st.byShipment = map[string]*order{}
 	st.byCode = map[code]*order{}
+	st.replacedBy = map[int64]*order{}
 }

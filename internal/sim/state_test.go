@@ -1,8 +1,12 @@
 package sim
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/mockhelthjem/mockhelthjem/internal/calendar"
 )
 
 // TestByOrderIDFindsEveryOrder: byOrderID, a binary search of orders
@@ -47,5 +51,36 @@ func TestOrderIDBelowTheLastIsRefused(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("orderId %d: %v, want an error saying %q", tc.id, err, tc.want)
 		}
+	}
+}
+
+// TestDesiredDateJSON: an order keeps its desired date by value
+// (civilDate) and the state file as calendar.Date's JSON, as when it was
+// a *calendar.Date: an order without one has no "desired" key.
+func TestDesiredDateJSON(t *testing.T) {
+	var o orderRec
+	if err := json.Unmarshal([]byte(`{"desired":{"Year":2026,"Month":6,"Day":17}}`), &o); err != nil {
+		t.Fatal(err)
+	}
+	if d, ok := o.Desired.date(); !ok || d != (calendar.Date{Year: 2026, Month: time.June, Day: 17}) {
+		t.Errorf("desired = %v, %v; want 2026-06-17", d, ok)
+	}
+	if b, _ := json.Marshal(o.Desired); string(b) != `{"Year":2026,"Month":6,"Day":17}` {
+		t.Errorf("written as %s", b)
+	}
+	for _, in := range []string{`{}`, `{"desired":null}`} {
+		var none orderRec
+		if err := json.Unmarshal([]byte(in), &none); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := none.Desired.date(); ok {
+			t.Errorf("%s: a desired date", in)
+		}
+		if b, _ := json.Marshal(none); strings.Contains(string(b), "desired") {
+			t.Errorf("%s written as %s", in, b)
+		}
+	}
+	if err := json.Unmarshal([]byte(`{"desired":{"Year":2026,"Month":6,"Day":300}}`), &o); err == nil {
+		t.Error("day 300 read without an error")
 	}
 }

@@ -24,7 +24,7 @@ func fetchTracking(s *Server, c *call) (result, *apierror.Error) {
 		return result{}, apierror.New(http.StatusNotFound, apierror.KeyCannotFindOrder,
 			"no order with that shipmentId, trackingReference or returnCode")
 	}
-	chain := journey(o)
+	chain := s.st.journey(o)
 	out := make([]trackedShipment, 0, len(chain))
 	for _, o := range chain {
 		out = append(out, s.trackedLocked(o, chain, s.nowLocked(c), english, onlyLast))
@@ -64,7 +64,7 @@ func (s *Server) trackedLocked(o *order, chain []*order, now time.Time, english,
 	}
 	for i, it := range o.Items {
 		ti := trackedItem{
-			TrackingNumber: it.SSCC(), FreightProductID: o.FP, ParcelStatus: o.status(now),
+			TrackingNumber: it.SSCC(), FreightProductID: int(o.FP), ParcelStatus: o.status(now),
 			LinkedParcelNumbers: []string{}, Events: rendered,
 		}
 		if it.rc != 0 {

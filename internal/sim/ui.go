@@ -490,7 +490,7 @@ func (s *Server) dashboard(c *call, status int, uerr *uiError) (result, *apierro
 	p.Total = len(s.st.orders)
 	orders := make([]orderSummary, 0, min(p.Total, uiMaxOrders))
 	for i := p.Total - 1; i >= 0 && len(orders) < uiMaxOrders; i-- {
-		orders = append(orders, s.st.orders[i].summary(now))
+		orders = append(orders, s.st.summary(s.st.orders[i], now))
 	}
 	s.mu.Unlock()
 	var selected int64
@@ -562,8 +562,8 @@ func (s *Server) timeline(orderID int64) *uiTimeline {
 	}
 	now := s.st.clock.now()
 	tl := &uiTimeline{}
-	for _, o := range journey(o) {
-		to := uiTimelineOrder{OrderID: o.OrderID, ShipmentID: o.ShipmentID, FP: o.FP, Status: o.status(now)}
+	for _, o := range s.st.journey(o) {
+		to := uiTimelineOrder{OrderID: o.OrderID, ShipmentID: o.ShipmentID, FP: int(o.FP), Status: o.status(now)}
 		for _, e := range o.Events {
 			info := eventInfo[e.Kind]
 			to.Events = append(to.Events, uiEvent{Time: e.At.In(s.oslo).Format(uiTime), APIKey: info.apiKey, Status: info.status,

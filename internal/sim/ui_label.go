@@ -22,7 +22,7 @@ func getUILabel(s *Server, c *call) (result, *apierror.Error) {
 	var labels []label.Label
 	switch {
 	case o == nil:
-	case labelless[o.TS]:
+	case labelless[int(o.TS)]:
 		s.mu.Unlock()
 		return result{}, apierror.New(http.StatusBadRequest, errorkey.LabelNotApplicable,
 			"C2C parcels (transport solutions 23, 113 and 115) are labelless: the sender writes the returnCode on the parcel")
@@ -45,12 +45,12 @@ func getUILabel(s *Server, c *call) (result, *apierror.Error) {
 func (s *Server) labelPreview(selected int64) (orderID int64, ts int, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if o := s.st.byOrderID(selected); o != nil && !labelless[o.TS] {
-		return o.OrderID, o.TS, true
+	if o := s.st.byOrderID(selected); o != nil && !labelless[int(o.TS)] {
+		return o.OrderID, int(o.TS), true
 	}
 	for i := len(s.st.orders) - 1; i >= 0; i-- {
-		if o := s.st.orders[i]; !labelless[o.TS] {
-			return o.OrderID, o.TS, true
+		if o := s.st.orders[i]; !labelless[int(o.TS)] {
+			return o.OrderID, int(o.TS), true
 		}
 	}
 	return 0, 0, false
