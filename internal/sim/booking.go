@@ -517,7 +517,7 @@ func (s *Server) bookingRecordLocked(c *call, p *plan, shipmentID string) (*reco
 			return nil, apierror.New(http.StatusInternalServerError, apierror.KeyInternal, "the booking's ids could not be stored")
 		}
 	}
-	o.Events = []event{{At: c.now, Kind: evBooked}}
+	o.Events = []event{newEvent(c.now, evBooked, "")}
 	if p.ts == tsC2CPickup && p.date != nil {
 		o.Events = append(o.Events, pickupEvents(*p.date, s.oslo)...)
 	}

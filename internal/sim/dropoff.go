@@ -109,6 +109,6 @@ func (s *Server) conversionLocked(o *order, sp fixture.ServicePoint, now time.Ti
 		}
 		n.Items[i].rc = it.rc // the returnCode carries over
 	}
-	n.Events = append([]event{{At: now, Kind: evBooked}}, dropoffEvents(now, sp.ID, s.oslo)...)
+	n.Events = append([]event{newEvent(now, evBooked, "")}, dropoffEvents(now, sp.ID, s.oslo)...)
 	return &record{Type: recConvert, At: now, OrderID: o.OrderID, ServicePointID: sp.ID, Order: n, Gen: &g}, nil
 }

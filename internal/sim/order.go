@@ -118,17 +118,62 @@ func (k eventKind) known() bool { return k >= 0 && int(k) < len(eventInfo) }
 
 // event is a step of an order's life at a time, stored in advance: tracking
 // shows the ones that have happened by the simulated now.
+//
+// It is 32 bytes, where a time.Time, a kind and a string took 48: the
+// instant as Unix seconds and nanoseconds, and the zone offset (which the
+// state file shows) and the kind in one word. The state file keeps
+// eventRec, as before.
 type event struct {
+	sec            int64
+	nsec           int32
+	offKind        int32 // the zone offset in seconds east of UTC <<8 | the kind
+	ServicePointID string
+}
+
+// newEvent is an event of kind k at t (in t's zone offset), at service
+// point sp ("" for none).
+func newEvent(t time.Time, k eventKind, sp string) event {
+	_, off := t.Zone()
+	return event{sec: t.Unix(), nsec: int32(t.Nanosecond()), offKind: int32(off)<<8 | int32(uint8(k)), ServicePointID: sp}
+}
+
+// At is when the event happens (in the local zone: format it In a zone).
+func (e event) At() time.Time { return time.Unix(e.sec, int64(e.nsec)) }
+
+// Kind is the event's kind.
+func (e event) Kind() eventKind { return eventKind(uint8(e.offKind)) }
+
+// eventRec is an event as the state file keeps it.
+type eventRec struct {
 	At             time.Time `json:"at"`
 	Kind           eventKind `json:"kind"`
 	ServicePointID string    `json:"servicePointId,omitempty"`
+}
+
+// MarshalJSON writes the event as eventRec, its time in its zone offset.
+func (e event) MarshalJSON() ([]byte, error) {
+	return json.Marshal(eventRec{At: e.At().In(time.FixedZone("", int(e.offKind>>8))), Kind: e.Kind(), ServicePointID: e.ServicePointID})
+}
+
+// UnmarshalJSON reads an eventRec; a kind that is not a byte is unknown
+// (checkEvents refuses the byte-sized unknown ones).
+func (e *event) UnmarshalJSON(b []byte) error {
+	var r eventRec
+	if err := json.Unmarshal(b, &r); err != nil {
+		return err
+	}
+	if r.Kind < 0 || r.Kind > math.MaxUint8 {
+		return fmt.Errorf("unknown event kind %d", r.Kind)
+	}
+	*e = newEvent(r.At, r.Kind, r.ServicePointID)
+	return nil
 }
 
 // visible returns the events that have happened by now.
 func (o *order) visible(now time.Time) []event {
 	n := 0
 	for _, e := range o.Events {
-		if e.At.After(now) {
+		if e.At().After(now) {
 			break
 		}
 		n++
@@ -142,7 +187,7 @@ func (o *order) status(now time.Time) string {
 	if len(ev) == 0 {
 		return eventInfo[evBooked].status
 	}
-	return eventInfo[ev[len(ev)-1].Kind].status
+	return eventInfo[ev[len(ev)-1].Kind()].status
 }
 
 // Lifecycle times, in Norwegian local time (inferred: the carrier publishes
@@ -157,9 +202,9 @@ const (
 // pickupEvents are the events after booking of a TS 23 parcel picked up on d.
 func pickupEvents(d calendar.Date, loc *time.Location) []event {
 	return []event{
-		{At: d.In(loc, pickupHour, 0), Kind: evPickedUp},
-		{At: d.In(loc, transitHour, 0), Kind: evInTransit},
-		{At: calendar.NextPickupDay(d).In(loc, deliveryHour, 0), Kind: evDelivered},
+		newEvent(d.In(loc, pickupHour, 0), evPickedUp, ""),
+		newEvent(d.In(loc, transitHour, 0), evInTransit, ""),
+		newEvent(calendar.NextPickupDay(d).In(loc, deliveryHour, 0), evDelivered, ""),
 	}
 }
 
@@ -175,8 +220,8 @@ func dropoffEvents(t time.Time, sp string, loc *time.Location) []event {
 		transit = day.In(loc, transitHour, 0)
 	}
 	return []event{
-		{At: t, Kind: evDroppedOff, ServicePointID: sp},
-		{At: transit, Kind: evInTransit},
-		{At: calendar.NextPickupDay(day).In(loc, deliveryHour, 0), Kind: evDelivered},
+		newEvent(t, evDroppedOff, sp),
+		newEvent(transit, evInTransit, ""),
+		newEvent(calendar.NextPickupDay(day).In(loc, deliveryHour, 0), evDelivered, ""),
 	}
 }

@@ -102,7 +102,7 @@ func (st *state) apply(r *record) error {
 		target.ServicePointID = r.ServicePointID
 	case recConvert:
 		vis := target.visible(r.At)
-		target.Events = append(vis[:len(vis):len(vis)], event{At: r.At, Kind: evCancelled, ServicePointID: r.ServicePointID})
+		target.Events = append(vis[:len(vis):len(vis)], newEvent(r.At, evCancelled, r.ServicePointID))
 		st.addOrder(r.Order, target)
 	case recClock:
 		st.clock.restore(*r.Clock)
@@ -148,7 +148,7 @@ func (st *state) check(r *record) (*order, error) {
 		if err := checkEvents(r.Events); err != nil {
 			return nil, err
 		}
-		if last := o.Events[len(o.Events)-1]; r.Events[0].At.Before(last.At) {
+		if last := o.Events[len(o.Events)-1]; r.Events[0].At().Before(last.At()) {
 			return nil, fmt.Errorf("drop-off of order %d before its last event", r.OrderID)
 		}
 		return o, nil
@@ -248,10 +248,10 @@ func checkEvents(evs []event) error {
 		return errors.New("an order without events")
 	}
 	for i, e := range evs {
-		if !e.Kind.known() {
-			return fmt.Errorf("unknown event kind %d", e.Kind)
+		if !e.Kind().known() {
+			return fmt.Errorf("unknown event kind %d", e.Kind())
 		}
-		if i > 0 && e.At.Before(evs[i-1].At) {
+		if i > 0 && e.At().Before(evs[i-1].At()) {
 			return errors.New("events out of time order")
 		}
 	}

@@ -84,3 +84,31 @@ func TestDesiredDateJSON(t *testing.T) {
 		t.Error("day 300 read without an error")
 	}
 }
+
+// TestEventJSON: an event keeps its time as Unix seconds and its zone
+// offset, and the state file shows it as before, offset and nanoseconds
+// included; a kind beyond a byte does not load.
+func TestEventJSON(t *testing.T) {
+	for _, in := range []string{
+		`{"at":"2026-06-16T10:00:00+02:00","kind":0}`,
+		`{"at":"2026-06-16T12:00:00.123456789Z","kind":2,"servicePointId":"49003"}`,
+		`{"at":"1850-01-01T00:00:00-05:30","kind":5}`,
+		`{"at":"2026-06-16T10:00:00+02:00","kind":200}`, // unknown: checkEvents refuses it
+	} {
+		var e event
+		if err := json.Unmarshal([]byte(in), &e); err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if out, err := json.Marshal(e); err != nil || string(out) != in {
+			t.Errorf("%s read and written = %s, %v", in, out, err)
+		}
+	}
+	at := time.Date(2026, 6, 16, 10, 0, 0, 5, time.FixedZone("", -3600))
+	if e := newEvent(at, evDelivered, "x"); !e.At().Equal(at) || e.Kind() != evDelivered || e.ServicePointID != "x" {
+		t.Errorf("newEvent(%v, delivered, x) = %v %v %q", at, e.At(), e.Kind(), e.ServicePointID)
+	}
+	var e event
+	if err := json.Unmarshal([]byte(`{"at":"2026-06-16T10:00:00+02:00","kind":256}`), &e); err == nil {
+		t.Errorf("kind 256 read as %v", e.Kind())
+	}
+}

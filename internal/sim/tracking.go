@@ -51,9 +51,9 @@ func (s *Server) trackedLocked(o *order, chain []*order, now time.Time, english,
 	}
 	rendered := make([]trackedEvent, 0, len(events))
 	for _, e := range events {
-		info := eventInfo[e.Kind]
+		info := eventInfo[e.Kind()]
 		te := trackedEvent{
-			EventTime:  e.At.In(s.oslo).Format(eventTimeLayout),
+			EventTime:  e.At().In(s.oslo).Format(eventTimeLayout),
 			EventType:  eventType{APIKey: info.apiKey, Description: info.no},
 			EventGroup: eventGroup{ID: info.group},
 		}

@@ -565,9 +565,9 @@ func (s *Server) timeline(orderID int64) *uiTimeline {
 	for _, o := range s.st.journey(o) {
 		to := uiTimelineOrder{OrderID: o.OrderID, ShipmentID: o.ShipmentID, FP: int(o.FP), Status: o.status(now)}
 		for _, e := range o.Events {
-			info := eventInfo[e.Kind]
-			to.Events = append(to.Events, uiEvent{Time: e.At.In(s.oslo).Format(uiTime), APIKey: info.apiKey, Status: info.status,
-				Text: info.en, ServicePointID: e.ServicePointID, Done: !e.At.After(now)})
+			info := eventInfo[e.Kind()]
+			to.Events = append(to.Events, uiEvent{Time: e.At().In(s.oslo).Format(uiTime), APIKey: info.apiKey, Status: info.status,
+				Text: info.en, ServicePointID: e.ServicePointID, Done: !e.At().After(now)})
 		}
 		tl.Orders = append(tl.Orders, to)
 	}
