@@ -481,10 +481,10 @@ func (s *Server) bookingRecordLocked(c *call, p *plan, shipmentID string) (*reco
 		}
 		taken = func(id string) bool { return own[id] || s.st.taken(id) }
 	}
-	o := &order{orderRec: orderRec{
+	o := &order{
 		ClientID: c.client.ID, ShopID: p.req.ShopID.V, TS: int16(p.ts), FP: int16(p.fp),
-		BookedAt: c.now, Req: p.key, Desired: dateOf(p.date), ShipmentID: shipmentID,
-	}}
+		booked: newStamp(c.now, 0), Req: p.key, Desired: dateOf(p.date), ShipmentID: shipmentID,
+	}
 	if p.point != nil {
 		o.BookedPoint = p.point.ID
 		if p.through {
@@ -625,7 +625,7 @@ func (s *Server) properties(o *order, sp *fixture.ServicePoint) bookingProps {
 	case desired:
 		dist = ptr(d.Compact())
 	case o.TS != tsC2CPickup:
-		dist = ptr(calendar.DateOf(o.BookedAt.In(s.oslo)).Compact())
+		dist = ptr(calendar.DateOf(o.booked.time().In(s.oslo)).Compact())
 	}
 	cl, _ := s.fx.Client(o.ClientID)
 	props := bookingProps{

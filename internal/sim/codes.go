@@ -136,7 +136,7 @@ func (it orderItem) MarshalJSON() ([]byte, error) {
 // error (checkOrder refused one before items were codes).
 func (it *orderItem) UnmarshalJSON(b []byte) error {
 	var r itemRec
-	if err := json.Unmarshal(b, &r); err != nil {
+	if err := decodeStrict(b, &r); err != nil {
 		return err
 	}
 	v, err := newOrderItem(r.SSCC, r.ReturnCode)

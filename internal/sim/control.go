@@ -202,7 +202,7 @@ type itemSummary struct {
 func (st *state) summary(o *order, now time.Time) orderSummary {
 	sum := orderSummary{
 		ClientID: o.ClientID, ShopID: o.ShopID, OrderID: o.OrderID, ShipmentID: o.ShipmentID,
-		TransportSolutionID: int(o.TS), FreightProductID: int(o.FP), Status: o.status(now), BookedAt: o.BookedAt,
+		TransportSolutionID: int(o.TS), FreightProductID: int(o.FP), Status: o.status(now), BookedAt: o.BookedAt(),
 		Items: make([]itemSummary, 0, len(o.Items)),
 	}
 	if d, ok := o.pickupDate(); ok {

@@ -88,10 +88,10 @@ func createDropoff(s *Server, c *call) (result, *apierror.Error) {
 // linked both ways.
 func (s *Server) conversionLocked(o *order, sp fixture.ServicePoint, now time.Time) (*record, *apierror.Error) {
 	g := s.st.gen
-	n := &order{orderRec: orderRec{
+	n := &order{
 		ClientID: o.ClientID, ShopID: o.ShopID, TS: tsC2CSmall, FP: fpC2CSmall,
-		ServicePointID: sp.ID, BookedAt: now, ReplacesID: o.OrderID,
-	}}
+		ServicePointID: sp.ID, booked: newStamp(now, 0), ReplacesID: o.OrderID,
+	}
 	num, err := g.shipmentNumber(s.st.taken)
 	if err != nil {
 		return nil, idSpaceError(err)

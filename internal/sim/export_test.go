@@ -42,7 +42,7 @@ func StateDiff(a, b *Server) string {
 		// Requests and raw ids (json.RawMessage too) compared whole,
 		// not byte by byte.
 		cmp.Comparer(func(x, y []byte) bool { return bytes.Equal(x, y) && (x == nil) == (y == nil) }),
-		cmp.AllowUnexported(state{}, order{}, orderItem{}, civilDate{}, event{}, clock{}, gen{}, rand.PCG{}),
+		cmp.AllowUnexported(state{}, order{}, orderItem{}, civilDate{}, event{}, stamp{}, clock{}, gen{}, rand.PCG{}),
 		cmpopts.IgnoreFields(clock{}, "wall"),  // a func; wall0 is compared
 		cmpopts.IgnoreFields(state{}, "shown")} // consistent checks it is clock
 	if cmp.Equal(a.st, b.st, opts...) { // much faster than Diff

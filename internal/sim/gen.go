@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -124,9 +123,7 @@ func (g *gen) MarshalJSON() ([]byte, error) {
 // malformed random state.
 func (g *gen) UnmarshalJSON(b []byte) error {
 	var r genRec
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&r); err != nil {
+	if err := decodeStrict(b, &r); err != nil {
 		return fmt.Errorf("generator state: %w", err)
 	}
 	*g = gen{serial: r.Serial, nextID: r.NextID, rcKey: r.RCKey, rcNext: r.RCNext}

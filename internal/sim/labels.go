@@ -90,7 +90,7 @@ func (s *Server) labelsLocked(o *order) []label.Label {
 		Routing:            resp.Properties.routing(),
 		ShipmentID:         resp.ShipmentID,
 		OrderID:            resp.OrderID,
-		BookedAt:           o.BookedAt.In(s.oslo),
+		BookedAt:           o.booked.time().In(s.oslo),
 		ItemCount:          len(resp.Items),
 	}
 	for _, p := range resp.Parties {

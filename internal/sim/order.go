@@ -10,16 +10,86 @@ import (
 )
 
 // order is one booking (or the order a PUDO conversion created). Orders
-// live in state; only apply (records.go) adds or changes one. What a
-// record carries of it is orderRec; the links both ways are apply's.
+// live in state; only apply (records.go) adds or changes one. A record
+// carries it as orderRec (MarshalJSON), the fields orderRec describes, in
+// 176 bytes: strings and slices first, then the integers, then the small
+// ones, so nothing is padded.
 //
 // A conversion links two orders: the order it made continues the
 // cancelled one (its ReplacesID) and state.replacedBy maps the cancelled
 // one's orderId to it. An order holds no pointers to others: conversions
 // are few, and two in every order cost a size class.
 type order struct {
-	orderRec
+	ClientID       string
+	ShipmentID     string
+	ServicePointID string
+	BookedPoint    string
+	Req            storedReq
+	Items          []orderItem
+	Events         []event
+	ShopID         int64
+	OrderID        int64
+	ReplacesID     int64
+	booked         stamp // BookedAt
+	TS, FP         int16
+	Desired        civilDate
 }
+
+// BookedAt is when the order was booked, in the zone offset it was
+// booked in.
+func (o *order) BookedAt() time.Time { return o.booked.zoned() }
+
+// MarshalJSON writes the order as orderRec.
+func (o *order) MarshalJSON() ([]byte, error) {
+	return json.Marshal(orderRec{
+		ClientID: o.ClientID, ShopID: o.ShopID, OrderID: o.OrderID, ShipmentID: o.ShipmentID,
+		TS: int(o.TS), FP: int(o.FP), ServicePointID: o.ServicePointID, BookedAt: o.BookedAt(),
+		Items: o.Items, Events: o.Events, Req: o.Req, Desired: o.Desired, BookedPoint: o.BookedPoint,
+		ReplacesID: o.ReplacesID,
+	})
+}
+
+// UnmarshalJSON reads an orderRec. A transport solution or freight
+// product beyond an int16 is refused here, as checkOrder refuses other
+// unknown ones.
+func (o *order) UnmarshalJSON(b []byte) error {
+	var r orderRec
+	if err := decodeStrict(b, &r); err != nil {
+		return err
+	}
+	if r.TS != int(int16(r.TS)) || r.FP != int(int16(r.FP)) {
+		return fmt.Errorf("order %d has unknown transport solution %d or freight product %d", r.OrderID, r.TS, r.FP)
+	}
+	*o = order{
+		ClientID: r.ClientID, ShipmentID: r.ShipmentID, ServicePointID: r.ServicePointID, BookedPoint: r.BookedPoint,
+		Req: r.Req, Items: r.Items, Events: r.Events, ShopID: r.ShopID, OrderID: r.OrderID, ReplacesID: r.ReplacesID,
+		booked: newStamp(r.BookedAt, 0), TS: int16(r.TS), FP: int16(r.FP), Desired: r.Desired,
+	}
+	return nil
+}
+
+// stamp is an instant and its zone offset in 16 bytes (a time.Time takes
+// 24), with a byte of tag for its holder: Unix seconds, nanoseconds, and
+// the offset and the tag in one word.
+type stamp struct {
+	sec    int64
+	nsec   int32
+	offTag int32 // the zone offset in seconds east of UTC <<8 | the tag
+}
+
+func newStamp(t time.Time, tag uint8) stamp {
+	_, off := t.Zone()
+	return stamp{sec: t.Unix(), nsec: int32(t.Nanosecond()), offTag: int32(off)<<8 | int32(tag)}
+}
+
+// time is the instant, in the local zone: format it In a zone, or zoned.
+func (s stamp) time() time.Time { return time.Unix(s.sec, int64(s.nsec)) }
+
+// zoned is the instant in a zone of its offset, which JSON shows as the
+// time.Time it was made from showed.
+func (s stamp) zoned() time.Time { return s.time().In(time.FixedZone("", int(s.offTag>>8))) }
+
+func (s stamp) tag() uint8 { return uint8(s.offTag) }
 
 // pickupDate is a home pickup's (TS 23) date, if it has one.
 func (o *order) pickupDate() (calendar.Date, bool) {
@@ -29,12 +99,12 @@ func (o *order) pickupDate() (calendar.Date, bool) {
 	return o.Desired.date()
 }
 
-// civilDate is a date as an order keeps it: 8 bytes in the order, where a
+// civilDate is a date as an order keeps it: 4 bytes in the order, where a
 // *calendar.Date took a pointer and 24 bytes more. The zero civilDate is
 // no date (the zero calendar.Date is not a valid one). The state file
 // keeps calendar.Date's JSON, as it did.
 type civilDate struct {
-	year       int32
+	year       int16
 	month, day uint8
 }
 
@@ -43,7 +113,7 @@ func dateOf(d *calendar.Date) civilDate {
 	if d == nil {
 		return civilDate{}
 	}
-	return civilDate{year: int32(d.Year), month: uint8(d.Month), day: uint8(d.Day)}
+	return civilDate{year: int16(d.Year), month: uint8(d.Month), day: uint8(d.Day)}
 }
 
 // date is the date, if there is one.
@@ -64,10 +134,10 @@ func (d *civilDate) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	var cd calendar.Date
-	if err := json.Unmarshal(b, &cd); err != nil {
+	if err := decodeStrict(b, &cd); err != nil {
 		return err
 	}
-	if cd.Year < math.MinInt32 || cd.Year > math.MaxInt32 || cd.Month < 0 || cd.Month > 255 || cd.Day < 0 || cd.Day > 255 {
+	if cd.Year < math.MinInt16 || cd.Year > math.MaxInt16 || cd.Month < 0 || cd.Month > 255 || cd.Day < 0 || cd.Day > 255 {
 		return fmt.Errorf("desired date %d-%d-%d is out of range", cd.Year, cd.Month, cd.Day)
 	}
 	*d = dateOf(&cd)
@@ -120,28 +190,23 @@ func (k eventKind) known() bool { return k >= 0 && int(k) < len(eventInfo) }
 // shows the ones that have happened by the simulated now.
 //
 // It is 32 bytes, where a time.Time, a kind and a string took 48: the
-// instant as Unix seconds and nanoseconds, and the zone offset (which the
-// state file shows) and the kind in one word. The state file keeps
-// eventRec, as before.
+// kind is its stamp's tag. The state file keeps eventRec, as before.
 type event struct {
-	sec            int64
-	nsec           int32
-	offKind        int32 // the zone offset in seconds east of UTC <<8 | the kind
+	at             stamp
 	ServicePointID string
 }
 
 // newEvent is an event of kind k at t (in t's zone offset), at service
 // point sp ("" for none).
 func newEvent(t time.Time, k eventKind, sp string) event {
-	_, off := t.Zone()
-	return event{sec: t.Unix(), nsec: int32(t.Nanosecond()), offKind: int32(off)<<8 | int32(uint8(k)), ServicePointID: sp}
+	return event{at: newStamp(t, uint8(k)), ServicePointID: sp}
 }
 
 // At is when the event happens (in the local zone: format it In a zone).
-func (e event) At() time.Time { return time.Unix(e.sec, int64(e.nsec)) }
+func (e event) At() time.Time { return e.at.time() }
 
 // Kind is the event's kind.
-func (e event) Kind() eventKind { return eventKind(uint8(e.offKind)) }
+func (e event) Kind() eventKind { return eventKind(e.at.tag()) }
 
 // eventRec is an event as the state file keeps it.
 type eventRec struct {
@@ -152,14 +217,14 @@ type eventRec struct {
 
 // MarshalJSON writes the event as eventRec, its time in its zone offset.
 func (e event) MarshalJSON() ([]byte, error) {
-	return json.Marshal(eventRec{At: e.At().In(time.FixedZone("", int(e.offKind>>8))), Kind: e.Kind(), ServicePointID: e.ServicePointID})
+	return json.Marshal(eventRec{At: e.at.zoned(), Kind: e.Kind(), ServicePointID: e.ServicePointID})
 }
 
 // UnmarshalJSON reads an eventRec; a kind that is not a byte is unknown
 // (checkEvents refuses the byte-sized unknown ones).
 func (e *event) UnmarshalJSON(b []byte) error {
 	var r eventRec
-	if err := json.Unmarshal(b, &r); err != nil {
+	if err := decodeStrict(b, &r); err != nil {
 		return err
 	}
 	if r.Kind < 0 || r.Kind > math.MaxUint8 {

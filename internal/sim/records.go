@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -48,15 +50,16 @@ type metaRec struct {
 // per change (issue 10); a version-1 file is refused.
 const stateVersion = 2
 
-// orderRec is an order as a record carries it: everything but the links,
-// of which it keeps the orderId of the order it continues.
+// orderRec is an order as a record carries it (order's MarshalJSON):
+// everything but the links, of which it keeps the orderId of the order it
+// continues.
 type orderRec struct {
 	ClientID       string      `json:"clientId"`
 	ShopID         int64       `json:"shopId"`
 	OrderID        int64       `json:"orderId"`
 	ShipmentID     string      `json:"shipmentId"` // as answered: "(401)…" or the client's own
-	TS             int16       `json:"ts"`
-	FP             int16       `json:"fp"`
+	TS             int         `json:"ts"`
+	FP             int         `json:"fp"`
 	ServicePointID string      `json:"servicePointId,omitempty"` // the booked or drop-off point
 	BookedAt       time.Time   `json:"bookedAt"`
 	Items          []orderItem `json:"items"`
@@ -74,6 +77,15 @@ type orderRec struct {
 	// with both parties' personal data; replay ignores it.
 	Conv       legacyConv `json:"conv,omitzero"`
 	ReplacesID int64      `json:"replaces,omitempty"` // the orderId of the order it continues
+}
+
+// decodeStrict decodes one JSON value into v, refusing unknown keys: what
+// openState's decoder does, for the UnmarshalJSON methods of the values a
+// record holds (a decoder's setting does not reach them).
+func decodeStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
 }
 
 // legacyConv reads the "conv" key of an order that files before it kept
