@@ -485,6 +485,9 @@ func (s *Server) bookingRecordLocked(c *call, p *plan, shipmentID string) (*reco
 		ClientID: c.client.ID, ShopID: p.req.ShopID.V, TS: int16(p.ts), FP: int16(p.fp),
 		booked: newStamp(c.now, 0), Req: p.key, Desired: dateOf(p.date), ShipmentID: shipmentID,
 	}
+	if id, ok := p.key.shipmentID(); ok && strings.TrimSpace(id) == shipmentID {
+		o.ShipmentID = strings.TrimSpace(id) // the same, without a string of its own
+	}
 	if p.point != nil {
 		o.BookedPoint = p.point.ID
 		if p.through {

@@ -110,6 +110,20 @@ func (s storedReq) decode() (bookingReq, error) {
 	return req, d.err
 }
 
+// shipmentID is the request's shipmentId as sent, a substring of s (an
+// order keeps it without a copy of its own), if it has one.
+func (s storedReq) shipmentID() (string, bool) {
+	d := reqDecoder{b: []byte(s)}
+	d.flexInt()
+	d.flexInt()
+	n := d.uvarint()
+	if d.err != nil || n == 0 || n-1 > uint64(len(d.b)) {
+		return "", false
+	}
+	start := len(s) - len(d.b)
+	return string(s[start : start+int(n-1)]), true
+}
+
 // MarshalJSON writes the request as json.Marshal writes its decoded form:
 // the state file's "req".
 func (s storedReq) MarshalJSON() ([]byte, error) {

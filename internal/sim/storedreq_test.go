@@ -173,3 +173,25 @@ func FuzzStoredRequest(f *testing.F) {
 		}
 	})
 }
+
+// TestStoredReqShipmentID: an order's client-supplied shipmentId is read
+// out of its stored request, as sent, without a copy.
+func TestStoredReqShipmentID(t *testing.T) {
+	for _, tc := range []struct {
+		in     *string
+		want   string
+		wantOK bool
+	}{{nil, "", false}, {ptr(""), "", true}, {ptr(" BENCH1 "), " BENCH1 ", true}, {ptr("(401)70724763469418064"), "(401)70724763469418064", true}} {
+		req := bookingReq{ShopID: flexInt{V: 16, Set: true}, TransportSolutionID: flexInt{V: 113, Set: true}, ShipmentID: tc.in}
+		s, err := encodeReq(&req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := s.shipmentID(); got != tc.want || ok != tc.wantOK {
+			t.Errorf("shipmentID of %v = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.wantOK)
+		}
+	}
+	if got, ok := storedReq("\x01").shipmentID(); ok {
+		t.Errorf("a cut request gave %q", got)
+	}
+}
