@@ -88,23 +88,36 @@ func BenchmarkCoverageParallel(b *testing.B) {
 
 // BenchmarkStoredBooking reports the live heap each stored TS 113 booking
 // keeps (heap-B/booking, after a full GC), the in-process counterpart of
-// the bench program's RSS growth per 10 000 bookings.
+// the bench program's RSS growth per 10 000 bookings: "guide" repeats the
+// guide's booking, "unique" books it with a consignee name, a reference
+// and a shipmentId never sent before, as the bench's booking-unique does.
 func BenchmarkStoredBooking(b *testing.B) {
-	e := newEnv(b, func(o *sim.Options) { o.MaxOrders = benchMaxOrders })
-	token := e.demo()
-	op := benchOps(b, "")[5]
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	b.ReportAllocs()
-	for range b.N {
-		serveBench(b, e.srv, op, token)
+	guide := guideRequest(b, "booking-113")
+	for _, kind := range []string{"guide", "unique"} {
+		b.Run(kind, func(b *testing.B) {
+			e := newEnv(b, func(o *sim.Options) { o.MaxOrders = benchMaxOrders })
+			token := e.demo()
+			op := benchOp{"booking-113", "POST", pathBooking, guide, true}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			b.ReportAllocs()
+			for i := range b.N {
+				if kind == "unique" {
+					op.body = bytes.Replace(guide, []byte(`"Kristian Voie Danielsen"`), fmt.Appendf(nil, `"Kristian Voie Danielsen %d"`, i), 1)
+					op.body = bytes.Replace(op.body, []byte(`"consignee_reference"`), fmt.Appendf(nil, `"consignee_reference %d"`, i), 1)
+					op.body = bytes.Replace(op.body, []byte(`"shipmentId": null`), fmt.Appendf(nil, `"shipmentId": "BENCH%d"`, i), 1)
+				}
+				serveBench(b, e.srv, op, token)
+			}
+			b.StopTimer()
+			op.body = nil
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(b.N), "heap-B/booking")
+			runtime.KeepAlive(e)
+		})
 	}
-	b.StopTimer()
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(b.N), "heap-B/booking")
-	runtime.KeepAlive(e)
 }
 
 // BenchmarkCoverageUnique is find/single with a body never sent before on
