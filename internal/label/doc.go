@@ -26,7 +26,12 @@
 // Text is cleaned (control and format characters become spaces) and
 // fitted to its place: receiver name and address wrap to two lines, every
 // other field is cut with "…". Each format measures with the font it
-// prints in (Helvetica in PDF, the Go fonts elsewhere).
+// prints in (Helvetica in PDF, the Go fonts elsewhere). Text is laid out
+// left to right whatever its script, as a label printer does: a right-to-
+// left name keeps its logical order. In PNG a rune the Go fonts lack
+// (Hebrew, Arabic, CJK, emoji) prints as an empty box; SVG writes the
+// runes themselves, so a viewer draws them with its own fonts; PDF prints
+// "?" (below).
 //
 // # Formats
 //

@@ -116,14 +116,15 @@ func populate(s *Server, c *call) (result, *apierror.Error) {
 	drops := slices.DeleteFunc(slices.Clone(plan), func(o *demoOrder) bool { return o.dropAt.IsZero() })
 	slices.SortStableFunc(drops, func(a, b *demoOrder) int { return a.dropAt.Compare(b.dropAt) })
 	for _, o := range drops {
-		id, aerr := s.demoDropoff(o)
-		if aerr != nil {
+		id, done, aerr := s.demoDropoff(o)
+		switch {
+		case aerr != nil:
 			return result{}, resp.stopped(aerr)
-		}
-		if id != 0 {
+		case !done: // reset meanwhile, or no longer waiting
+		case id != 0:
 			resp.Converted++
 			resp.OrderIDs = append(resp.OrderIDs, id)
-		} else {
+		default:
 			resp.DroppedOff++
 		}
 	}
@@ -169,13 +170,15 @@ func (r *populateResp) stopped(aerr *apierror.Error) *apierror.Error {
 
 // demoDropoff drops o's parcel off at o.dropAt, as createDropoff would have
 // then: the same records, through commitLocked. It returns the orderId of
-// the order a conversion made, or 0 for a drop-off.
-func (s *Server) demoDropoff(d *demoOrder) (int64, *apierror.Error) {
+// the order a conversion made (0 for a drop-off), and done false when the
+// order is gone or no longer waiting (a reset meanwhile): nothing was
+// dropped off, and the answer must not count it.
+func (s *Server) demoDropoff(d *demoOrder) (convID int64, done bool, aerr *apierror.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o := s.st.byOrderID(d.orderID)
 	if o == nil || o.status(d.dropAt) != eventInfo[evBooked].status {
-		return 0, nil // reset meanwhile, or no longer waiting: nothing to drop off
+		return 0, false, nil // reset meanwhile, or no longer waiting: nothing to drop off
 	}
 	pointID := d.point
 	if o.TS != tsC2CPickup {
@@ -183,23 +186,26 @@ func (s *Server) demoDropoff(d *demoOrder) (int64, *apierror.Error) {
 	}
 	sp, found := s.fx.ServicePoint(pointID)
 	if !found {
-		return 0, apierror.New(http.StatusInternalServerError, errorkey.InternalError, "the demo world lost a service point")
+		return 0, false, apierror.New(http.StatusInternalServerError, errorkey.InternalError, "the demo world lost a service point")
 	}
 	if o.TS != tsC2CPickup {
 		rec := &record{Type: recDropoff, At: d.dropAt, OrderID: o.OrderID, ServicePointID: sp.ID, Events: dropoffEvents(d.dropAt, sp.ID, s.oslo)}
-		return 0, s.commitLocked(rec)
+		if aerr := s.commitLocked(rec); aerr != nil {
+			return 0, false, aerr
+		}
+		return 0, true, nil
 	}
 	if aerr := s.checkCapLocked(); aerr != nil {
-		return 0, aerr
+		return 0, false, aerr
 	}
 	rec, aerr := s.conversionLocked(o, sp, d.dropAt)
 	if aerr != nil {
-		return 0, aerr
+		return 0, false, aerr
 	}
 	if aerr := s.commitLocked(rec); aerr != nil {
-		return 0, aerr
+		return 0, false, aerr
 	}
-	return rec.Order.OrderID, nil
+	return rec.Order.OrderID, true, nil
 }
 
 // invoke runs an operation of v as a request to method and path with body

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"html/template"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -149,7 +150,11 @@ func (s *Server) uiAllowed(r *http.Request) bool {
 
 // sameOrigin reports whether a form post comes from this server's own
 // pages: its Origin, or when there is none its Referer, names the host the
-// request was sent to. A post with neither is refused.
+// request was sent to, as checkSite compares it. The scheme is not
+// compared: behind a reverse proxy that ends TLS the browser says https
+// and the mock sees plain HTTP (the session cookie is SameSite=Strict, and
+// the host is what another site cannot forge). A post with neither header
+// is refused.
 func sameOrigin(r *http.Request) bool {
 	src := r.Header.Get("Origin")
 	if src == "" || src == "null" {
@@ -159,11 +164,18 @@ func sameOrigin(r *http.Request) bool {
 	if src == "" || err != nil || u.Host == "" {
 		return false
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
+	return strings.EqualFold(u.Host, r.Host)
+}
+
+// marshalForm is a dashboard action's JSON body. The forms hold strings
+// and checked numbers, so a failure is the dashboard's bug, answered as
+// one rather than as a missing body.
+func marshalForm(body any) ([]byte, *apierror.Error) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, apierror.New(http.StatusInternalServerError, apierror.KeyInternal, "the dashboard could not encode its form")
 	}
-	return strings.EqualFold(u.Scheme, scheme) && strings.EqualFold(u.Host, r.Host)
+	return b, nil
 }
 
 // see is a 303 to path.
@@ -274,8 +286,10 @@ func (s *Server) uiAction(c *call, act func() (method, path string, body any, ae
 	}
 	method, path, body, aerr := act()
 	if aerr == nil {
-		b, _ := json.Marshal(body) // maps of strings, numbers and nil
-		_, aerr = s.invoke(c.r.Context(), s.ctl, method, path, b, fixture.Client{}, s.Now())
+		var b []byte
+		if b, aerr = marshalForm(body); aerr == nil {
+			_, aerr = s.invoke(c.r.Context(), s.ctl, method, path, b, fixture.Client{}, s.Now())
+		}
 	}
 	if aerr != nil {
 		return s.dashboard(c, aerr.Status, uiErrorOf(aerr))
@@ -335,8 +349,9 @@ func uiAddFault(s *Server, c *call) (result, *apierror.Error) {
 			body["times"] = n
 		}
 		if form.Probability != "" {
+			// ParseFloat takes NaN and Inf, which JSON cannot carry.
 			p, err := strconv.ParseFloat(form.Probability, 64)
-			if err != nil {
+			if err != nil || math.IsNaN(p) || p < 0 || p > 1 {
 				return "", "", nil, formError("probability", "must be a number from 0 to 1")
 			}
 			body["probability"] = p

@@ -154,6 +154,39 @@ func TestUIRefusals(t *testing.T) {
 	}
 }
 
+// TestUIFormBehindHTTPSProxy (every form refused behind a TLS proxy): the
+// dashboard compared the Origin's scheme with the connection's, so behind
+// a reverse proxy that ends TLS (Origin https://host, plain HTTP to the
+// mock) every form answered 403, while the JSON control plane took the
+// same Origin. Both now compare the host only.
+func TestUIFormBehindHTTPSProxy(t *testing.T) {
+	e := newEnv(t)
+	if r := e.form("/__sim/ui/clock", url.Values{"advance": {"1h"}}, "Origin", "https://example.com"); r.Status != http.StatusSeeOther {
+		t.Errorf("a form from https://example.com to example.com: %d %s", r.Status, r.Body)
+	}
+	if r := e.do("POST", "/__sim/clock", "", `{"advance":"1h"}`, "Origin", "https://example.com"); r.Status != 200 {
+		t.Errorf("the control plane with the same Origin: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestUIFaultProbabilityNotANumber (NaN taken as a probability): the fault
+// form parsed "NaN" and "Inf" as numbers, which JSON cannot carry; the
+// encoding error was dropped and the page said "body: is required". Such
+// a value, or one outside 0..1, is refused on its own field and nothing
+// is added.
+func TestUIFaultProbabilityNotANumber(t *testing.T) {
+	e := newEnv(t)
+	for _, p := range []string{"NaN", "nan", "Inf", "+Infinity", "-0.5", "1.5"} {
+		r := e.form("/__sim/ui/faults", url.Values{"operation": {"fetchTracking"}, "fault": {"503"}, "probability": {p}})
+		if r.Status != 400 || !strings.Contains(string(r.Body), "probability") || strings.Contains(string(r.Body), "is required") {
+			t.Errorf("probability %q: %d, want the dashboard with 400 on probability:\n%s", p, r.Status, r.Body)
+		}
+	}
+	if r := e.do("GET", "/__sim/faults", "", nil); !strings.Contains(string(r.Body), `"rules":[]`) {
+		t.Errorf("a refused form added a rule: %s", r.Body)
+	}
+}
+
 // TestUIAdminToken: with an admin token the dashboard wants the session
 // cookie of the login form (or the bearer token); the cookie is HttpOnly,
 // SameSite=Strict, does not hold the token, and opens only the dashboard.
