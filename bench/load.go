@@ -499,6 +499,17 @@ func measureLoad(ctx context.Context, cfg config, bin, dir string, rep *report, 
 				}
 				progress("%s, %d connections, %s", name, conns, strings.TrimSpace(t.server+" "+t.level))
 				c := newClient(t.p.addr, conns)
+				if t.server == "mock" {
+					// Each cell starts from an empty store, as a suite
+					// that resets between runs: the orders of earlier
+					// cells would make later ones measure a fuller
+					// store, and faster bookings reached -max-orders
+					// (507 order.limit.reached for every later booking).
+					if _, err := c.post(ctx, "/__sim/reset?clientId=demo", "", nil); err != nil {
+						c.close()
+						return fmt.Errorf("mock at %s: %w", t.level, err)
+					}
+				}
 				srv0, err := t.p.cpu()
 				if err != nil {
 					return err

@@ -423,4 +423,19 @@ func TestJudgeBoundaries(t *testing.T) {
 	if m := over.missed(); len(m) != len(want) || !slices.Contains(m, "booking-unique p99, mock/plain, 32 conn (log warn; #16) = 2.01 (want <= 2.00)") {
 		t.Errorf("missed() = %q", m)
 	}
+
+	// A mock cell with errors (bookings past -max-orders answered 507,
+	// fast) passed its p99 target at 0.00: it misses both.
+	errs := mk(0.9, 2)
+	for i := range errs.Cells {
+		if c := &errs.Cells[i]; c.Server == "mock" && c.Op == "booking-unique" && c.Conns == 32 {
+			c.Errors, c.RPS, c.P99MS = 40101, 0, 0
+		}
+	}
+	got = results(errs)
+	for _, name := range []string{"booking-unique throughput, mock/plain, 32 conn (log warn; #16)", "booking-unique p99, mock/plain, 32 conn (log warn; #16)"} {
+		if res := got[name]; !strings.HasPrefix(res, "MISS 40101 errors") {
+			t.Errorf("%s with errors: %s, want MISS", name, res)
+		}
+	}
 }

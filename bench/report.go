@@ -50,6 +50,11 @@ func (t ratioTarget) judge(r *report, conns int, level string) targetCheck {
 	if !ok {
 		return targetCheck{Name: name, Limit: limit, Result: notMeasured}
 	}
+	// A cell the mock answered with errors measured something else (a
+	// 507 is fast): it misses, whatever its ratios.
+	if m, _ := r.find(t.op, conns, "mock", level); m.Errors > 0 {
+		return check(name, fmt.Sprintf("%d errors", m.Errors), limit, false)
+	}
 	if t.p99 {
 		return check(name, fmt.Sprintf("%.2f", p99), limit, p99 <= t.limit)
 	}
