@@ -177,8 +177,13 @@ func (s *Server) demoDropoff(d *demoOrder) (convID int64, done bool, aerr *apier
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o := s.st.byOrderID(d.orderID)
-	if o == nil || o.status(d.dropAt) != eventInfo[evBooked].status {
-		return 0, false, nil // reset meanwhile, or no longer waiting: nothing to drop off
+	if o == nil || o.status(d.dropAt) != eventInfo[evBooked].status || s.st.successor(o) != nil ||
+		o.Events[len(o.Events)-1].At().After(d.dropAt) {
+		// Reset meanwhile, no longer waiting, or dropped off by a client
+		// while populate ran (later than dropAt, so status at dropAt
+		// still says waiting; apply would refuse the record as before
+		// its last event, or as a second conversion): nothing to do.
+		return 0, false, nil
 	}
 	pointID := d.point
 	if o.TS != tsC2CPickup {
