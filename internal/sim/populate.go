@@ -177,12 +177,15 @@ func (s *Server) demoDropoff(d *demoOrder) (convID int64, done bool, aerr *apier
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o := s.st.byOrderID(d.orderID)
-	if o == nil || o.status(d.dropAt) != eventInfo[evBooked].status || s.st.successor(o) != nil ||
-		o.Events[len(o.Events)-1].At().After(d.dropAt) {
-		// Reset meanwhile, no longer waiting, or dropped off by a client
-		// while populate ran (later than dropAt, so status at dropAt
-		// still says waiting; apply would refuse the record as before
-		// its last event, or as a second conversion): nothing to do.
+	if o == nil || o.status(d.dropAt) != eventInfo[evBooked].status {
+		return 0, false, nil // reset meanwhile, or no longer waiting: nothing to drop off
+	}
+	// Dropped off by a client while populate ran, later than dropAt, so
+	// the status at dropAt still says waiting: apply would refuse a second
+	// conversion of a home pickup, or a drop-off before the order's last
+	// event (a home pickup's stored events are its planned pickup, so the
+	// event check is for the service-point solutions only).
+	if s.st.successor(o) != nil || o.TS != tsC2CPickup && o.Events[len(o.Events)-1].At().After(d.dropAt) {
 		return 0, false, nil
 	}
 	pointID := d.point
