@@ -3,7 +3,6 @@ package sim
 import (
 	"bytes"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -25,28 +24,15 @@ func TestPopulateDropoffAfterClientsDropoff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	send := func(method, path, token string, body []byte) (int, []byte) {
-		req := httptest.NewRequest(method, path, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		rec := httptest.NewRecorder()
-		s.ServeHTTP(rec, req)
-		return rec.Code, rec.Body.Bytes()
-	}
-	_, b := send("POST", "/auth/oauth2/v1/token", "", []byte(`{"client_id":"demo","client_secret":"demo-secret","grant_type":"client_credentials"}`))
-	var tok struct{ Token string }
-	if err := json.Unmarshal(b, &tok); err != nil {
-		t.Fatal(err)
-	}
+	send := sender(s)
+	token := demoToken(t, send)
 	for _, guide := range []string{"booking-113", "booking-23"} {
 		t.Run(guide, func(t *testing.T) {
 			body, err := os.ReadFile(filepath.Join("testdata", "guide", guide+".request.json"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			code, answer := send("POST", "/parcels/v1/bookings", tok.Token, body)
+			code, answer := send("POST", "/parcels/v1/bookings", token, body)
 			var booked struct {
 				OrderID int64
 				Items   []struct{ ReturnCode string }

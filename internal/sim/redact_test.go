@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,21 +37,8 @@ func TestJournalKeepsNoMarkedValue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	send := func(method, path, token string, body []byte) (int, []byte) {
-		req := httptest.NewRequest(method, path, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		rec := httptest.NewRecorder()
-		s.ServeHTTP(rec, req)
-		return rec.Code, rec.Body.Bytes()
-	}
-	code, b := send("POST", "/auth/oauth2/v1/token", "", []byte(`{"client_id":"demo","client_secret":"demo-secret","grant_type":"client_credentials"}`))
-	var tok struct{ Token string }
-	if err := json.Unmarshal(b, &tok); code != 200 || err != nil {
-		t.Fatalf("token: %d %s", code, b)
-	}
+	send := sender(s)
+	token := demoToken(t, send)
 	var values []string // every value put in a marked property
 	mark := func(name string) string {
 		n := len(values)
@@ -108,7 +94,7 @@ func TestJournalKeepsNoMarkedValue(t *testing.T) {
 		}
 		fill(op.RequestBody.Value.Content.Get("application/json").Schema, body)
 		sent, _ := json.Marshal(body)
-		code, answer := send("POST", tc.path, tok.Token, sent)
+		code, answer := send("POST", tc.path, token, sent)
 		if code != 200 {
 			t.Fatalf("%s with every personal field = %d %s\n%s", tc.guide, code, answer, sent)
 		}
