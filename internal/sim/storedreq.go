@@ -113,14 +113,21 @@ func (s storedReq) decode() (bookingReq, error) {
 // shipmentID is the request's shipmentId as sent, a substring of s (an
 // order keeps it without a copy of its own), if it has one.
 func (s storedReq) shipmentID() (string, bool) {
-	d := reqDecoder{b: []byte(s)}
+	// Its length comes after two flexInts, each a tag and a varint: read
+	// them from a copy of that prefix, not of the whole request.
+	var prefix [3 * (1 + binary.MaxVarintLen64)]byte
+	copied := copy(prefix[:], s)
+	d := reqDecoder{b: prefix[:copied]}
 	d.flexInt()
 	d.flexInt()
 	n := d.uvarint()
-	if d.err != nil || n == 0 || n-1 > uint64(len(d.b)) {
+	if d.err != nil || n == 0 {
 		return "", false
 	}
-	start := len(s) - len(d.b)
+	start := copied - len(d.b)
+	if n-1 > uint64(len(s)-start) {
+		return "", false
+	}
 	return string(s[start : start+int(n-1)]), true
 }
 

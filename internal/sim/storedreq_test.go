@@ -2,7 +2,9 @@ package sim
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -193,5 +195,20 @@ func TestStoredReqShipmentID(t *testing.T) {
 	}
 	if got, ok := storedReq("\x01").shipmentID(); ok {
 		t.Errorf("a cut request gave %q", got)
+	}
+	// The longest prefix (two 10-byte varints), and a length beyond the end.
+	long := bookingReq{ShopID: flexInt{V: math.MinInt64, Set: true}, TransportSolutionID: flexInt{V: math.MaxInt64, Set: true}, ShipmentID: ptr("LONG-1")}
+	s, err := encodeReq(&long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := s.shipmentID(); got != "LONG-1" || !ok {
+		t.Errorf("shipmentID after the longest ids = %q, %v", got, ok)
+	}
+	if got, ok := s[:2*(1+binary.MaxVarintLen64)+1+3].shipmentID(); ok { // the ids, the length, "LON"
+		t.Errorf("a request cut inside its shipmentId gave %q", got)
+	}
+	if n := testing.AllocsPerRun(10, func() { s.shipmentID() }); n != 0 {
+		t.Errorf("shipmentID allocates %v times, want 0 (no copy of the request)", n)
 	}
 }
