@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http/httptest"
+	"path/filepath"
 	"runtime"
 	"testing"
 
@@ -138,3 +139,30 @@ func BenchmarkCoverageUnique(b *testing.B) {
 // benchMaxOrders lifts the order cap as far as it goes: b.N bookings
 // accumulate.
 var benchMaxOrders = sim.MaxOrdersLimit()
+
+// BenchmarkReplay is a start-up with a state file of 20k orders (populate,
+// so every kind of order, with conversions and drop-offs): sim.New reads,
+// checks and applies every record, then compacts the file.
+//
+//	go test ./internal/sim -run '^$' -bench Replay -benchmem
+func BenchmarkReplay(b *testing.B) {
+	const orders = 20000
+	path := filepath.Join(b.TempDir(), "state.jsonl")
+	e := newEnv(b, withState(path), func(o *sim.Options) { o.MaxOrders = 2 * orders })
+	for range orders / 1000 {
+		e.populate(1000)
+	}
+	if err := e.srv.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		srv, err := sim.New(sim.Options{Seed: 42, Clock: guideClock, StateFile: path, MaxOrders: 2 * orders})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := srv.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -119,18 +119,28 @@ func (g *gen) MarshalJSON() ([]byte, error) {
 	return json.Marshal(genRec{PCG: b, Serial: g.serial, NextID: g.nextID, RCKey: g.rcKey, RCNext: g.rcNext})
 }
 
-// UnmarshalJSON reads g from genRec, refusing unknown keys and a
-// malformed random state.
+// UnmarshalJSON reads g from genRec as readRecord reads one.
 func (g *gen) UnmarshalJSON(b []byte) error {
 	var r genRec
 	if err := decodeStrict(b, &r); err != nil {
 		return fmt.Errorf("generator state: %w", err)
 	}
-	*g = gen{serial: r.Serial, nextID: r.NextID, rcKey: r.RCKey, rcNext: r.RCNext}
-	if err := g.pcg.UnmarshalBinary(r.PCG); err != nil {
-		return fmt.Errorf("generator state: %w", err)
+	v, err := r.gen()
+	if err != nil {
+		return err
 	}
+	*g = v
 	return nil
+}
+
+// gen is the generators' state r describes; a malformed random state is
+// an error.
+func (r *genRec) gen() (gen, error) {
+	g := gen{serial: r.Serial, nextID: r.NextID, rcKey: r.RCKey, rcNext: r.RCNext}
+	if err := g.pcg.UnmarshalBinary(r.PCG); err != nil {
+		return gen{}, fmt.Errorf("generator state: %w", err)
+	}
+	return g, nil
 }
 
 // codeSpace is the set of returnCodes ids.NewReturnCode can make, numbered

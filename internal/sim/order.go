@@ -42,29 +42,24 @@ func (o *order) BookedAt() time.Time { return o.booked.zoned() }
 // MarshalJSON writes the order as orderRec.
 func (o *order) MarshalJSON() ([]byte, error) {
 	return json.Marshal(orderRec{
-		ClientID: o.ClientID, ShopID: o.ShopID, OrderID: o.OrderID, ShipmentID: o.ShipmentID,
-		TS: int(o.TS), FP: int(o.FP), ServicePointID: o.ServicePointID, BookedAt: o.BookedAt(),
+		orderHead: orderHead{ClientID: o.ClientID, ShopID: o.ShopID, OrderID: o.OrderID, ShipmentID: o.ShipmentID,
+			TS: int(o.TS), FP: int(o.FP), ServicePointID: o.ServicePointID, BookedAt: o.BookedAt()},
 		Items: o.Items, Events: o.Events, Req: o.Req, Desired: o.Desired, BookedPoint: o.BookedPoint,
 		ReplacesID: o.ReplacesID,
 	})
 }
 
-// UnmarshalJSON reads an orderRec. A transport solution or freight
-// product beyond an int16 is refused here, as checkOrder refuses other
-// unknown ones.
+// UnmarshalJSON reads an orderRec as readRecord reads a record's order.
 func (o *order) UnmarshalJSON(b []byte) error {
-	var r orderRec
+	var r orderIn
 	if err := decodeStrict(b, &r); err != nil {
 		return err
 	}
-	if r.TS != int(int16(r.TS)) || r.FP != int(int16(r.FP)) {
-		return fmt.Errorf("order %d has unknown transport solution %d or freight product %d", r.OrderID, r.TS, r.FP)
+	v, err := r.order()
+	if err != nil {
+		return err
 	}
-	*o = order{
-		ClientID: r.ClientID, ShipmentID: r.ShipmentID, ServicePointID: r.ServicePointID, BookedPoint: r.BookedPoint,
-		Req: r.Req, Items: r.Items, Events: r.Events, ShopID: r.ShopID, OrderID: r.OrderID, ReplacesID: r.ReplacesID,
-		booked: newStamp(r.BookedAt, 0), TS: int16(r.TS), FP: int16(r.FP), Desired: r.Desired,
-	}
+	*o = *v
 	return nil
 }
 
@@ -137,11 +132,21 @@ func (d *civilDate) UnmarshalJSON(b []byte) error {
 	if err := decodeStrict(b, &cd); err != nil {
 		return err
 	}
-	if cd.Year < math.MinInt16 || cd.Year > math.MaxInt16 || cd.Month < 0 || cd.Month > 255 || cd.Day < 0 || cd.Day > 255 {
-		return fmt.Errorf("desired date %d-%d-%d is out of range", cd.Year, cd.Month, cd.Day)
+	v, err := checkedDateOf(&cd)
+	if err != nil {
+		return err
 	}
-	*d = dateOf(&cd)
+	*d = v
 	return nil
+}
+
+// checkedDateOf is dateOf, for a date read from a state file: one out of
+// a civilDate's range is an error.
+func checkedDateOf(cd *calendar.Date) (civilDate, error) {
+	if cd != nil && (cd.Year < math.MinInt16 || cd.Year > math.MaxInt16 || cd.Month < 0 || cd.Month > 255 || cd.Day < 0 || cd.Day > 255) {
+		return civilDate{}, fmt.Errorf("desired date %d-%d-%d is out of range", cd.Year, cd.Month, cd.Day)
+	}
+	return dateOf(cd), nil
 }
 
 // journey returns the chain of orders o belongs to, oldest first: a pickup
@@ -220,18 +225,27 @@ func (e event) MarshalJSON() ([]byte, error) {
 	return json.Marshal(eventRec{At: e.at.zoned(), Kind: e.Kind(), ServicePointID: e.ServicePointID})
 }
 
-// UnmarshalJSON reads an eventRec; a kind that is not a byte is unknown
-// (checkEvents refuses the byte-sized unknown ones).
+// UnmarshalJSON reads an eventRec as readRecord reads one.
 func (e *event) UnmarshalJSON(b []byte) error {
 	var r eventRec
 	if err := decodeStrict(b, &r); err != nil {
 		return err
 	}
-	if r.Kind < 0 || r.Kind > math.MaxUint8 {
-		return fmt.Errorf("unknown event kind %d", r.Kind)
+	v, err := r.event()
+	if err != nil {
+		return err
 	}
-	*e = newEvent(r.At, r.Kind, r.ServicePointID)
+	*e = v
 	return nil
+}
+
+// event is the event r describes; a kind that is not a byte is unknown
+// (checkEvents refuses the byte-sized unknown ones).
+func (r eventRec) event() (event, error) {
+	if r.Kind < 0 || r.Kind > math.MaxUint8 {
+		return event{}, fmt.Errorf("unknown event kind %d", r.Kind)
+	}
+	return newEvent(r.At, r.Kind, r.ServicePointID), nil
 }
 
 // visible returns the events that have happened by now.

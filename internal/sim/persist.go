@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -97,18 +96,18 @@ func (s *Server) openState(path string) error {
 	flagSeed := s.seed
 	opts := journal.Options{FS: s.opts.StateFS, Logger: s.log, FirstLineByRewrite: true}
 	f, info, err := journal.Open(path, opts, func(raw json.RawMessage) error {
-		var r record
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields() // a renamed key is corruption, not a missing field
-		if err := dec.Decode(&r); err != nil {
+		// A renamed key is corruption, not a missing field: readRecord
+		// refuses it.
+		r, err := readRecord(raw)
+		if err != nil {
 			return fmt.Errorf("not a mockhelthjem record: %w", err)
 		}
 		if first {
 			first = false
-			return s.applyMeta(&r)
+			return s.applyMeta(r)
 		}
 		clockRestored = clockRestored || r.Type == recClock || (r.Type == recReset && r.Client == "")
-		return s.st.apply(&r)
+		return s.st.apply(r)
 	})
 	if err != nil {
 		return err

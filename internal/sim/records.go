@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/mockhelthjem/mockhelthjem/internal/calendar"
 	"github.com/mockhelthjem/mockhelthjem/internal/ids"
 )
 
@@ -50,20 +51,25 @@ type metaRec struct {
 // per change (issue 10); a version-1 file is refused.
 const stateVersion = 2
 
+// orderHead is the part of an order's record written and read as is.
+type orderHead struct {
+	ClientID       string    `json:"clientId"`
+	ShopID         int64     `json:"shopId"`
+	OrderID        int64     `json:"orderId"`
+	ShipmentID     string    `json:"shipmentId"` // as answered: "(401)…" or the client's own
+	TS             int       `json:"ts"`
+	FP             int       `json:"fp"`
+	ServicePointID string    `json:"servicePointId,omitempty"` // the booked or drop-off point
+	BookedAt       time.Time `json:"bookedAt"`
+}
+
 // orderRec is an order as a record carries it (order's MarshalJSON):
 // everything but the links, of which it keeps the orderId of the order it
 // continues.
 type orderRec struct {
-	ClientID       string      `json:"clientId"`
-	ShopID         int64       `json:"shopId"`
-	OrderID        int64       `json:"orderId"`
-	ShipmentID     string      `json:"shipmentId"` // as answered: "(401)…" or the client's own
-	TS             int         `json:"ts"`
-	FP             int         `json:"fp"`
-	ServicePointID string      `json:"servicePointId,omitempty"` // the booked or drop-off point
-	BookedAt       time.Time   `json:"bookedAt"`
-	Items          []orderItem `json:"items"`
-	Events         []event     `json:"events"`
+	orderHead
+	Items  []orderItem `json:"items"`
+	Events []event     `json:"events"`
 	// What renders the booking's answer, kept instead of the answer itself
 	// (a third of the memory): the normalised request (in memory in a
 	// compact form, in the state file as JSON), its date and the service
@@ -79,9 +85,114 @@ type orderRec struct {
 	ReplacesID int64      `json:"replaces,omitempty"` // the orderId of the order it continues
 }
 
-// decodeStrict decodes one JSON value into v, refusing unknown keys: what
-// openState's decoder does, for the UnmarshalJSON methods of the values a
-// record holds (a decoder's setting does not reach them).
+// recordIn and orderIn are a record and its order as readRecord reads
+// them: record and orderRec with every value in its plain wire form, so
+// that one decoder refuses an unknown key at any depth in one pass over
+// the line (a value that reads itself is scanned again, by a decoder of
+// its own). Only the request reads itself (storedReq), as leniently as
+// it always has.
+type recordIn struct {
+	Type           string     `json:"type"`
+	At             time.Time  `json:"at"`
+	Meta           *metaRec   `json:"meta"`
+	Order          *orderIn   `json:"order"`
+	OrderID        int64      `json:"orderId"`
+	ServicePointID string     `json:"servicePointId"`
+	Events         []eventRec `json:"events"`
+	Clock          *clockRec  `json:"clock"`
+	Client         string     `json:"clientId"`
+	Gen            *genRec    `json:"gen"`
+}
+
+type orderIn struct {
+	orderHead
+	Items       []itemRec      `json:"items"`
+	Events      []eventRec     `json:"events"`
+	Req         storedReq      `json:"req"`
+	Desired     *calendar.Date `json:"desired"`
+	BookedPoint string         `json:"bookedPoint"`
+	Conv        legacyConv     `json:"conv"`
+	ReplacesID  int64          `json:"replaces"`
+}
+
+// readRecord reads a state file's line as openState does: unknown keys
+// are refused, and so is a value the in-memory forms cannot hold.
+func readRecord(raw []byte) (*record, error) {
+	var in recordIn
+	if err := decodeStrict(raw, &in); err != nil {
+		return nil, err
+	}
+	r := &record{Type: in.Type, At: in.At, Meta: in.Meta, OrderID: in.OrderID, ServicePointID: in.ServicePointID,
+		Clock: in.Clock, Client: in.Client}
+	var err error
+	if in.Order != nil {
+		if r.Order, err = in.Order.order(); err != nil {
+			return nil, err
+		}
+	}
+	if r.Events, err = eventsOf(in.Events); err != nil {
+		return nil, err
+	}
+	if in.Gen != nil {
+		g, err := in.Gen.gen()
+		if err != nil {
+			return nil, err
+		}
+		r.Gen = &g
+	}
+	return r, nil
+}
+
+// order is the order r describes. A transport solution or freight
+// product beyond an int16 is refused here, as checkOrder refuses other
+// unknown ones.
+func (r *orderIn) order() (*order, error) {
+	if r.TS != int(int16(r.TS)) || r.FP != int(int16(r.FP)) {
+		return nil, fmt.Errorf("order %d has unknown transport solution %d or freight product %d", r.OrderID, r.TS, r.FP)
+	}
+	desired, err := checkedDateOf(r.Desired)
+	if err != nil {
+		return nil, err
+	}
+	var items []orderItem
+	if r.Items != nil {
+		items = make([]orderItem, len(r.Items))
+	}
+	for i, it := range r.Items {
+		if items[i], err = newOrderItem(it.SSCC, it.ReturnCode); err != nil {
+			return nil, err
+		}
+	}
+	events, err := eventsOf(r.Events)
+	if err != nil {
+		return nil, err
+	}
+	return &order{
+		ClientID: r.ClientID, ShipmentID: r.ShipmentID, ServicePointID: r.ServicePointID, BookedPoint: r.BookedPoint,
+		Req: r.Req, Items: items, Events: events, ShopID: r.ShopID, OrderID: r.OrderID, ReplacesID: r.ReplacesID,
+		booked: newStamp(r.BookedAt, 0), TS: int16(r.TS), FP: int16(r.FP), Desired: desired,
+	}, nil
+}
+
+// eventsOf is the events recs describe (nil for nil).
+func eventsOf(recs []eventRec) ([]event, error) {
+	if recs == nil {
+		return nil, nil
+	}
+	evs := make([]event, len(recs))
+	for i, r := range recs {
+		var err error
+		if evs[i], err = r.event(); err != nil {
+			return nil, err
+		}
+	}
+	return evs, nil
+}
+
+// decodeStrict decodes one JSON value into v, refusing unknown keys:
+// readRecord's decoder, and the UnmarshalJSON methods of the values an
+// order holds (a decoder's setting does not reach them), which read
+// themselves outside a record as readRecord reads them.
 func decodeStrict(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

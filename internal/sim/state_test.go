@@ -2,6 +2,7 @@ package sim
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -178,5 +179,37 @@ func TestUnknownKeyInsideAnOrderIsRefused(t *testing.T) {
 		if err := json.Unmarshal([]byte(tc.in), tc.into); err == nil {
 			t.Errorf("%s: %s read without an error", tc.name, tc.in)
 		}
+	}
+}
+
+// TestUnknownKeyInsideARecordIsRefused: readRecord, which decodes a
+// record's values in their plain wire forms in one pass, refuses an
+// unknown key at every depth, and reads the same record without it.
+func TestUnknownKeyInsideARecordIsRefused(t *testing.T) {
+	const order = `{"type":"order","at":"2026-06-16T10:00:00+02:00","order":{"clientId":"demo","shopId":16,"orderId":1,"shipmentId":"S-1","ts":23,"fp":26,` +
+		`"bookedAt":"2026-06-16T10:00:00+02:00","items":[{"sscc":"370724763557360603","returnCode":"T-HN5NC"%s}],` +
+		`"events":[{"at":"2026-06-16T10:00:00+02:00","kind":0%s}],"req":null,"desired":{"Year":2026,"Month":6,"Day":17%s}%s}%s}`
+	const dropoff = `{"type":"dropoff","at":"2026-06-16T10:00:00+02:00","orderId":1,"servicePointId":"1","events":[{"at":"2026-06-16T10:00:00+02:00","kind":2%s}]}`
+	const reset = `{"type":"reset","at":"2026-06-16T10:00:00+02:00","clock":{"start":"2026-06-16T10:00:00+02:00","frozen":true,"offset":0%s},` +
+		`"gen":{"pcg":"cGNnOgAAAAAAAAABAAAAAAAAAAI=","serial":1,"nextOrderId":2,"returnCodeKey":3,"returnCodesDrawn":4%s}}`
+	const x = `,"x":1`
+	for _, tc := range []struct{ name, ok, bad string }{
+		{"record", fmt.Sprintf(order, "", "", "", "", ""), fmt.Sprintf(order, "", "", "", "", x)},
+		{"order", fmt.Sprintf(order, "", "", "", "", ""), fmt.Sprintf(order, "", "", "", x, "")},
+		{"item", fmt.Sprintf(order, "", "", "", "", ""), fmt.Sprintf(order, x, "", "", "", "")},
+		{"event", fmt.Sprintf(order, "", "", "", "", ""), fmt.Sprintf(order, "", x, "", "", "")},
+		{"date", fmt.Sprintf(order, "", "", "", "", ""), fmt.Sprintf(order, "", "", x, "", "")},
+		{"dropoff event", fmt.Sprintf(dropoff, ""), fmt.Sprintf(dropoff, x)},
+		{"clock", fmt.Sprintf(reset, "", ""), fmt.Sprintf(reset, x, "")},
+		{"generators", fmt.Sprintf(reset, "", ""), fmt.Sprintf(reset, "", x)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := readRecord([]byte(tc.ok)); err != nil {
+				t.Fatalf("%s: %v", tc.ok, err)
+			}
+			if _, err := readRecord([]byte(tc.bad)); err == nil || !strings.Contains(err.Error(), `unknown field "x"`) {
+				t.Errorf("%s read with error %v, want unknown field \"x\"", tc.bad, err)
+			}
+		})
 	}
 }
