@@ -3,7 +3,6 @@ package sim_test
 import (
 	"bytes"
 	"encoding/json"
-	"sync"
 	"testing"
 	"time"
 
@@ -67,13 +66,7 @@ func TestAdminToken(t *testing.T) {
 // TestRunningClockFollowsWall: without Options.Clock the simulated clock
 // runs with the injected wall clock; advances add to it, reset drops them.
 func TestRunningClockFollowsWall(t *testing.T) {
-	var mu sync.Mutex
-	wall := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	tick := func(d time.Duration) { mu.Lock(); wall = wall.Add(d); mu.Unlock() }
-	e := newEnv(t, func(o *sim.Options) {
-		o.Clock = time.Time{}
-		o.Wall = func() time.Time { mu.Lock(); defer mu.Unlock(); return wall }
-	})
+	e, tick, start := newRunningEnv(t)
 	now := func() time.Time {
 		t.Helper()
 		var c struct {
@@ -88,7 +81,6 @@ func TestRunningClockFollowsWall(t *testing.T) {
 		}
 		return c.Now
 	}
-	start := wall
 	for _, step := range []struct {
 		name string
 		act  func()

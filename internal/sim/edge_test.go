@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -220,13 +219,7 @@ func TestAdvanceInDays(t *testing.T) {
 // instant, as read from the clock or sent to the second, answered
 // clock.backwards. It is taken as now; a second more is still backwards.
 func TestSetClockToNow(t *testing.T) {
-	var mu sync.Mutex
-	wall := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	tick := func(d time.Duration) { mu.Lock(); wall = wall.Add(d); mu.Unlock() }
-	e := newEnv(t, func(o *sim.Options) {
-		o.Clock = time.Time{}
-		o.Wall = func() time.Time { mu.Lock(); defer mu.Unlock(); return wall }
-	})
+	e, tick, _ := newRunningEnv(t)
 	tick(400 * time.Millisecond)
 	read := e.do("GET", "/__sim/clock", "", nil).json(t)["now"].(string)
 	tick(300 * time.Millisecond)

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/mockhelthjem/mockhelthjem/internal/ids"
-	"github.com/mockhelthjem/mockhelthjem/internal/sim"
 )
 
 // fuzzOp is an operation FuzzRequest sends its input to. The input's extra
@@ -304,15 +303,12 @@ func FuzzTrackingIdentifier(f *testing.F) {
 	}
 
 	f.Fuzz(func(t *testing.T, id string) {
-		if _, err := url.ParseRequestURI(fmt.Sprintf("/parcels/v1/tracking/fetch/%s/NO/false", url.PathEscape(id))); err != nil {
+		path := fmt.Sprintf("/parcels/v1/tracking/fetch/%s/NO/false", url.PathEscape(id))
+		if _, err := url.ParseRequestURI(path); err != nil {
 			return
 		}
 		got := track(t, fe.demoTok, id)
-		if len(fmt.Sprintf("/parcels/v1/tracking/fetch/%s/NO/false", url.PathEscape(id))) > sim.DefaultMaxPath {
-			// Longer than -max-path: refused before routing, whatever the id.
-			if got.Status != 414 || got.errorKey(t) != sim.KeyURITooLong {
-				t.Fatalf("tracking a %d-byte identifier: %d %s", len(id), got.Status, got.Body)
-			}
+		if refusedTooLong(t, path, got) {
 			return
 		}
 		switch got.Status {

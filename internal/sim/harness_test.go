@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -243,4 +244,34 @@ func sameInstant(t testing.TB, a, b string) bool {
 		t.Fatal(err)
 	}
 	return ta.Equal(tb)
+}
+
+// newRunningEnv is newEnv with a running simulated clock (no
+// Options.Clock) on a wall clock the test moves with tick; start is the
+// wall clock's first reading.
+func newRunningEnv(t testing.TB) (e *env, tick func(time.Duration), start time.Time) {
+	t.Helper()
+	var mu sync.Mutex
+	start = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	wall := start
+	tick = func(d time.Duration) { mu.Lock(); wall = wall.Add(d); mu.Unlock() }
+	e = newEnv(t, func(o *sim.Options) {
+		o.Clock = time.Time{}
+		o.Wall = func() time.Time { mu.Lock(); defer mu.Unlock(); return wall }
+	})
+	return e, tick, start
+}
+
+// refusedTooLong reports whether path is longer than -max-path's default,
+// and then that got is the 414 uri.too.long the edge promises for it,
+// whatever the path names.
+func refusedTooLong(t *testing.T, path string, got reply) bool {
+	t.Helper()
+	if len(path) <= sim.DefaultMaxPath {
+		return false
+	}
+	if got.Status != 414 || got.errorKey(t) != sim.KeyURITooLong {
+		t.Fatalf("a %d-byte path: %d %s", len(path), got.Status, got.Body)
+	}
+	return true
 }

@@ -604,11 +604,7 @@ func FuzzLabelIdentifier(f *testing.F) {
 			return
 		}
 		got := get(t, demo, path)
-		if len(labelPath(path, "unified-large")) > sim.DefaultMaxPath {
-			// Longer than -max-path: refused before routing, whatever the id.
-			if got.Status != 414 || got.errorKey(t) != sim.KeyURITooLong {
-				t.Fatalf("label of a %d-byte path: %d %s", len(path), got.Status, got.Body)
-			}
+		if refusedTooLong(t, labelPath(path, "unified-large"), got) {
 			return
 		}
 		switch got.Status {
